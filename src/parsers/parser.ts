@@ -1,0 +1,52 @@
+// The contract every log-format parser implements. A parser is fed raw input line by line and
+// returns normalized events or rejections, each tagged with the line it started on. Parsers are
+// pure: no I/O, no clock of their own (the reference time comes in the options), no storage.
+
+import type { AuditEvent } from '../core/event.js';
+
+export const FORMATS = [
+  'auto',
+  'linux-auth',
+  'syslog',
+  'auditd',
+  'k8s-audit',
+  'cloudtrail',
+  'postgres',
+  'pgaudit',
+  'mysql-audit',
+  'json',
+] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface ParserOptions {
+  /**
+   * Reference time (epoch ms) for formats whose timestamps lack a year or a zone (RFC 3164,
+   * /var/log/auth.log): the year is chosen so the timestamp is not far in the future of this.
+   */
+  now: number;
+  /** IANA zone for zone-less timestamps; default UTC. */
+  timezone?: string;
+  /** Host name to use when the record does not carry one. */
+  hostname?: string;
+  /** Keep the raw record in `event.original` (default true). */
+  keepOriginal?: boolean;
+}
+
+/** One result: a normalized event, or the reason the record was rejected. */
+export type ParseResult = { line: number; event: AuditEvent } | { line: number; error: string };
+
+export interface RecordParser {
+  readonly format: Format;
+  /** Feeds one line without its line terminator; returns the records it completes (often one). */
+  push(line: string, lineNumber: number): ParseResult[];
+  /** End of input: returns records still pending (an auditd event without EOE, say). */
+  end(): ParseResult[];
+}
+
+/** Describes one value of Stele's `event.action` vocabulary; each parser exports those it emits. */
+export interface ActionInfo {
+  action: string;
+  description: string;
+  category: string;
+  type: string;
+}
