@@ -1,0 +1,247 @@
+// Splits a line-fed stream into complete JSON values (NDJSON, pretty-printed documents, values
+// written back to back), plus the small event-shaping helpers the record parsers here share.
+
+import { isIP } from 'node:net';
+import { MAX_FIELD_CHARS, MAX_TEXT_CHARS, type AuditEvent } from '../core/event.js';
+import { validateEvent } from '../core/validate.js';
+import type { ParseResult, ParserOptions } from './parser.js';
+
+/** Largest JSON value accepted, in UTF-16 code units (bytes for ASCII text): 16 MiB. */
+export const MAX_JSON_VALUE_CHARS = 16 * 1024 * 1024;
+
+export type JsonValueResult =
+  { line: number; value: unknown; text: string } | { line: number; error: string };
+
+export interface JsonValueSplitter {
+  /** Feeds one line; returns the values it completes, each tagged with the line it started on. */
+  push(line: string, lineNumber: number): JsonValueResult[];
+  /** End of input: an unfinished value becomes an error. */
+  end(): JsonValueResult[];
+}
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isJsonSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a || code === 0xfeff;
+}
+
+/**
+ * Tracks strings, escapes and brace/bracket depth to find where each top-level object or array
+ * ends. A raw line break inside a string is not valid JSON, so a value whose string is still open
+ * at the end of a line is rejected there: one truncated NDJSON line cannot swallow the next ones.
+ */
+export function createJsonValueSplitter(options: { maxChars?: number } = {}): JsonValueSplitter {
+  const maxChars = options.maxChars ?? MAX_JSON_VALUE_CHARS;
+  let parts: string[] = [];
+  let size = 0;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let startLine = 0;
+  let oversized = false;
+
+  function reset(): void {
+    parts = [];
+    size = 0;
+    depth = 0;
+    inString = false;
+    escaped = false;
+    oversized = false;
+  }
+
+  function keep(piece: string): void {
+    if (oversized) return;
+    size += piece.length + 1;
+    if (size > maxChars) {
+      oversized = true;
+      parts = [];
+      return;
+    }
+    parts.push(piece);
+  }
+
+  function complete(out: JsonValueResult[]): void {
+    if (oversized) {
+      out.push({ line: startLine, error: `JSON value larger than ${maxChars} characters` });
+    } else {
+      const text = parts.join('\n');
+      try {
+        out.push({ line: startLine, value: JSON.parse(text) as unknown, text });
+      } catch (err) {
+        out.push({ line: startLine, error: `malformed JSON: ${(err as Error).message}` });
+      }
+    }
+    reset();
+  }
+
+  function push(line: string, lineNumber: number): JsonValueResult[] {
+    const out: JsonValueResult[] = [];
+    let from = 0; // start of the current value's piece on this line
+    let i = 0;
+    const n = line.length;
+    while (i < n) {
+      const c = line.charCodeAt(i);
+      if (depth === 0) {
+        if (isJsonSpace(c)) {
+          i++;
+          continue;
+        }
+        if (c !== OPEN_BRACE && c !== OPEN_BRACKET) {
+          out.push({ line: lineNumber, error: 'not a JSON object or array' });
+          return out;
+        }
+        startLine = lineNumber;
+        from = i;
+        depth = 1;
+        i++;
+        continue;
+      }
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === BACKSLASH) escaped = true;
+        else if (c === QUOTE) inString = false;
+      } else if (c === QUOTE) inString = true;
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 0) {
+          keep(line.slice(from, i + 1));
+          complete(out);
+        }
+      }
+      i++;
+    }
+    if (depth > 0) {
+      if (inString) {
+        out.push({ line: startLine, error: 'malformed JSON: line break inside a string' });
+        reset();
+      } else keep(from === 0 ? line : line.slice(from));
+    }
+    return out;
+  }
+
+  function end(): JsonValueResult[] {
+    if (depth === 0) return [];
+    const line = startLine;
+    reset();
+    return [{ line, error: 'unterminated JSON value at end of input' }];
+  }
+
+  return { push, end };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared by the record parsers.
+
+/** True when the text is an IPv4 or IPv6 address (an IPv6 zone index is accepted). */
+export function isIpAddress(value: string | undefined): value is string {
+  if (!value) return false;
+  const bare = value.includes('%') ? value.slice(0, value.indexOf('%')) : value;
+  return isIP(bare) !== 0;
+}
+
+/** Plain JSON object check, for walking untrusted parsed input. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A string property, or undefined when absent or of another type. */
+export function stringAt(record: Record<string, unknown> | undefined, key: string): string | undefined {
+  const v = record?.[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+const TEXT_FIELDS = new Set(['message', 'event.original', 'process.command_line']);
+const TRUNCATED = '…[truncated]';
+
+/** Cuts a string to `max` code units, not splitting a surrogate pair, and marks the cut. */
+export function clip(value: string, max: number): string {
+  if (value.length <= max) return value;
+  let cut = max - TRUNCATED.length;
+  const code = value.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut--;
+  return value.slice(0, cut) + TRUNCATED;
+}
+
+/**
+ * Drops undefined, null, empty strings, empty arrays and empty objects; clips strings and lists
+ * to the schema's limits, so that hostile input yields a shorter event rather than a rejection.
+ */
+function compact(value: unknown, path: string): unknown {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return clip(value, TEXT_FIELDS.has(path) ? MAX_TEXT_CHARS : MAX_FIELD_CHARS);
+  if (Array.isArray(value)) {
+    const items = value.map((v) => compact(v, path)).filter((v) => v !== undefined);
+    return items.length === 0 ? undefined : items.slice(0, 256);
+  }
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const c = compact(v, path === '' ? k : `${path}.${k}`);
+      if (c !== undefined) out[path === 'labels' ? k.slice(0, 256) : k] = c;
+    }
+    return Object.keys(out).length === 0 ? undefined : out;
+  }
+  return value;
+}
+
+/** Collects related.user/ip/hosts without duplicates, in first-seen order. */
+export class RelatedCollector {
+  private readonly users = new Set<string>();
+  private readonly ips = new Set<string>();
+  private readonly hosts = new Set<string>();
+
+  user(...names: Array<string | undefined>): this {
+    for (const n of names) if (n) this.users.add(n);
+    return this;
+  }
+
+  ip(...ips: Array<string | undefined>): this {
+    for (const ip of ips) if (isIpAddress(ip)) this.ips.add(ip);
+    return this;
+  }
+
+  host(...hosts: Array<string | undefined>): this {
+    for (const h of hosts) if (h) this.hosts.add(h);
+    return this;
+  }
+
+  toJSON(): { user?: string[]; ip?: string[]; hosts?: string[] } {
+    return {
+      user: this.users.size ? [...this.users] : undefined,
+      ip: this.ips.size ? [...this.ips] : undefined,
+      hosts: this.hosts.size ? [...this.hosts] : undefined,
+    };
+  }
+}
+
+/**
+ * Final step of every parser: attaches `event.original` (unless the options drop it), compacts,
+ * validates against the schema and returns the event or the reason it cannot be admitted.
+ */
+export function finishEvent(
+  draft: Record<string, unknown>,
+  original: string,
+  line: number,
+  options: ParserOptions,
+): ParseResult {
+  const event = (draft.event ?? {}) as Record<string, unknown>;
+  if (options.keepOriginal !== false) event.original = original;
+  draft.event = event;
+  const shaped = compact(draft, '');
+  const checked = validateEvent(shaped);
+  if (!checked.ok) return { line, error: `invalid event: ${checked.field || 'event'}: ${checked.message}` };
+  return { line, event: checked.event as AuditEvent };
+}
+
+/** Epoch milliseconds to the RFC 3339 form Stele writes, or undefined for an impossible date. */
+export function isoFromMillis(ms: number): string | undefined {
+  if (!Number.isFinite(ms)) return undefined;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
