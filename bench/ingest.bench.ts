@@ -1,0 +1,311 @@
+// Ingest benchmarks: HTTP ingest into a separate `stele serve` process (8 clients, batches of 1 and
+// 100), ack latency at a steady rate, in-process append, bytes per event on disk, and two baselines
+// measured in the same run: raw better-sqlite3 inserts without secondary indexes, and an fsync'd
+// append to a plain file.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { openLedger } from '../src/app.js';
+import { loadConfig } from '../src/config/config.js';
+import { systemClock } from '../src/core/clock.js';
+import { validateEvent } from '../src/core/validate.js';
+import { Admitter, type Candidate } from '../src/ingest/admitter.js';
+import { IngestMetrics } from '../src/ingest/metrics.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { benchEvent, eventBytes } from './events.js';
+import { percentile } from './stats.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'stele');
+
+export interface IngestResults {
+  eventBytes: number;
+  http: Array<{
+    clients: number;
+    batch: number;
+    seconds: number;
+    events: number;
+    rate: number;
+    p50: number;
+    p99: number;
+  }>;
+  steady: { targetRate: number; achieved: number; p50: number; p99: number; max: number };
+  inProcess: { events: number; rate: number };
+  rawSqlite: { events: number; rate: number };
+  plainFile: { events: number; rate: number };
+  disk: { events: number; bytes: number; perEvent: number };
+}
+
+function tmp(name: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `stele-bench-${name}-`));
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(dataDir: string): Promise<{ child: ChildProcess; port: number; token: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (err += d));
+  while (!err.includes('listening on')) {
+    if (child.exitCode !== null) throw new Error(`server failed: ${err}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, port, token: out.trim() };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+/** One keep-alive POST; resolves with the status once the whole reply is read. */
+function post(agent: http.Agent, port: number, token: string, body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/events',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': body.length,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Pre-serialized request bodies, so the load generator spends its CPU on sending. */
+function bodies(batch: number, count: number, offset: number): Buffer[] {
+  return Array.from({ length: count }, (_, b) =>
+    Buffer.from(JSON.stringify(Array.from({ length: batch }, (_, i) => benchEvent(offset + b * batch + i)))),
+  );
+}
+
+async function closedLoop(
+  port: number,
+  token: string,
+  clients: number,
+  batch: number,
+  seconds: number,
+  offset: number,
+) {
+  const pool = bodies(batch, Math.max(64, Math.ceil(20_000 / batch)), offset);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const latencies: number[] = [];
+  let events = 0;
+  let next = 0;
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        const body = pool[next++ % pool.length]!;
+        const t = performance.now();
+        const status = await post(agent, port, token, body);
+        if (status !== 200) throw new Error(`HTTP ${status}`);
+        latencies.push(performance.now() - t);
+        events += batch;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    clients,
+    batch,
+    seconds: elapsed,
+    events,
+    rate: events / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+/** Open loop: requests are sent on a fixed schedule whatever the replies do, so latency is honest. */
+async function steadyRate(port: number, token: string, rate: number, seconds: number, offset: number) {
+  const batch = 10;
+  const perSecond = rate / batch;
+  const pool = bodies(batch, 256, offset);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const latencies: number[] = [];
+  const total = Math.round(perSecond * seconds);
+  const start = performance.now();
+  const pending: Array<Promise<void>> = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      post(agent, port, token, pool[i % pool.length]!).then((status) => {
+        if (status !== 200) throw new Error(`HTTP ${status}`);
+        // Latency from when the request was due, so a stalled sender does not hide queueing.
+        latencies.push(performance.now() - due);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - start) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    targetRate: rate,
+    achieved: (total * batch) / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? NaN,
+  };
+}
+
+async function inProcessAppend(n: number): Promise<{ events: number; rate: number; dataDir: string }> {
+  const dataDir = tmp('append');
+  const config = loadConfig({ overrides: { data: dataDir } });
+  const ledger = await openLedger(config);
+  const admitter = new Admitter(
+    { store: ledger.store, ledger: ledger.writer, clock: systemClock, metrics: new IngestMetrics() },
+    [],
+  );
+  const batches: Candidate[][] = [];
+  for (let b = 0; b < n / 1000; b++) {
+    batches.push(
+      Array.from({ length: 1000 }, (_, i) => {
+        const v = validateEvent(benchEvent(b * 1000 + i));
+        if (!v.ok) throw new Error(v.message);
+        return { index: i, event: v.event, ts: Date.parse(v.event['@timestamp']) };
+      }),
+    );
+  }
+  const t = performance.now();
+  for (const batch of batches) await admitter.submit(batch, 'bench');
+  const seconds = (performance.now() - t) / 1000;
+  await admitter.close();
+  await ledger.store.close();
+  ledger.lock.release();
+  return { events: n, rate: n / seconds, dataDir };
+}
+
+/** Baseline: the same rows (timestamp and JSON body) in a table with no secondary index. */
+function rawSqlite(n: number): { events: number; rate: number } {
+  const dir = tmp('raw');
+  const db = new Database(path.join(dir, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE events (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, body TEXT NOT NULL)');
+  const insert = db.prepare('INSERT INTO events (seq, ts, body) VALUES (?, ?, ?)');
+  const rows = Array.from({ length: n }, (_, i) => {
+    const e = benchEvent(i);
+    return [i, Date.parse(e['@timestamp'] as string), JSON.stringify(e)] as const;
+  });
+  const tx = db.transaction((from: number) => {
+    for (let i = from; i < from + 1000; i++) insert.run(...rows[i]!);
+  });
+  const t = performance.now();
+  for (let from = 0; from < n; from += 1000) tx(from);
+  const seconds = (performance.now() - t) / 1000;
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { events: n, rate: n / seconds };
+}
+
+/** Baseline: NDJSON lines appended to a plain file, fdatasync'd every 1,000 lines. */
+function plainFile(n: number): { events: number; rate: number } {
+  const dir = tmp('file');
+  const fd = fs.openSync(path.join(dir, 'events.ndjson'), 'a');
+  const chunks = Array.from({ length: n / 1000 }, (_, b) =>
+    Buffer.from(
+      Array.from({ length: 1000 }, (_, i) => JSON.stringify(benchEvent(b * 1000 + i)))
+        .join('\n')
+        .concat('\n'),
+    ),
+  );
+  const t = performance.now();
+  for (const chunk of chunks) {
+    fs.writeSync(fd, chunk);
+    fs.fdatasyncSync(fd);
+  }
+  const seconds = (performance.now() - t) / 1000;
+  fs.closeSync(fd);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { events: n, rate: n / seconds };
+}
+
+function diskPerEvent(dataDir: string, events: number): { events: number; bytes: number; perEvent: number } {
+  const store = new SqliteStore(dataDir);
+  store.checkpointWal();
+  store.raw.exec('VACUUM');
+  const bytes = fs.statSync(store.file).size;
+  void store.close();
+  return { events, bytes, perEvent: bytes / events };
+}
+
+export async function runIngestBench(options: {
+  quick?: boolean;
+  log: (s: string) => void;
+}): Promise<IngestResults> {
+  const { log } = options;
+  const seconds = options.quick ? 3 : 8;
+  const appendN = options.quick ? 50_000 : 200_000;
+
+  log(`raw SQLite baseline (${appendN} rows)...`);
+  const raw = rawSqlite(appendN);
+  log(`plain file baseline (${appendN} lines)...`);
+  const file = plainFile(appendN);
+  log(`in-process append (${appendN} events)...`);
+  const append = await inProcessAppend(appendN);
+  const disk = diskPerEvent(append.dataDir, append.events);
+  fs.rmSync(append.dataDir, { recursive: true, force: true });
+
+  const dataDir = tmp('http');
+  const server = await startServer(dataDir);
+  const httpResults = [];
+  try {
+    let offset = 0;
+    for (const batch of [100, 1]) {
+      log(`HTTP ingest: 8 clients, batches of ${batch}, ${seconds}s...`);
+      const r = await closedLoop(server.port, server.token, 8, batch, seconds, offset);
+      offset += r.events;
+      httpResults.push(r);
+    }
+    log(`ack latency at a steady 10,000 events/s, ${seconds}s...`);
+    const steady = await steadyRate(server.port, server.token, 10_000, seconds, offset);
+    return {
+      eventBytes: eventBytes(),
+      http: httpResults,
+      steady,
+      inProcess: { events: append.events, rate: append.rate },
+      rawSqlite: raw,
+      plainFile: file,
+      disk,
+    };
+  } finally {
+    await stopServer(server.child);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,139 @@
+// The only place that wires modules together: store, ledger, admission, search and the HTTP server.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { Config } from './config/config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { ConfigError, SteleError } from './core/errors.js';
+import { ApiKeyVerifier, createApiKey } from './auth/api-keys.js';
+import { Admitter } from './ingest/admitter.js';
+import { IngestMetrics } from './ingest/metrics.js';
+import { DEFAULT_PERSONAL_FIELDS } from './ledger/commitment.js';
+import { LedgerWriter } from './ledger/ledger.js';
+import { LedgerService } from './ledger/ledger-service.js';
+import { loadOrCreateSigner } from './ledger/signer-file.js';
+import type { SignerKey } from './ledger/note.js';
+import { SearchService } from './query/search.js';
+import { createHttpServer, Router } from './server/http.js';
+import { registerEventRoutes } from './server/routes/events.js';
+import { registerLedgerRoutes } from './server/routes/ledger.js';
+import { registerOpsRoutes } from './server/routes/ops.js';
+import type { ServerDeps } from './server/deps.js';
+import { openStore, acquireWriterLock, type WriterLock } from './store/open.js';
+import type { Store } from './store/store.js';
+
+export interface LedgerContext {
+  store: Store;
+  signer: SignerKey;
+  writer: LedgerWriter;
+  service: LedgerService;
+  lock: WriterLock;
+}
+
+/** Opens the store and the ledger for writing; only one process may hold a data dir this way. */
+export async function openLedger(config: Config, clock: Clock = systemClock): Promise<LedgerContext> {
+  const lock = acquireWriterLock(config);
+  try {
+    const store = await openStore(config);
+    const keyFile = config.ledger.key_file ?? path.join(config.data, 'ledger.key');
+    const { signer } = loadOrCreateSigner(keyFile, config.ledger.origin);
+    const personalFields = config.ledger.personal_fields ?? DEFAULT_PERSONAL_FIELDS;
+    const writer = await LedgerWriter.open(store, { origin: signer.name, signer, personalFields, clock });
+    const service = new LedgerService(store, (event, seed) => writer.entryFor(event, seed));
+    return { store, signer, writer, service, lock };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+export interface RunningServer {
+  server: Server;
+  address: string;
+  /** Set when this start created the first admin key: print it once. */
+  bootstrapToken?: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, clock: Clock = systemClock): Promise<RunningServer> {
+  const ledger = await openLedger(config, clock);
+  const { store } = ledger;
+  const metrics = new IngestMetrics();
+  const state = await store.loadLedgerState();
+  const admitter = new Admitter(
+    {
+      store,
+      ledger: ledger.writer,
+      clock,
+      metrics,
+      maxBatchEvents: config.limits.max_batch_events,
+      checkpointIntervalMs: config.ledger.checkpoint_interval_ms,
+    },
+    state.producers,
+  );
+  let bootstrapToken: string | undefined;
+  if ((await store.listApiKeys()).length === 0) {
+    bootstrapToken = (await createApiKey(store, { name: 'admin', scopes: ['admin'], clock })).token;
+  }
+  let shuttingDown = false;
+  const deps: ServerDeps = {
+    config,
+    store,
+    admitter,
+    search: new SearchService(store, clock),
+    ledger: ledger.service,
+    metrics,
+    shuttingDown: () => shuttingDown,
+  };
+  const router = new Router();
+  registerEventRoutes(router, deps);
+  registerLedgerRoutes(router, deps);
+  registerOpsRoutes(router, deps, admitter);
+  const server = createHttpServer({ router, verifier: new ApiKeyVerifier(store, clock) });
+  const [host, port] = splitHostPort(config.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new ConfigError(`cannot listen on ${config.listen}: ${err.code ?? err.message}`)),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address();
+  const address =
+    typeof bound === 'object' && bound
+      ? `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`
+      : config.listen;
+  const running: RunningServer = {
+    server,
+    address,
+    async close() {
+      // Stop accepting, finish every in-flight commit, then close the database.
+      shuttingDown = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await admitter.close();
+      await closed;
+      await store.close();
+      ledger.lock.release();
+    },
+  };
+  if (bootstrapToken !== undefined) running.bootstrapToken = bootstrapToken;
+  return running;
+}
+
+export function splitHostPort(listen: string): [string, number] {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(listen.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`listen: bad port in '${listen}'`);
+  return [host, port];
+}
+
+export function ensureDataDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new SteleError('config', `cannot create data directory ${dir}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,37 @@
+// The `stele` command line. Each command lives in commands/; errors become a one-line reason and
+// an exit code in exit.ts.
+
+import { Command, CommanderError } from 'commander';
+import { registerIngest } from './commands/ingest.js';
+import { registerKeys } from './commands/keys.js';
+import { registerQuery } from './commands/query.js';
+import { registerServe } from './commands/serve.js';
+import { EXIT, reportError } from './exit.js';
+
+export function buildProgram(): Command {
+  const program = new Command('stele')
+    .description('Stele: tamper-evident audit log for infrastructure access')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerServe(program);
+  registerKeys(program);
+  registerIngest(program);
+  registerQuery(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage mistakes exit 2 (commander already printed why).
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    process.exitCode = reportError(err);
+  }
+}

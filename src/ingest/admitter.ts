@@ -1,0 +1,219 @@
+// Admission with group commit. Requests queue while a transaction is being written; the next
+// transaction takes everything queued, so many small concurrent requests share one fsync. A request
+// is answered only after the transaction holding its events is durable.
+
+import type { AuditEvent } from '../core/event.js';
+import type { Clock } from '../core/clock.js';
+import { SteleError } from '../core/errors.js';
+import type { LedgerWriter } from '../ledger/ledger.js';
+import type { ProducerState, Store } from '../store/store.js';
+import { indexedFields } from './fields.js';
+import type { IngestMetrics } from './metrics.js';
+
+export interface Candidate {
+  /** Position in the sender's request, echoed back in the reply. */
+  index: number;
+  event: AuditEvent;
+  ts: number;
+}
+
+export interface AdmitResult {
+  accepted: Array<{ index: number; seq: number }>;
+  duplicates: Array<{ index: number; seq: number }>;
+}
+
+export interface AdmitterOptions {
+  store: Store;
+  ledger: LedgerWriter;
+  clock: Clock;
+  metrics: IngestMetrics;
+  /** Most events written in one transaction. */
+  maxBatchEvents?: number;
+  /** A checkpoint is signed at least this often while entries arrive. */
+  checkpointIntervalMs?: number;
+  /** Called after each durable commit with the stored events (live detection, tail). */
+  onCommit?: (firstSeq: number, count: number) => void;
+}
+
+interface Pending {
+  candidates: Candidate[];
+  source: string;
+  resolve: (result: AdmitResult) => void;
+  reject: (err: unknown) => void;
+}
+
+export class Admitter {
+  private queue: Pending[] = [];
+  private queuedEvents = 0;
+  private writing: Promise<void> | undefined;
+  private closed = false;
+  private readonly producers = new Map<string, ProducerState>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly maxBatch: number;
+  private readonly interval: number;
+
+  constructor(
+    private readonly options: AdmitterOptions,
+    producers: ProducerState[],
+  ) {
+    for (const p of producers) this.producers.set(p.id, { ...p });
+    this.maxBatch = options.maxBatchEvents ?? 10_000;
+    this.interval = options.checkpointIntervalMs ?? 1000;
+    // Half the interval, so an entry waits at most about one interval for its checkpoint.
+    this.timer = setInterval(() => this.kick(), Math.max(10, this.interval / 2));
+    this.timer.unref();
+  }
+
+  /** Events waiting for a transaction (for backpressure: sources stop reading when it is high). */
+  get backlog(): number {
+    return this.queuedEvents;
+  }
+
+  /** Entries durably in the ledger: the seq the next event will get. */
+  committedSize(): number {
+    return this.options.ledger.size;
+  }
+
+  get producerStates(): ReadonlyMap<string, ProducerState> {
+    return this.producers;
+  }
+
+  submit(candidates: Candidate[], source: string): Promise<AdmitResult> {
+    if (this.closed) return Promise.reject(new SteleError('unavailable', 'server is shutting down'));
+    if (candidates.length === 0) return Promise.resolve({ accepted: [], duplicates: [] });
+    return new Promise((resolve, reject) => {
+      this.queue.push({ candidates, source, resolve, reject });
+      this.queuedEvents += candidates.length;
+      this.kick();
+    });
+  }
+
+  /** Stops taking requests and waits until everything queued is committed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    while (this.writing) await this.writing;
+    if (this.queue.length > 0) await this.drain();
+    await this.writeCheckpointIfDue(0);
+  }
+
+  private kick(): void {
+    if (this.writing) return;
+    this.writing = this.drain().finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const taken: Pending[] = [];
+      let n = 0;
+      while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.candidates.length <= this.maxBatch)) {
+        const p = this.queue.shift()!;
+        taken.push(p);
+        n += p.candidates.length;
+      }
+      this.queuedEvents -= n;
+      await this.commitBatch(taken);
+    }
+    if (!this.closed) await this.writeCheckpointIfDue(this.interval);
+  }
+
+  private async commitBatch(taken: Pending[]): Promise<void> {
+    const { store, ledger, clock, metrics } = this.options;
+    const started = performance.now();
+    try {
+      const known = await store.findProducerDuplicates(producerKeys(taken));
+      const results = taken.map((): AdmitResult => ({ accepted: [], duplicates: [] }));
+      const admitted = [];
+      const owners: Array<{ result: AdmitResult; index: number; source: string }> = [];
+      const producerUpdates = new Map<string, ProducerState>();
+      const inBatch = new Map<string, number>();
+      let nextSeq = ledger.size;
+      for (const [r, pending] of taken.entries()) {
+        for (const c of pending.candidates) {
+          const producer = c.event.stele?.producer;
+          if (producer) {
+            const key = `${producer.id}\u0000${producer.seq}`;
+            const seen = known.get(key) ?? inBatch.get(key);
+            if (seen !== undefined) {
+              results[r]!.duplicates.push({ index: c.index, seq: seen });
+              continue;
+            }
+            inBatch.set(key, nextSeq);
+            trackProducer(this.producers, producerUpdates, producer.id, producer.seq);
+          }
+          admitted.push({ event: c.event, ts: c.ts, source: pending.source, fields: indexedFields(c.event) });
+          owners.push({ result: results[r]!, index: c.index, source: pending.source });
+          nextSeq++;
+        }
+      }
+      const sealed = ledger.seal(admitted, clock.now());
+      sealed.batch.producers = [...producerUpdates.values()];
+      await store.append(sealed.batch);
+      sealed.commit();
+      for (const [id, state] of producerUpdates) this.producers.set(id, state);
+      sealed.batch.events.forEach((record, i) =>
+        owners[i]!.result.accepted.push({ index: owners[i]!.index, seq: record.seq }),
+      );
+      metrics.committed(
+        owners.map((o) => o.source),
+        results,
+        performance.now() - started,
+      );
+      const first = sealed.batch.events[0];
+      if (first) this.options.onCommit?.(first.seq, sealed.batch.events.length);
+      taken.forEach((p, i) => p.resolve(results[i]!));
+    } catch (err) {
+      metrics.commitFailed();
+      for (const p of taken) p.reject(err);
+    }
+  }
+
+  private async writeCheckpointIfDue(intervalMs: number): Promise<void> {
+    const { ledger, store, clock } = this.options;
+    const now = clock.now();
+    if (!ledger.checkpointDue(now, intervalMs)) return;
+    const sealed = ledger.sealCheckpoint(now);
+    if (!sealed) return;
+    await store.append(sealed.batch);
+    sealed.commit();
+  }
+}
+
+function producerKeys(taken: Pending[]): Array<{ id: string; seq: number }> {
+  const keys: Array<{ id: string; seq: number }> = [];
+  for (const p of taken) {
+    for (const c of p.candidates) {
+      const producer = c.event.stele?.producer;
+      if (producer) keys.push({ id: producer.id, seq: producer.seq });
+    }
+  }
+  return keys;
+}
+
+/**
+ * Gap accounting for one producer: a jump past lastSeq + 1 adds the skipped numbers to `gaps`; a
+ * late event below lastSeq fills one. The first event of a producer sets the baseline.
+ */
+function trackProducer(
+  known: ReadonlyMap<string, ProducerState>,
+  updates: Map<string, ProducerState>,
+  id: string,
+  seq: number,
+): void {
+  const prev = updates.get(id) ?? known.get(id);
+  if (!prev) {
+    updates.set(id, { id, lastSeq: seq, gaps: 0, events: 1 });
+    return;
+  }
+  const next = { ...prev, events: prev.events + 1 };
+  if (seq > prev.lastSeq) {
+    next.gaps += seq - prev.lastSeq - 1;
+    next.lastSeq = seq;
+  } else if (next.gaps > 0) {
+    next.gaps -= 1;
+  }
+  updates.set(id, next);
+}

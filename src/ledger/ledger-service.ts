@@ -1,0 +1,86 @@
+// Read side of the ledger: checkpoints, inclusion and consistency proofs in the JSON shapes of
+// DESIGN.md. Proofs are built from the stored nodes (leaf hashes and every 8th level of the tree).
+
+import { SteleError } from '../core/errors.js';
+import type { CheckpointRecord, EventRow, Store } from '../store/store.js';
+import { rowToEvent } from '../store/store.js';
+import { consistencyProof, createTiledReader, inclusionProof, type NodeReader } from './merkle.js';
+import { STORED_LEVEL_STRIDE } from './ledger.js';
+import type { StoredEvent } from '../core/event.js';
+
+export interface InclusionProofJson {
+  index: number;
+  treeSize: number;
+  entry: string;
+  leafHash: string;
+  hashes: string[];
+  checkpoint: string;
+}
+
+export interface ConsistencyProofJson {
+  oldSize: number;
+  newSize: number;
+  hashes: string[];
+}
+
+export class LedgerService {
+  readonly reader: NodeReader;
+
+  constructor(
+    private readonly store: Store,
+    private readonly entryFor: (event: StoredEvent, seed: Buffer, row: EventRow) => Buffer,
+  ) {
+    this.reader = createTiledReader(async (ids) => {
+      const found = await store.readNodes(ids);
+      return found.map((hash, i) => {
+        if (!hash)
+          throw new SteleError('integrity', `ledger node ${ids[i]!.level}/${ids[i]!.index} is missing`);
+        return hash;
+      });
+    }, STORED_LEVEL_STRIDE);
+  }
+
+  async latestCheckpoint(): Promise<CheckpointRecord> {
+    const cp = await this.store.latestCheckpoint();
+    if (!cp) throw new SteleError('not_found', 'no checkpoint yet: the ledger is empty');
+    return cp;
+  }
+
+  /** Inclusion proof of `seq` in the latest checkpoint. */
+  async proveInclusion(seq: number): Promise<InclusionProofJson> {
+    const cp = await this.latestCheckpoint();
+    if (seq >= cp.size) {
+      throw new SteleError(
+        'not_found',
+        `entry ${seq} is not covered by the latest checkpoint (size ${cp.size}) yet`,
+      );
+    }
+    const row = await this.store.getEvent(seq);
+    if (!row) throw new SteleError('not_found', `no event with seq ${seq}`);
+    const event = rowToEvent(row);
+    if (!event || !row.seed) {
+      throw new SteleError('not_found', `event ${seq} has expired; only its leaf hash remains`);
+    }
+    const hashes = await inclusionProof(seq, cp.size, this.reader);
+    return {
+      index: seq,
+      treeSize: cp.size,
+      entry: this.entryFor(event, row.seed, row).toString('base64'),
+      leafHash: row.leafHash.toString('base64'),
+      hashes: hashes.map((h) => h.toString('base64')),
+      checkpoint: cp.note,
+    };
+  }
+
+  async proveConsistency(oldSize: number, newSize: number): Promise<ConsistencyProofJson> {
+    const cp = await this.latestCheckpoint();
+    if (!(oldSize >= 0 && oldSize <= newSize && newSize <= cp.size)) {
+      throw new SteleError(
+        'validation',
+        `need 0 <= old <= new <= ${cp.size} (the latest checkpoint), got ${oldSize} and ${newSize}`,
+      );
+    }
+    const hashes = await consistencyProof(oldSize, newSize, this.reader);
+    return { oldSize, newSize, hashes: hashes.map((h) => h.toString('base64')) };
+  }
+}

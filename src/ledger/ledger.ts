@@ -1,0 +1,159 @@
+// The stateful ledger: turns admitted events into entries, extends the RFC 9162 tree, and signs
+// checkpoints. One LedgerWriter per database at a time (the sequencer); it keeps the tree frontier in
+// memory and persists it with every batch, so a restart resumes exactly where the last commit ended.
+
+import { randomBytes } from 'node:crypto';
+import type { AuditEvent, StoredEvent } from '../core/event.js';
+import type { Clock } from '../core/clock.js';
+import type {
+  AppendBatch,
+  CheckpointRecord,
+  EventRecord,
+  IndexedFields,
+  StoredNode,
+  Store,
+} from '../store/store.js';
+import { buildEntry, commitValue, deriveSalt } from './commitment.js';
+import { CompactRange, hashLeaf } from './merkle.js';
+import { formatCheckpoint } from './checkpoint.js';
+import { signNote, type SignerKey } from './note.js';
+
+/** Interior levels persisted; the others are recomputed from these when a proof needs them. */
+export const STORED_LEVEL_STRIDE = 8;
+
+export interface LedgerOptions {
+  origin: string;
+  signer: SignerKey;
+  personalFields: readonly string[];
+  clock: Clock;
+}
+
+/** An event that passed validation and deduplication, waiting for its seq. */
+export interface AdmittedEvent {
+  event: AuditEvent;
+  /** `@timestamp` as epoch milliseconds. */
+  ts: number;
+  /** Which source or API key sent it (becomes `stele.source`). */
+  source: string;
+  fields: IndexedFields;
+}
+
+export class LedgerWriter {
+  private range: CompactRange;
+  private lastCheckpoint: { size: number; at: number };
+
+  private constructor(
+    private readonly options: LedgerOptions,
+    range: CompactRange,
+    lastCheckpoint: CheckpointRecord | undefined,
+  ) {
+    this.range = range;
+    this.lastCheckpoint = { size: lastCheckpoint?.size ?? 0, at: lastCheckpoint?.created ?? 0 };
+  }
+
+  static async open(store: Store, options: LedgerOptions): Promise<LedgerWriter> {
+    const state = await store.loadLedgerState();
+    const range = state.frontier ? CompactRange.fromJSON(state.frontier) : new CompactRange();
+    if (range.size !== state.size) {
+      throw new Error(`ledger frontier covers ${range.size} entries but the store holds ${state.size}`);
+    }
+    return new LedgerWriter(options, range, await store.latestCheckpoint());
+  }
+
+  get size(): number {
+    return this.range.size;
+  }
+
+  get origin(): string {
+    return this.options.origin;
+  }
+
+  /**
+   * Assigns seqs to the events, builds their entries and leaf hashes and extends the tree.
+   * The writer's own state changes only when `commit()` is called after the store accepted the batch.
+   */
+  seal(events: AdmittedEvent[], received: number): { batch: AppendBatch; commit: () => void } {
+    const range = this.range.clone();
+    const nodes: StoredNode[] = [];
+    const onNode = (id: { level: number; index: number }, hash: Buffer) => {
+      if (id.level > 0 && id.level % STORED_LEVEL_STRIDE === 0) nodes.push({ ...id, hash });
+    };
+    const seeds = randomBytes(32 * events.length);
+    const receivedIso = new Date(received).toISOString();
+    const records: EventRecord[] = events.map((admitted, i) => {
+      const seq = range.size;
+      const seed = seeds.subarray(i * 32, i * 32 + 32);
+      // Stele's own fields are assigned here, whatever the sender put in them.
+      const { seq: _s, received: _r, source: _src, ...rest } = admitted.event.stele ?? {};
+      const source = admitted.source;
+      const event: StoredEvent = {
+        ...admitted.event,
+        stele: { ...rest, seq, received: receivedIso, source },
+      };
+      const leafHash = hashLeaf(this.entryFor(event, seed));
+      range.append(leafHash, onNode);
+      const { stele: _stele, ...body } = event;
+      const keep = Object.keys(rest).length > 0 ? { ...body, stele: rest } : body;
+      return {
+        seq,
+        ts: admitted.ts,
+        received,
+        source,
+        body: JSON.stringify(keep),
+        leafHash,
+        seed,
+        fields: admitted.fields,
+      };
+    });
+    const batch: AppendBatch = { events: records, nodes, frontier: range.toJSON(), producers: [] };
+    const checkpoint = this.maybeCheckpoint(range, received);
+    if (checkpoint) batch.checkpoint = checkpoint;
+    return {
+      batch,
+      commit: () => {
+        this.range = range;
+        if (checkpoint) this.lastCheckpoint = { size: checkpoint.size, at: checkpoint.created };
+      },
+    };
+  }
+
+  /** The ledger entry bytes of a stored event (RFC 8785 JSON with personal data committed). */
+  entryFor(event: StoredEvent, seed: Buffer): Buffer {
+    return buildEntry(event, this.options.personalFields, (field, value) =>
+      commitValue(deriveSalt(seed, field), value),
+    );
+  }
+
+  /** True when entries exist that no checkpoint covers yet and the interval has passed. */
+  checkpointDue(now: number, intervalMs: number): boolean {
+    return this.range.size > this.lastCheckpoint.size && now - this.lastCheckpoint.at >= intervalMs;
+  }
+
+  /** A checkpoint-only batch (no events), for when events stopped arriving. */
+  sealCheckpoint(now: number): { batch: AppendBatch; commit: () => void } | undefined {
+    if (this.range.size === this.lastCheckpoint.size) return undefined;
+    const checkpoint = this.signCheckpoint(this.range, now);
+    return {
+      batch: { events: [], nodes: [], frontier: this.range.toJSON(), producers: [], checkpoint },
+      commit: () => {
+        this.lastCheckpoint = { size: checkpoint.size, at: checkpoint.created };
+      },
+    };
+  }
+
+  private maybeCheckpoint(range: CompactRange, now: number): CheckpointRecord | undefined {
+    // Sign with the batch when the last checkpoint is older than half the interval, so the
+    // timer-driven path (sealCheckpoint) rarely has to write a batch of its own.
+    if (now - this.lastCheckpoint.at < CHECKPOINT_BATCH_MS) return undefined;
+    return this.signCheckpoint(range, now);
+  }
+
+  private signCheckpoint(range: CompactRange, now: number): CheckpointRecord {
+    const rootHash = range.root();
+    const body = formatCheckpoint({ origin: this.options.origin, size: range.size, rootHash });
+    return { size: range.size, rootHash, note: signNote(body, this.options.signer), created: now };
+  }
+}
+
+/** Minimum spacing of checkpoints signed together with event batches. */
+export const CHECKPOINT_BATCH_MS = 500;

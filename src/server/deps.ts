@@ -1,0 +1,18 @@
+// What the HTTP routes need, wired by app.ts.
+
+import type { Config } from '../config/config.js';
+import type { Admitter } from '../ingest/admitter.js';
+import type { IngestMetrics } from '../ingest/metrics.js';
+import type { SearchService } from '../query/search.js';
+import type { Store } from '../store/store.js';
+import type { LedgerService } from '../ledger/ledger-service.js';
+
+export interface ServerDeps {
+  config: Config;
+  store: Store;
+  admitter: Admitter;
+  search: SearchService;
+  ledger: LedgerService;
+  metrics: IngestMetrics;
+  shuttingDown: () => boolean;
+}

@@ -1,0 +1,22 @@
+// Ledger routes: the latest signed checkpoint, inclusion and consistency proofs.
+
+import { SteleError } from '../../core/errors.js';
+import { sendJson, sendText, type Router } from '../http.js';
+import type { ServerDeps } from '../deps.js';
+import { parseSeq } from './events.js';
+
+export function registerLedgerRoutes(router: Router, deps: ServerDeps): void {
+  router.on('GET', '/v1/checkpoint', 'read', async ({ res }) => {
+    sendText(res, 200, (await deps.ledger.latestCheckpoint()).note);
+  });
+  router.on('GET', '/v1/events/{seq}/proof', 'read', async ({ res, params }) => {
+    sendJson(res, 200, await deps.ledger.proveInclusion(parseSeq(params.seq!)));
+  });
+  router.on('GET', '/v1/consistency', 'read', async ({ res, url }) => {
+    const from = url.searchParams.get('from');
+    const to = url.searchParams.get('to');
+    if (from === null || to === null)
+      throw new SteleError('validation', 'from and to (tree sizes) are required');
+    sendJson(res, 200, await deps.ledger.proveConsistency(parseSeq(from), parseSeq(to)));
+  });
+}

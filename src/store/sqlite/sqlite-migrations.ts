@@ -1,0 +1,67 @@
+// Schema of the embedded store, as an ordered list of migrations (PRAGMA user_version counts them).
+
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE events (
+    seq          INTEGER PRIMARY KEY,     -- stele.seq, the ledger index
+    ts           INTEGER NOT NULL,        -- @timestamp, epoch ms
+    received     INTEGER NOT NULL,        -- stele.received, epoch ms
+    source       TEXT NOT NULL,           -- stele.source
+    action       TEXT,
+    outcome      TEXT,
+    user_name    TEXT,
+    host_name    TEXT,
+    source_ip    TEXT,                    -- comparable fixed-width form, so CIDR is a range
+    dataset      TEXT,
+    session_id   TEXT,
+    producer_id  TEXT,
+    producer_seq INTEGER,
+    leaf         BLOB NOT NULL,           -- RFC 9162 leaf hash, kept even when the body expires
+    seed         BLOB,                    -- salt seed for personal-data commitments
+    body         TEXT                     -- the event JSON (NULL once expired)
+  );
+  CREATE INDEX events_ts ON events (ts);
+  CREATE INDEX events_user_ts ON events (user_name, ts) WHERE user_name IS NOT NULL;
+  CREATE INDEX events_action_ts ON events (action, ts) WHERE action IS NOT NULL;
+  CREATE INDEX events_outcome_ts ON events (outcome, ts) WHERE outcome IS NOT NULL;
+  CREATE INDEX events_host_ts ON events (host_name, ts) WHERE host_name IS NOT NULL;
+  CREATE INDEX events_ip_ts ON events (source_ip, ts) WHERE source_ip IS NOT NULL;
+  CREATE UNIQUE INDEX events_producer ON events (producer_id, producer_seq) WHERE producer_id IS NOT NULL;
+
+  -- Complete subtree hashes at levels 8, 16, ... (level 0 is events.leaf).
+  CREATE TABLE ledger_nodes (
+    level INTEGER NOT NULL,
+    idx   INTEGER NOT NULL,
+    hash  BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE checkpoints (
+    size    INTEGER PRIMARY KEY,
+    root    BLOB NOT NULL,
+    note    TEXT NOT NULL,
+    created INTEGER NOT NULL
+  );
+
+  CREATE TABLE producers (
+    id       TEXT PRIMARY KEY,
+    last_seq INTEGER NOT NULL,
+    gaps     INTEGER NOT NULL,
+    events   INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE api_keys (
+    id      TEXT PRIMARY KEY,
+    name    TEXT NOT NULL,
+    scopes  TEXT NOT NULL,
+    hash    TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    revoked INTEGER
+  ) WITHOUT ROWID;
+
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+];

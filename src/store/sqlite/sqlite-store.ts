@@ -1,0 +1,343 @@
+// The embedded store: one SQLite database file in WAL mode, written by one process at a time.
+// Commits are fsync'd (synchronous=FULL) before append() resolves: an acknowledged event is on disk.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from '../../core/errors.js';
+import type {
+  ApiKeyRecord,
+  AppendBatch,
+  CheckpointRecord,
+  EventRow,
+  LedgerState,
+  ProducerState,
+  SearchRequest,
+  SqlFilter,
+  Store,
+} from '../store.js';
+import type { Predicate } from '../../query/plan.js';
+import { ipToComparable } from '../../query/plan.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { SqliteCompiler } from './sqlite-compiler.js';
+
+export const SQLITE_FILE = 'stele.db';
+
+export interface SqliteStoreOptions {
+  /** Open without write access (verification, offline reads). */
+  readonly?: boolean;
+}
+
+const EVENT_COLUMNS = 'seq, ts, received, source, leaf, seed, body';
+
+interface RawEventRow {
+  seq: number;
+  ts: number;
+  received: number;
+  source: string;
+  leaf: Buffer;
+  seed: Buffer | null;
+  body: string | null;
+}
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite';
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly insertEvent: Database.Statement;
+  private readonly upsertNode: Database.Statement;
+  private readonly upsertProducer: Database.Statement;
+  private readonly insertCheckpoint: Database.Statement;
+  private readonly setMeta: Database.Statement;
+  private readonly findProducer: Database.Statement;
+  private readonly appendTx: (batch: AppendBatch) => void;
+
+  constructor(dataDir: string, options: SqliteStoreOptions = {}) {
+    this.file = path.join(dataDir, SQLITE_FILE);
+    try {
+      if (!options.readonly) fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      this.db = new Database(this.file, {
+        readonly: options.readonly ?? false,
+        fileMustExist: options.readonly ?? false,
+      });
+      this.db.pragma('journal_mode = WAL');
+      // FULL: the WAL is fsync'd at every commit, so a commit that returned survives power loss.
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('cache_size = -65536');
+      this.db.pragma('temp_store = MEMORY');
+      this.db.function('stele_ip', { deterministic: true }, (ip: unknown) =>
+        typeof ip === 'string' ? (ipToComparable(ip) ?? null) : null,
+      );
+      if (!options.readonly) this.migrateSync();
+    } catch (err) {
+      throw translate(err, `cannot open the data directory ${dataDir}`);
+    }
+    this.insertEvent = this.db.prepare(
+      `INSERT INTO events (seq, ts, received, source, action, outcome, user_name, host_name, source_ip,
+        dataset, session_id, producer_id, producer_seq, leaf, seed, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.upsertNode = this.db.prepare(
+      'INSERT OR REPLACE INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)',
+    );
+    this.upsertProducer = this.db.prepare(
+      'INSERT OR REPLACE INTO producers (id, last_seq, gaps, events) VALUES (?, ?, ?, ?)',
+    );
+    this.insertCheckpoint = this.db.prepare(
+      'INSERT INTO checkpoints (size, root, note, created) VALUES (?, ?, ?, ?)',
+    );
+    this.setMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    this.findProducer = this.db.prepare('SELECT seq FROM events WHERE producer_id = ? AND producer_seq = ?');
+    this.appendTx = this.db.transaction((batch: AppendBatch) => this.writeBatch(batch));
+  }
+
+  private migrateSync(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(SQLITE_MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    this.migrateSync();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) {
+      if (!this.db.readonly) this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.close();
+    }
+  }
+
+  async loadLedgerState(): Promise<LedgerState> {
+    const size = (this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM events').get() as { n: number })
+      .n;
+    const frontier = this.db.prepare("SELECT value FROM meta WHERE key = 'frontier'").get() as
+      { value: string } | undefined;
+    const producers = this.db
+      .prepare('SELECT id, last_seq AS lastSeq, gaps, events FROM producers')
+      .all() as ProducerState[];
+    return { size, frontier: frontier?.value ?? null, producers };
+  }
+
+  async findProducerDuplicates(keys: Array<{ id: string; seq: number }>): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (const key of keys) {
+      const row = this.findProducer.get(key.id, key.seq) as { seq: number } | undefined;
+      if (row) found.set(`${key.id}\u0000${key.seq}`, row.seq);
+    }
+    return found;
+  }
+
+  async append(batch: AppendBatch): Promise<void> {
+    try {
+      this.appendTx(batch);
+    } catch (err) {
+      throw translate(err, 'cannot write events');
+    }
+  }
+
+  private writeBatch(batch: AppendBatch): void {
+    const expected = batch.events[0]?.seq;
+    if (expected !== undefined) {
+      const next = (
+        this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM events').get() as { n: number }
+      ).n;
+      if (next !== expected) {
+        throw new StoreError(
+          `ledger moved under this writer: next seq is ${next}, batch starts at ${expected}`,
+        );
+      }
+    }
+    for (const e of batch.events) {
+      const f = e.fields;
+      this.insertEvent.run(
+        e.seq,
+        e.ts,
+        e.received,
+        e.source,
+        f.action,
+        f.outcome,
+        f.userName,
+        f.hostName,
+        f.sourceIp,
+        f.dataset,
+        f.sessionId,
+        f.producerId,
+        f.producerSeq,
+        e.leafHash,
+        e.seed,
+        e.body,
+      );
+    }
+    for (const n of batch.nodes) this.upsertNode.run(n.level, n.index, n.hash);
+    for (const p of batch.producers) this.upsertProducer.run(p.id, p.lastSeq, p.gaps, p.events);
+    this.setMeta.run('frontier', batch.frontier);
+    const cp = batch.checkpoint;
+    if (cp) this.insertCheckpoint.run(cp.size, cp.rootHash, cp.note, cp.created);
+  }
+
+  async getEvent(seq: number): Promise<EventRow | undefined> {
+    const row = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ?`).get(seq) as
+      RawEventRow | undefined;
+    return row && toEventRow(row);
+  }
+
+  async scanEvents(fromSeq: number, limit: number): Promise<EventRow[]> {
+    const rows = this.db
+      .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`)
+      .all(fromSeq, limit) as RawEventRow[];
+    return rows.map(toEventRow);
+  }
+
+  compileFilter(predicate: Predicate): SqlFilter | undefined {
+    return new SqliteCompiler().compile(predicate);
+  }
+
+  async search(request: SearchRequest): Promise<EventRow[]> {
+    const { clauses, params } = whereClauses(request.where, request.from, request.to);
+    if (request.maxSeq !== undefined) {
+      clauses.push('seq <= ?');
+      params.push(request.maxSeq);
+    }
+    if (request.after) {
+      clauses.push('(ts < ? OR (ts = ? AND seq < ?))');
+      params.push(request.after.ts, request.after.ts, request.after.seq);
+    }
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events ${where} ORDER BY ts DESC, seq DESC LIMIT ?`;
+    const rows = this.run(() => this.db.prepare(sql).all(...params, request.limit)) as RawEventRow[];
+    return rows.map(toEventRow);
+  }
+
+  async count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number> {
+    const { clauses, params } = whereClauses(where, from, to);
+    const sql = `SELECT COUNT(*) AS n FROM events ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''}`;
+    return (this.run(() => this.db.prepare(sql).get(...params)) as { n: number }).n;
+  }
+
+  async readNodes(ids: ReadonlyArray<{ level: number; index: number }>): Promise<Array<Buffer | undefined>> {
+    const leaf = this.db.prepare('SELECT leaf FROM events WHERE seq = ?');
+    const node = this.db.prepare('SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?');
+    return ids.map((id) => {
+      const row =
+        id.level === 0
+          ? (leaf.get(id.index) as { leaf: Buffer } | undefined)?.leaf
+          : (node.get(id.level, id.index) as { hash: Buffer } | undefined)?.hash;
+      return row;
+    });
+  }
+
+  async latestCheckpoint(): Promise<CheckpointRecord | undefined> {
+    const row = this.db
+      .prepare('SELECT size, root AS rootHash, note, created FROM checkpoints ORDER BY size DESC LIMIT 1')
+      .get() as CheckpointRecord | undefined;
+    return row;
+  }
+
+  async listCheckpoints(): Promise<CheckpointRecord[]> {
+    return this.db
+      .prepare('SELECT size, root AS rootHash, note, created FROM checkpoints ORDER BY size')
+      .all() as CheckpointRecord[];
+  }
+
+  async putApiKey(key: ApiKeyRecord): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO api_keys (id, name, scopes, hash, created, revoked) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(key.id, key.name, key.scopes.join(','), key.hash, key.created, key.revoked);
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as RawKeyRow | undefined;
+    return row && toKey(row);
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created').all() as RawKeyRow[]).map(toKey);
+  }
+
+  async sizeBytes(): Promise<number> {
+    let total = 0;
+    for (const suffix of ['', '-wal', '-shm']) {
+      try {
+        total += fs.statSync(this.file + suffix).size;
+      } catch {
+        // the WAL and shared-memory files exist only while the database is open for writing
+      }
+    }
+    return total;
+  }
+
+  /** Folds the WAL into the main file (used before measuring size or copying the file). */
+  checkpointWal(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  /** Direct access for maintenance commands and tests that tamper with the data on purpose. */
+  get raw(): Database.Database {
+    return this.db;
+  }
+
+  private run<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw translate(err, 'query failed');
+    }
+  }
+}
+
+interface RawKeyRow {
+  id: string;
+  name: string;
+  scopes: string;
+  hash: string;
+  created: number;
+  revoked: number | null;
+}
+
+function toKey(row: RawKeyRow): ApiKeyRecord {
+  return { ...row, scopes: row.scopes.split(',').filter(Boolean) };
+}
+
+function toEventRow(row: RawEventRow): EventRow {
+  return {
+    seq: row.seq,
+    ts: row.ts,
+    received: row.received,
+    source: row.source,
+    body: row.body,
+    leafHash: row.leaf,
+    seed: row.seed,
+  };
+}
+
+function whereClauses(where: SqlFilter | undefined, from?: number, to?: number) {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (where) {
+    clauses.push(`(${where.sql})`);
+    params.push(...where.params);
+  }
+  if (from !== undefined) {
+    clauses.push('ts >= ?');
+    params.push(from);
+  }
+  if (to !== undefined) {
+    clauses.push('ts < ?');
+    params.push(to);
+  }
+  return { clauses, params };
+}
+
+function translate(err: unknown, context: string): StoreError {
+  if (err instanceof StoreError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new StoreError(`${context}: ${message}`, { cause: err });
+}

@@ -1,0 +1,162 @@
+// The storage contract. Every dialect (SQLite now, PostgreSQL later) implements it; nothing outside
+// src/store/ knows which one it talks to. Methods are async so a networked database fits.
+
+import type { StoredEvent } from '../core/event.js';
+import type { Predicate } from '../query/plan.js';
+
+/** A ledger node: the hash of the complete subtree of 2^level leaves starting at leaf index*2^level. */
+export interface StoredNode {
+  level: number;
+  index: number;
+  hash: Buffer;
+}
+
+/** One admitted event, ready to be written. */
+export interface EventRecord {
+  seq: number;
+  /** `@timestamp` as epoch milliseconds. */
+  ts: number;
+  /** Arrival time, epoch milliseconds. */
+  received: number;
+  /** Which source or API key sent it. */
+  source: string;
+  /** The event as JSON, without `stele.seq`, `stele.received`, `stele.source` (kept as columns). */
+  body: string;
+  /** RFC 9162 leaf hash of the ledger entry. */
+  leafHash: Buffer;
+  /** Random seed the per-field salts of personal data are derived from. */
+  seed: Buffer;
+  /** Values of the indexed fields, precomputed by the writer so every dialect indexes the same. */
+  fields: IndexedFields;
+}
+
+export interface IndexedFields {
+  action: string | null;
+  outcome: string | null;
+  userName: string | null;
+  hostName: string | null;
+  /** Source IP in a fixed-width comparable form (see query/plan.ts), so CIDR becomes a range. */
+  sourceIp: string | null;
+  dataset: string | null;
+  sessionId: string | null;
+  producerId: string | null;
+  producerSeq: number | null;
+}
+
+export interface ProducerState {
+  id: string;
+  /** Highest producer sequence number seen. */
+  lastSeq: number;
+  /** How many producer sequence numbers were skipped (a jump from 4 to 7 counts 2). */
+  gaps: number;
+  events: number;
+}
+
+export interface CheckpointRecord {
+  size: number;
+  rootHash: Buffer;
+  /** The signed note, exactly as issued. */
+  note: string;
+  created: number;
+}
+
+/** Everything one group commit writes, in one durable transaction. */
+export interface AppendBatch {
+  events: EventRecord[];
+  nodes: StoredNode[];
+  /** Serialized tree frontier after the batch (restores the tree on restart). */
+  frontier: string;
+  producers: ProducerState[];
+  checkpoint?: CheckpointRecord;
+}
+
+export interface LedgerState {
+  /** Number of entries = the next `stele.seq`. */
+  size: number;
+  frontier: string | null;
+  producers: ProducerState[];
+}
+
+/** A row read back, with the columns needed to rebuild the event and its ledger entry. */
+export interface EventRow {
+  seq: number;
+  ts: number;
+  received: number;
+  source: string;
+  body: string | null;
+  leafHash: Buffer;
+  seed: Buffer | null;
+}
+
+export interface SearchRequest {
+  /** Compiled filter; undefined matches every event. */
+  where?: SqlFilter;
+  from?: number;
+  to?: number;
+  limit: number;
+  /** Continue after this position (newest first: events older than it). */
+  after?: { ts: number; seq: number };
+  /** Only events with seq <= this (a snapshot that stays stable while events arrive). */
+  maxSeq?: number;
+}
+
+/** A filter already compiled for the store's own dialect, with its parameters. */
+export interface SqlFilter {
+  sql: string;
+  params: unknown[];
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  scopes: string[];
+  /** KDF output and parameters, `scrypt$N$r$p$salt$hash` (base64). */
+  hash: string;
+  created: number;
+  revoked: number | null;
+}
+
+export interface Store {
+  readonly dialect: string;
+  /** Creates or upgrades the schema. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  loadLedgerState(): Promise<LedgerState>;
+  /** Seqs already stored for these producer keys (`id` + `seq`), keyed `${id}\u0000${seq}`. */
+  findProducerDuplicates(keys: Array<{ id: string; seq: number }>): Promise<Map<string, number>>;
+  /** Writes one batch durably; resolves only once it is on disk. */
+  append(batch: AppendBatch): Promise<void>;
+
+  getEvent(seq: number): Promise<EventRow | undefined>;
+  /** Rows in seq order from `fromSeq` (inclusive), at most `limit`. */
+  scanEvents(fromSeq: number, limit: number): Promise<EventRow[]>;
+  /** Compiles a planned query for this dialect; undefined when it matches everything. */
+  compileFilter(predicate: Predicate): SqlFilter | undefined;
+  search(request: SearchRequest): Promise<EventRow[]>;
+  count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number>;
+
+  readNodes(ids: ReadonlyArray<{ level: number; index: number }>): Promise<Array<Buffer | undefined>>;
+  latestCheckpoint(): Promise<CheckpointRecord | undefined>;
+  listCheckpoints(): Promise<CheckpointRecord[]>;
+
+  putApiKey(key: ApiKeyRecord): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+
+  /** Bytes the database occupies on disk (or reports as its size). */
+  sizeBytes(): Promise<number>;
+}
+
+/** Rebuilds the stored event from a row: Stele's own fields come from columns. */
+export function rowToEvent(row: EventRow): StoredEvent | undefined {
+  if (row.body === null) return undefined;
+  const event = JSON.parse(row.body) as StoredEvent;
+  event.stele = {
+    ...event.stele,
+    seq: row.seq,
+    received: new Date(row.received).toISOString(),
+    source: row.source,
+  };
+  return event;
+}

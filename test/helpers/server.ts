@@ -1,0 +1,70 @@
+// Test harness: a real Stele server in this process, on a free port, over a fresh data directory.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, type RunningServer } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+
+export interface TestServer {
+  url: string;
+  token: string;
+  dataDir: string;
+  config: Config;
+  running: RunningServer;
+  close(): Promise<void>;
+  /** POST /v1/events with the admin token (or the one given). */
+  post(body: string | Buffer, headers?: Record<string, string>, token?: string | null): Promise<Response>;
+  get(pathAndQuery: string, token?: string | null): Promise<Response>;
+}
+
+export function tempDir(prefix = 'stele-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+  const dataDir = tempDir();
+  const config = loadConfig({ overrides: { data: dataDir, listen: '127.0.0.1:0', ...overrides } });
+  const running = await startServer(config);
+  const url = `http://${running.address}`;
+  const token = running.bootstrapToken!;
+  const auth = (t: string | null | undefined): Record<string, string> =>
+    t === null ? {} : { authorization: `Bearer ${t ?? token}` };
+  return {
+    url,
+    token,
+    dataDir,
+    config,
+    running,
+    async close() {
+      await running.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    post(body, headers = {}, t) {
+      return fetch(`${url}/v1/events`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...auth(t), ...headers },
+      });
+    },
+    get(p, t) {
+      return fetch(url + p, { headers: auth(t) });
+    },
+  };
+}
+
+let counter = 0;
+/** A plausible sshd login event. */
+export function sampleEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  counter++;
+  return {
+    '@timestamp': new Date(Date.UTC(2026, 10, 25, 12, 0, 0) + counter * 1000).toISOString(),
+    event: { action: 'ssh.login', outcome: 'success', category: 'authentication', dataset: 'linux.auth' },
+    user: { name: 'alice' },
+    source: { ip: '203.0.113.7', port: 50022 },
+    host: { name: 'web-1' },
+    process: { name: 'sshd', pid: 4242 },
+    message: 'Accepted publickey for alice from 203.0.113.7 port 50022 ssh2',
+    ...overrides,
+  };
+}
