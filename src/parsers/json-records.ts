@@ -3,7 +3,7 @@
 
 import { isIP } from 'node:net';
 import { MAX_FIELD_CHARS, MAX_TEXT_CHARS, type AuditEvent } from '../core/event.js';
-import { validateEvent } from '../core/validate.js';
+import { parseRfc3339, validateEvent } from '../core/validate.js';
 import type { ParseResult, ParserOptions } from './parser.js';
 
 /** Largest JSON value accepted, in UTF-16 code units (bytes for ASCII text): 16 MiB. */
@@ -244,4 +244,17 @@ export function isoFromMillis(ms: number): string | undefined {
   if (!Number.isFinite(ms)) return undefined;
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+const ZONELESS = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
+
+/**
+ * An RFC 3339 time from a JSON record as epoch ms. A time without a zone is read as UTC: the
+ * cloud and Kubernetes sources here write UTC, and exporters (Panther, Logstash) drop the `Z`.
+ */
+export function parseUtcTimestamp(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ms = parseRfc3339(value);
+  if (ms !== undefined) return ms;
+  return ZONELESS.test(value) ? parseRfc3339(`${value.replace(' ', 'T')}Z`) : undefined;
 }
