@@ -1,0 +1,194 @@
+// Timestamps of syslog-style logs: the year-less BSD form (`Mmm dd hh:mm:ss`, RFC 3164 4.1.2) read in
+// an IANA zone with the year inferred from a reference time, and the RFC 3339 forms rsyslog writes.
+
+import { ConfigError } from '../core/errors.js';
+
+const MONTHS: Record<string, number> = {
+  Jan: 1,
+  Feb: 2,
+  Mar: 3,
+  Apr: 4,
+  May: 5,
+  Jun: 6,
+  Jul: 7,
+  Aug: 8,
+  Sep: 9,
+  Oct: 10,
+  Nov: 11,
+  Dec: 12,
+};
+
+/** A wall-clock time without year or zone, as a BSD syslog header gives it. */
+export interface BsdTime {
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millisecond: number;
+  /** Index just after the timestamp (spaces after it not included). */
+  end: number;
+}
+
+// Day is space-padded ("Jul  7") by syslogd; some writers use one space ("Jul 7") or "07".
+const BSD_STAMP = /([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?/y;
+
+/** Reads `Mmm dd hh:mm:ss[.frac]` at `pos`; undefined if absent or out of range. */
+export function matchBsdTime(text: string, pos: number): BsdTime | undefined {
+  BSD_STAMP.lastIndex = pos;
+  const m = BSD_STAMP.exec(text);
+  if (!m) return undefined;
+  const month = MONTHS[m[1] ?? ''];
+  const day = Number(m[2]);
+  const hour = Number(m[3]);
+  const minute = Number(m[4]);
+  const second = Number(m[5]);
+  if (month === undefined || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  const millisecond = m[6] ? Number(m[6].slice(0, 3).padEnd(3, '0')) : 0;
+  return { month, day, hour, minute, second, millisecond, end: BSD_STAMP.lastIndex };
+}
+
+/** An RFC 3339-like timestamp; `offsetMinutes` is undefined when the text carries no zone. */
+export interface IsoTime {
+  wall: number;
+  offsetMinutes: number | undefined;
+  end: number;
+}
+
+// rsyslog's RFC3339 template, journald's short-iso (offset without colon), or no zone at all.
+const ISO_STAMP = /(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?/y;
+
+/** Reads an ISO 8601 / RFC 3339 date-time at `pos`; `wall` is the written time as if it were UTC. */
+export function matchIsoTime(text: string, pos: number): IsoTime | undefined {
+  ISO_STAMP.lastIndex = pos;
+  const m = ISO_STAMP.exec(text);
+  if (!m) return undefined;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 60) return undefined;
+  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  const wall =
+    Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59), ms) + (second === 60 ? 1000 : 0);
+  return { wall, offsetMinutes: parseOffset(m[8]), end: ISO_STAMP.lastIndex };
+}
+
+function parseOffset(zone: string | undefined): number | undefined {
+  if (zone === undefined) return undefined;
+  if (zone === 'Z') return 0;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const hours = Number(digits.slice(0, 2));
+  const minutes = Number(digits.slice(2));
+  if (hours > 23 || minutes > 59) return undefined;
+  return sign * (hours * 60 + minutes);
+}
+
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Converts wall-clock times of one IANA zone to epoch ms and infers missing years. */
+export interface ZoneClock {
+  readonly timezone: string;
+  /** Epoch ms of a wall-clock time (expressed as a UTC epoch) in this zone. */
+  wallToEpoch(wall: number): number;
+  /**
+   * Epoch ms of a year-less time: the latest year that puts it no more than `FUTURE_SLACK_MS` after
+   * the reference time (a Dec 31 line read on Jan 1 is last year's; a Jan 1 line read on Dec 31 at
+   * 23:59 is next year's, as a fast sender clock would write it). Undefined if the date never exists
+   * in the years tried (Feb 30).
+   */
+  resolve(time: BsdTime): number | undefined;
+}
+
+/** How far in the future of the reference time a year-less timestamp may fall: about a month. */
+export const FUTURE_SLACK_MS = 31 * 24 * 3600 * 1000;
+const HOUR_MS = 3600 * 1000;
+// Offsets are cached per wall-clock hour; zone transitions happen on the hour in practice.
+const CACHE_LIMIT = 4096;
+
+export function createZoneClock(now: number, timezone = 'UTC'): ZoneClock {
+  const isUtc = timezone === 'UTC' || timezone === 'Etc/UTC';
+  const format = isUtc ? undefined : zoneFormat(timezone);
+  const offsets = new Map<number, number>();
+
+  const offsetAt = (epoch: number): number => {
+    if (!format) return 0;
+    const parts = format.formatToParts(epoch);
+    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+    const wall = Date.UTC(
+      get('year'),
+      get('month') - 1,
+      get('day'),
+      get('hour') % 24,
+      get('minute'),
+      get('second'),
+    );
+    return wall - Math.floor(epoch / 1000) * 1000;
+  };
+
+  const wallToEpoch = (wall: number): number => {
+    if (!format) return wall;
+    const hour = Math.floor(wall / HOUR_MS);
+    let offset = offsets.get(hour);
+    if (offset === undefined) {
+      const first = offsetAt(hour * HOUR_MS);
+      const second = offsetAt(hour * HOUR_MS - first);
+      offset = second;
+      if (offsets.size >= CACHE_LIMIT) offsets.clear();
+      offsets.set(hour, offset);
+    }
+    return wall - offset;
+  };
+
+  const nowYear = new Date(now + offsetAt(now)).getUTCFullYear();
+  const resolve = (t: BsdTime): number | undefined => {
+    // Feb 29 may need to go back up to 8 years (1900-style century gaps) to find a leap year.
+    for (let year = nowYear + 1; year >= nowYear - 8; year--) {
+      if (t.day > daysInMonth(year, t.month)) continue;
+      const wall = Date.UTC(
+        year,
+        t.month - 1,
+        t.day,
+        t.hour,
+        t.minute,
+        Math.min(t.second, 59),
+        t.millisecond,
+      );
+      const epoch = wallToEpoch(wall) + (t.second === 60 ? 1000 : 0);
+      if (epoch <= now + FUTURE_SLACK_MS) return epoch;
+    }
+    return undefined;
+  };
+
+  return { timezone, wallToEpoch, resolve };
+}
+
+function zoneFormat(timezone: string): Intl.DateTimeFormat {
+  try {
+    return new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+  } catch (err) {
+    throw new ConfigError(`timezone: unknown IANA time zone '${timezone}'`, { cause: err });
+  }
+}
+
+/** Epoch ms of an ISO timestamp; zone-less ones are read in the clock's zone. */
+export function isoToEpoch(time: IsoTime, clock: ZoneClock): number {
+  if (time.offsetMinutes === undefined) return clock.wallToEpoch(time.wall);
+  return time.wall - time.offsetMinutes * 60_000;
+}
