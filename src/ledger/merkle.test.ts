@@ -13,6 +13,7 @@ import {
   inclusionProof,
   isStoredNode,
   nodeRange,
+  rangeNodes,
   rootFromReader,
   rootOf,
   subtreeConsistencyProof,
@@ -482,6 +483,16 @@ describe('CompactRange', () => {
   it('round-trips through JSON and rebuilds from a reader; clones are independent', async () => {
     const range = new CompactRange();
     for (const leaf of leaves.slice(0, 45)) range.append(leaf);
+    // 45 = 32 + 8 + 4 + 1: one frontier node per set bit, largest first.
+    expect(range.nodes.map((n) => n.id)).toEqual([
+      { level: 5, index: 0 },
+      { level: 3, index: 4 },
+      { level: 2, index: 10 },
+      { level: 0, index: 44 },
+    ]);
+    expect(range.nodes.map((n) => n.hash)).toEqual(
+      range.nodes.map((n) => rootOf(leaves.slice(...nodeRange(n.id)))),
+    );
     const restored = CompactRange.fromJSON(range.toJSON());
     expect(restored.size).toBe(45);
     expect(restored.root()).toEqual(range.root());
@@ -504,6 +515,7 @@ describe('CompactRange', () => {
     expect(() => CompactRange.fromJSON('{')).toThrow(/not JSON/);
     expect(() => new CompactRange(-1)).toThrow(/safe integer/);
     expect(() => new CompactRange().append(Buffer.alloc(31))).toThrow(/31 bytes/);
+    expect(() => rangeNodes(1, 3)).toThrow(/not a subtree/);
   });
 });
 
