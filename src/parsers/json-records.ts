@@ -30,6 +30,16 @@ function isJsonSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a || code === 0xfeff;
 }
 
+function isWholeValueCandidate(line: string): boolean {
+  let a = 0;
+  let b = line.length - 1;
+  while (a <= b && isJsonSpace(line.charCodeAt(a))) a++;
+  while (b > a && isJsonSpace(line.charCodeAt(b))) b--;
+  const first = line.charCodeAt(a);
+  const last = line.charCodeAt(b);
+  return (first === OPEN_BRACE && last === CLOSE_BRACE) || (first === OPEN_BRACKET && last === CLOSE_BRACKET);
+}
+
 /**
  * Tracks strings, escapes and brace/bracket depth to find where each top-level object or array
  * ends. A raw line break inside a string is not valid JSON, so a value whose string is still open
@@ -81,6 +91,16 @@ export function createJsonValueSplitter(options: { maxChars?: number } = {}): Js
 
   function push(line: string, lineNumber: number): JsonValueResult[] {
     const out: JsonValueResult[] = [];
+    // NDJSON fast path: a whole line that parses as one object or array needs no scan.
+    if (depth === 0 && line.length <= maxChars && isWholeValueCandidate(line)) {
+      try {
+        const text = line.trim();
+        out.push({ line: lineNumber, value: JSON.parse(text) as unknown, text });
+        return out;
+      } catch {
+        // Several values on one line, or malformed: the scan below sorts it out.
+      }
+    }
     let from = 0; // start of the current value's piece on this line
     let i = 0;
     const n = line.length;
