@@ -38,14 +38,34 @@ export async function openLedger(config: Config, clock: Clock = systemClock): Pr
     const store = await openStore(config);
     const keyFile = config.ledger.key_file ?? path.join(config.data, 'ledger.key');
     const { signer } = loadOrCreateSigner(keyFile, config.ledger.origin);
-    const personalFields = config.ledger.personal_fields ?? DEFAULT_PERSONAL_FIELDS;
+    const personalFields = await pinPersonalFields(store, config.ledger.personal_fields);
     const writer = await LedgerWriter.open(store, { origin: signer.name, signer, personalFields, clock });
-    const service = new LedgerService(store, (event, seed) => writer.entryFor(event, seed));
+    const service = new LedgerService(store, personalFields);
     return { store, signer, writer, service, lock };
   } catch (err) {
     lock.release();
     throw err;
   }
+}
+
+/**
+ * The personal-field list is part of the ledger format: entries hashed with one list cannot be
+ * verified with another. It is fixed when the ledger is created and may not change afterwards.
+ */
+export async function pinPersonalFields(store: Store, configured: readonly string[] | undefined): Promise<string[]> {
+  const stored = await store.getMeta('personal_fields');
+  if (stored !== undefined) {
+    const pinned = JSON.parse(stored) as string[];
+    if (configured && JSON.stringify([...configured].sort()) !== JSON.stringify([...pinned].sort())) {
+      throw new ConfigError(
+        `ledger.personal_fields differs from the list this ledger was created with (${pinned.join(', ')}); it cannot change`,
+      );
+    }
+    return pinned;
+  }
+  const fields = [...(configured ?? DEFAULT_PERSONAL_FIELDS)];
+  await store.setMeta('personal_fields', JSON.stringify(fields));
+  return fields;
 }
 
 export interface RunningServer {

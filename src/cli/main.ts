@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerIngest } from './commands/ingest.js';
 import { registerKeys } from './commands/keys.js';
+import { registerLedgerCommands } from './commands/ledger-commands.js';
 import { registerQuery } from './commands/query.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT, reportError } from './exit.js';
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerIngest(program);
   registerQuery(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  registerLedgerCommands(program);
   return program;
 }
 

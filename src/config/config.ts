@@ -53,6 +53,17 @@ export const ConfigSchema = Type.Object(
         key_file: Type.Optional(Type.String({ minLength: 1 })),
         checkpoint_interval_ms: Type.Integer({ minimum: 50, maximum: 60_000 }),
         personal_fields: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+        witnesses: Type.Optional(
+          Type.Array(
+            Type.Union([
+              Type.Object({ type: Type.Literal('file'), path: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+              Type.Object(
+                { type: Type.Literal('url'), url: Type.String({ pattern: '^https?://' }), token_env: Type.Optional(Type.String()) },
+                { additionalProperties: false },
+              ),
+            ]),
+          ),
+        ),
       },
       { additionalProperties: false },
     ),

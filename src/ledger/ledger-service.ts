@@ -2,11 +2,11 @@
 // DESIGN.md. Proofs are built from the stored nodes (leaf hashes and every 8th level of the tree).
 
 import { SteleError } from '../core/errors.js';
-import type { CheckpointRecord, EventRow, Store } from '../store/store.js';
+import type { CheckpointRecord, Store } from '../store/store.js';
 import { rowToEvent } from '../store/store.js';
 import { consistencyProof, createTiledReader, inclusionProof, type NodeReader } from './merkle.js';
 import { STORED_LEVEL_STRIDE } from './ledger.js';
-import type { StoredEvent } from '../core/event.js';
+import { ledgerEntry } from './entry.js';
 
 export interface InclusionProofJson {
   index: number;
@@ -28,7 +28,7 @@ export class LedgerService {
 
   constructor(
     private readonly store: Store,
-    private readonly entryFor: (event: StoredEvent, seed: Buffer, row: EventRow) => Buffer,
+    private readonly personalFields: readonly string[],
   ) {
     this.reader = createTiledReader(async (ids) => {
       const found = await store.readNodes(ids);
@@ -65,7 +65,7 @@ export class LedgerService {
     return {
       index: seq,
       treeSize: cp.size,
-      entry: this.entryFor(event, row.seed, row).toString('base64'),
+      entry: ledgerEntry(event, row.seed, this.personalFields).toString('base64'),
       leafHash: row.leafHash.toString('base64'),
       hashes: hashes.map((h) => h.toString('base64')),
       checkpoint: cp.note,
@@ -80,7 +80,8 @@ export class LedgerService {
         `need 0 <= old <= new <= ${cp.size} (the latest checkpoint), got ${oldSize} and ${newSize}`,
       );
     }
-    const hashes = await consistencyProof(oldSize, newSize, this.reader);
+    // From the empty tree every tree is consistent, with an empty proof (C2SP tlog-witness).
+    const hashes = oldSize === 0 ? [] : await consistencyProof(oldSize, newSize, this.reader);
     return { oldSize, newSize, hashes: hashes.map((h) => h.toString('base64')) };
   }
 }

@@ -13,7 +13,7 @@ import type {
   StoredNode,
   Store,
 } from '../store/store.js';
-import { buildEntry, commitValue, deriveSalt } from './commitment.js';
+import { ledgerEntry } from './entry.js';
 import { CompactRange, hashLeaf } from './merkle.js';
 import { formatCheckpoint } from './checkpoint.js';
 import { signNote, type SignerKey } from './note.js';
@@ -119,9 +119,7 @@ export class LedgerWriter {
 
   /** The ledger entry bytes of a stored event (RFC 8785 JSON with personal data committed). */
   entryFor(event: StoredEvent, seed: Buffer): Buffer {
-    return buildEntry(event, this.options.personalFields, (field, value) =>
-      commitValue(deriveSalt(seed, field), value),
-    );
+    return ledgerEntry(event, seed, this.options.personalFields);
   }
 
   /** True when entries exist that no checkpoint covers yet and the interval has passed. */

@@ -140,6 +140,10 @@ export interface Store {
   latestCheckpoint(): Promise<CheckpointRecord | undefined>;
   listCheckpoints(): Promise<CheckpointRecord[]>;
 
+  /** Small settings fixed when the ledger is created (origin, personal fields). */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
   putApiKey(key: ApiKeyRecord): Promise<void>;
   getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(): Promise<ApiKeyRecord[]>;

@@ -48,7 +48,7 @@ export class SqliteStore implements Store {
   private readonly upsertNode: Database.Statement;
   private readonly upsertProducer: Database.Statement;
   private readonly insertCheckpoint: Database.Statement;
-  private readonly setMeta: Database.Statement;
+  private readonly putMeta: Database.Statement;
   private readonly findProducer: Database.Statement;
   private readonly appendTx: (batch: AppendBatch) => void;
 
@@ -87,7 +87,7 @@ export class SqliteStore implements Store {
     this.insertCheckpoint = this.db.prepare(
       'INSERT INTO checkpoints (size, root, note, created) VALUES (?, ?, ?, ?)',
     );
-    this.setMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    this.putMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.findProducer = this.db.prepare('SELECT seq FROM events WHERE producer_id = ? AND producer_seq = ?');
     this.appendTx = this.db.transaction((batch: AppendBatch) => this.writeBatch(batch));
   }
@@ -176,7 +176,7 @@ export class SqliteStore implements Store {
     }
     for (const n of batch.nodes) this.upsertNode.run(n.level, n.index, n.hash);
     for (const p of batch.producers) this.upsertProducer.run(p.id, p.lastSeq, p.gaps, p.events);
-    this.setMeta.run('frontier', batch.frontier);
+    this.putMeta.run('frontier', batch.frontier);
     const cp = batch.checkpoint;
     if (cp) this.insertCheckpoint.run(cp.size, cp.rootHash, cp.note, cp.created);
   }
@@ -243,6 +243,15 @@ export class SqliteStore implements Store {
     return this.db
       .prepare('SELECT size, root AS rootHash, note, created FROM checkpoints ORDER BY size')
       .all() as CheckpointRecord[];
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.putMeta.run(key, value);
   }
 
   async putApiKey(key: ApiKeyRecord): Promise<void> {
