@@ -1,0 +1,213 @@
+// Field access for rules over plain JSON events. A name `a.b.c` is a nested path (arrays on the way
+// are searched element by element) or, failing that, a literal flat key (`"a.b.c"`, also mixed:
+// `{"a": {"b.c": 1}}`). Each field a rule uses gets a slot; an event's values are resolved once per
+// slot and cached for the other rules, as are lower-cased forms and the parsed `event.original`.
+
+import { parseNative, type NativeRecord } from './native.js';
+import { NATIVE_FORMATS } from './routing.js';
+
+export interface FieldPath {
+  segments: string[];
+  /** joined[i][j] = segments[i..j).join('.'), for flat-key fall-backs. */
+  joined: string[][];
+}
+
+export function compilePath(name: string): FieldPath {
+  const segments = name.split('.');
+  const joined = segments.map((_, i) =>
+    segments.map((__, j) => (j > i ? segments.slice(i, j + 1).join('.') : '')),
+  );
+  return { segments, joined };
+}
+
+function own(obj: object, key: string): unknown {
+  const v = (obj as Record<string, unknown>)[key];
+  return typeof v === 'function' ? undefined : v; // ignore prototype methods (`constructor`)
+}
+
+/** The value at `path` (an array when arrays were crossed), or undefined when absent. */
+export function lookupPath(root: unknown, path: FieldPath, from = 0): unknown {
+  if (from === path.segments.length) return root;
+  if (root === null || typeof root !== 'object') return undefined;
+  if (Array.isArray(root)) {
+    const found: unknown[] = [];
+    for (const el of root) {
+      const v = lookupPath(el, path, from);
+      if (v !== undefined) found.push(v);
+    }
+    return found.length === 0 ? undefined : found;
+  }
+  const direct = own(root, path.segments[from] as string);
+  if (direct !== undefined) {
+    const v = lookupPath(direct, path, from + 1);
+    if (v !== undefined) return v;
+  }
+  const row = path.joined[from] as string[];
+  for (let j = from + 1; j < path.segments.length; j++) {
+    const flat = own(root, row[j] as string);
+    if (flat !== undefined) {
+      const v = lookupPath(flat, path, j + 1);
+      if (v !== undefined) return v;
+    }
+  }
+  return undefined;
+}
+
+/** A field's values in an event: array leaves flattened, string forms computed once. */
+export class FieldValue {
+  readonly items: unknown[];
+  private strs: Array<string | null> | undefined;
+  private lows: Array<string | null> | undefined;
+
+  constructor(value: unknown) {
+    this.items = [];
+    flatten(value, this.items, 0);
+  }
+
+  /** String forms of scalars (numbers and booleans as written by JSON); null for null and objects. */
+  strings(): Array<string | null> {
+    return (this.strs ??= this.items.map(scalarString));
+  }
+
+  lowers(): Array<string | null> {
+    return (this.lows ??= this.strings().map((s) => (s === null ? null : s.toLowerCase())));
+  }
+}
+
+function flatten(v: unknown, into: unknown[], depth: number): void {
+  if (Array.isArray(v) && depth < 16) for (const el of v) flatten(el, into, depth + 1);
+  else into.push(v);
+}
+
+export function scalarString(v: unknown): string | null {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    default:
+      return null;
+  }
+}
+
+/** How a rule's field is found: its own name, then aliases; each in the event, then the native record. */
+export interface FieldSlot {
+  id: number;
+  name: string;
+  paths: FieldPath[];
+}
+
+/** Assigns one slot per distinct (field, aliases) pair across all rules. */
+export class FieldRegistry {
+  private readonly byKey = new Map<string, FieldSlot>();
+  readonly slots: FieldSlot[] = [];
+
+  slot(name: string, aliases: readonly string[] = []): FieldSlot {
+    const key = [name, ...aliases].join('\0');
+    let s = this.byKey.get(key);
+    if (s === undefined) {
+      s = { id: this.slots.length, name, paths: [name, ...aliases].map(compilePath) };
+      this.byKey.set(key, s);
+      this.slots.push(s);
+    }
+    return s;
+  }
+}
+
+const DATASET = compilePath('event.dataset');
+const ORIGINAL = compilePath('event.original');
+const MESSAGE = compilePath('message');
+const MAX_KEYWORD_STRINGS = 10_000;
+
+/** One event as rules see it; reused from event to event (`reset`) to keep allocation low. */
+export class EventView {
+  event: object = {};
+  dataset: string | undefined;
+  private native: NativeRecord | null | undefined;
+  private readonly cache: Array<FieldValue | null | undefined>;
+  private readonly stamp: Uint32Array;
+  private generation = 0;
+  private keywordCache: FieldValue | undefined;
+
+  constructor(slotCount: number) {
+    this.cache = new Array(slotCount);
+    this.stamp = new Uint32Array(slotCount);
+  }
+
+  reset(event: object): void {
+    this.event = event;
+    this.generation++;
+    if (this.generation === 0xffffffff) {
+      this.stamp.fill(0);
+      this.generation = 1;
+    }
+    this.native = undefined;
+    this.keywordCache = undefined;
+    const ds = lookupPath(event, DATASET);
+    this.dataset = typeof ds === 'string' ? ds : undefined;
+  }
+
+  /** The field's values, or undefined when the event has no such field (null is a value). */
+  get(slot: FieldSlot): FieldValue | undefined {
+    if (this.stamp[slot.id] === this.generation) return this.cache[slot.id] ?? undefined;
+    this.stamp[slot.id] = this.generation;
+    const raw = this.resolve(slot.paths);
+    const value = raw === undefined ? null : new FieldValue(raw);
+    this.cache[slot.id] = value;
+    return value ?? undefined;
+  }
+
+  /** Any path, without caching (group-by, fieldref targets). */
+  value(path: FieldPath): unknown {
+    return this.resolve([path]);
+  }
+
+  private resolve(paths: FieldPath[]): unknown {
+    for (const p of paths) {
+      const v = lookupPath(this.event, p);
+      if (v !== undefined) return v;
+      const n = this.nativeRecord();
+      if (n !== null) {
+        const nv = lookupPath(n, p);
+        if (nv !== undefined) return nv;
+      }
+    }
+    return undefined;
+  }
+
+  /** The parsed `event.original` of a dataset with a known native format, parsed at most once. */
+  private nativeRecord(): NativeRecord | null {
+    if (this.native !== undefined) return this.native;
+    const format = this.dataset === undefined ? undefined : NATIVE_FORMATS[this.dataset];
+    const original = format === undefined ? undefined : lookupPath(this.event, ORIGINAL);
+    this.native = format !== undefined && typeof original === 'string' ? parseNative(format, original) : null;
+    return this.native;
+  }
+
+  /**
+   * What keyword (field-less) values are searched in: `message` and `event.original` when the
+   * event has either; otherwise every string value in the event.
+   */
+  keywords(): FieldValue {
+    if (this.keywordCache === undefined) {
+      const found: string[] = [];
+      for (const p of [MESSAGE, ORIGINAL]) {
+        const v = lookupPath(this.event, p);
+        if (typeof v === 'string') found.push(v);
+      }
+      if (found.length === 0) collectStrings(this.event, found, 0);
+      this.keywordCache = new FieldValue(found);
+    }
+    return this.keywordCache;
+  }
+}
+
+function collectStrings(v: unknown, into: string[], depth: number): void {
+  if (into.length >= MAX_KEYWORD_STRINGS || depth > 16) return;
+  if (typeof v === 'string') into.push(v);
+  else if (Array.isArray(v)) for (const el of v) collectStrings(el, into, depth + 1);
+  else if (v !== null && typeof v === 'object')
+    for (const k in v) collectStrings((v as Record<string, unknown>)[k], into, depth + 1);
+}
