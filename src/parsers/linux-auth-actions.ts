@@ -219,42 +219,54 @@ export interface AuthFacts {
   labels?: Record<string, string>;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type EventCategory = Extract<NonNullable<AuditEvent['event']>['category'], string>;
+type EventType = Extract<NonNullable<AuditEvent['event']>['type'], string>;
 
-/** Builds the event for `facts` on top of `base` (timestamp, host, process, original, message). */
+/**
+ * Completes `base` (timestamp, host, process, original, message) with `facts` and returns it.
+ * `base` is filled in place: callers build it for this one record. (Object spreads cost several
+ * microseconds per event here, a third of the parse budget.)
+ */
 export function buildAuthEvent(base: AuditEvent, facts: AuthFacts): AuditEvent {
   const info = ACTION_INDEX.get(facts.action);
-  const event: Mutable<AuditEvent> = { ...base };
-  const ev: NonNullable<AuditEvent['event']> = {
-    ...base.event,
-    action: facts.action,
-    outcome: facts.outcome,
-    category: (info?.category ?? 'host') as 'host',
-    type: (info?.type ?? 'info') as 'info',
-  };
+  const event = base;
+  const ev: NonNullable<AuditEvent['event']> = event.event ?? {};
+  ev.action = facts.action;
+  ev.outcome = facts.outcome;
+  ev.category = (info?.category ?? 'host') as EventCategory;
+  ev.type = (info?.type ?? 'info') as EventType;
   if (facts.reason) ev.reason = clip(facts.reason);
   event.event = ev;
 
-  const users = new Related();
-  const ips = new Related();
-  const hosts = new Related();
-  const hostName = base.host?.name;
-  if (hostName) hosts.add(hostName);
+  const users: string[] = [];
+  const ips: string[] = [];
+  const hosts: string[] = [];
+  const hostName = event.host?.name;
+  if (hostName) addRelated(hosts, hostName);
 
-  const user: NonNullable<AuditEvent['user']> = {};
-  if (facts.user) user.name = users.add(facts.user);
-  if (facts.userId) user.id = clip(facts.userId);
-  if (facts.effectiveUser || facts.effectiveUserId) {
-    user.effective = {};
-    if (facts.effectiveUser) user.effective.name = users.add(facts.effectiveUser);
-    if (facts.effectiveUserId) user.effective.id = clip(facts.effectiveUserId);
+  if (
+    facts.user ||
+    facts.userId ||
+    facts.effectiveUser ||
+    facts.effectiveUserId ||
+    facts.targetUser ||
+    facts.targetUserId
+  ) {
+    const user: NonNullable<AuditEvent['user']> = {};
+    if (facts.user) user.name = addRelated(users, facts.user);
+    if (facts.userId) user.id = clip(facts.userId);
+    if (facts.effectiveUser || facts.effectiveUserId) {
+      user.effective = {};
+      if (facts.effectiveUser) user.effective.name = addRelated(users, facts.effectiveUser);
+      if (facts.effectiveUserId) user.effective.id = clip(facts.effectiveUserId);
+    }
+    if (facts.targetUser || facts.targetUserId) {
+      user.target = {};
+      if (facts.targetUser) user.target.name = addRelated(users, facts.targetUser);
+      if (facts.targetUserId) user.target.id = clip(facts.targetUserId);
+    }
+    event.user = user;
   }
-  if (facts.targetUser || facts.targetUserId) {
-    user.target = {};
-    if (facts.targetUser) user.target.name = users.add(facts.targetUser);
-    if (facts.targetUserId) user.target.id = clip(facts.targetUserId);
-  }
-  if (user.name !== undefined || user.id !== undefined || user.effective || user.target) event.user = user;
   if (facts.group || facts.groupId) {
     event.group = {};
     if (facts.group) event.group.name = clip(facts.group);
@@ -265,47 +277,46 @@ export function buildAuthEvent(base: AuditEvent, facts: AuthFacts): AuditEvent {
   if (facts.destination) event.destination = endpoint(facts.destination, facts.destinationPort, ips, hosts);
 
   if (facts.commandLine !== undefined || facts.workingDirectory !== undefined) {
-    const process: NonNullable<AuditEvent['process']> = { ...base.process };
+    const process: NonNullable<AuditEvent['process']> = event.process ?? {};
     if (facts.commandLine !== undefined) process.command_line = facts.commandLine.slice(0, MAX_TEXT_CHARS);
     if (facts.workingDirectory !== undefined) process.working_directory = clip(facts.workingDirectory);
     event.process = process;
   }
   if (facts.session) event.session = { id: clip(hostName ? `${hostName}/${facts.session}` : facts.session) };
 
-  for (const u of facts.relatedUsers ?? []) users.add(u);
-  for (const h of facts.relatedHosts ?? []) hosts.add(h);
-  for (const ip of facts.relatedIps ?? []) ips.add(ip);
-  const related: NonNullable<AuditEvent['related']> = {};
-  if (users.values.length > 0) related.user = users.values;
-  if (ips.values.length > 0) related.ip = ips.values;
-  if (hosts.values.length > 0) related.hosts = hosts.values;
-  if (related.user || related.ip || related.hosts) event.related = related;
+  if (facts.relatedUsers) for (const u of facts.relatedUsers) addRelated(users, u);
+  if (facts.relatedHosts) for (const h of facts.relatedHosts) addRelated(hosts, h);
+  if (facts.relatedIps) for (const ip of facts.relatedIps) addRelated(ips, ip);
+  if (users.length > 0 || ips.length > 0 || hosts.length > 0) {
+    const related: NonNullable<AuditEvent['related']> = {};
+    if (users.length > 0) related.user = users;
+    if (ips.length > 0) related.ip = ips;
+    if (hosts.length > 0) related.hosts = hosts;
+    event.related = related;
+  }
 
   if (facts.labels) {
-    const labels: Record<string, string> = { ...base.labels };
-    for (const [k, v] of Object.entries(facts.labels)) labels[k] = clip(v);
+    const labels: Record<string, string> = event.labels ?? {};
+    for (const key in facts.labels) labels[key] = clip(facts.labels[key] ?? '');
     event.labels = labels;
   }
   return event;
 }
 
-function endpoint(address: string, port: number | undefined, ips: Related, hosts: Related) {
+function endpoint(address: string, port: number | undefined, ips: string[], hosts: string[]) {
   const out: { ip?: string; port?: number; address?: string } = { address: clip(address) };
   const ip = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-  if (isIP(ip) !== 0) out.ip = ips.add(ip);
-  else hosts.add(address);
+  if (isIP(ip) !== 0) out.ip = addRelated(ips, ip);
+  else addRelated(hosts, address);
   if (port !== undefined && port >= 0 && port <= 65535) out.port = port;
   return out;
 }
 
-/** A small ordered set of strings, each clipped to the schema's field limit, at most 64 entries. */
-class Related {
-  readonly values: string[] = [];
-  add(value: string): string {
-    const v = clip(value);
-    if (v.length > 0 && this.values.length < 64 && !this.values.includes(v)) this.values.push(v);
-    return v;
-  }
+/** Adds to a related.* list: clipped to the field limit, no empties or duplicates, at most 64. */
+function addRelated(list: string[], value: string): string {
+  const v = clip(value);
+  if (v.length > 0 && list.length < 64 && !list.includes(v)) list.push(v);
+  return v;
 }
 
 /** Values longer than the schema allows are cut; the full text stays in event.original. */

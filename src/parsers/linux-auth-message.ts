@@ -54,9 +54,10 @@ export function normalizeProgram(program: string): { name: string; pamModule?: s
 }
 
 /**
- * Turns one auth-log message into an event built on `base` (which carries @timestamp, host,
- * event.original and whatever the caller adds). Messages that are not access records become
- * `system.message` events with outcome unknown. Never throws on any input text.
+ * Turns one auth-log message into an event: `base` (the record's @timestamp, host, event.original
+ * and whatever the caller adds, built for this one record) is completed in place and returned.
+ * Messages that are not access records become `system.message` events with outcome unknown.
+ * Never throws on any input text.
  */
 export function parseAuthMessage(
   program: string,
@@ -74,19 +75,23 @@ export function parseAuthMessage(
     text = rep[2] ?? '';
   }
   const facts = readFacts(name, pamModule, text, ctx);
-  const process: NonNullable<AuditEvent['process']> = { ...base.process, name };
+  const event = base;
+  const ev = event.event ?? {};
+  ev.dataset = LINUX_AUTH_DATASET;
+  event.event = ev;
+  const process = event.process ?? {};
+  process.name = name;
   if (pid !== undefined) process.pid = pid;
-  const event: AuditEvent = {
-    ...base,
-    event: { ...base.event, dataset: LINUX_AUTH_DATASET },
-    process,
-  };
+  event.process = process;
   if (!facts) {
     const other: AuthFacts = { action: 'system.message', outcome: 'unknown', relatedIps: findIpv4(text) };
     if (pamModule) other.labels = { pam_module: pamModule };
     return buildAuthEvent(event, other);
   }
-  if (repeated) facts.labels = { ...facts.labels, repeat_count: repeated };
+  if (repeated) {
+    facts.labels ??= {};
+    facts.labels.repeat_count = repeated;
+  }
   return buildAuthEvent(event, facts);
 }
 

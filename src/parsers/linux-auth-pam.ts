@@ -56,7 +56,11 @@ export function parsePamText(
   ctx: MessageContext,
 ): AuthFacts | undefined {
   const facts = parseText(raw.trimEnd(), ctx);
-  if (facts) facts.labels = { ...facts.labels, pam_module: module, pam_service: service };
+  if (facts) {
+    facts.labels ??= {};
+    facts.labels.pam_module = module;
+    facts.labels.pam_service = service;
+  }
   return facts;
 }
 

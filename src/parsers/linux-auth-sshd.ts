@@ -17,10 +17,10 @@ const INPUT_USERAUTH = /^input_userauth_request: (?:invalid|illegal) user (.*)$/
 const NOT_ALLOWED = /^User (.*) from (\S+) not allowed because (.*)$/;
 const ROOT_REFUSED = /^ROOT LOGIN REFUSED FROM (\S+?)(?: port (\d+))?$/;
 const CONNECTION_FROM = /^Connection from (\S+) port (\d+)(?: on (\S+) port (\d+))?/;
-const CLOSED =
-  /^Connection (closed|reset) by (?:(?:authenticating user|invalid user|user) (.*) )?(\S+?)(?: port (\d+))?$/;
-const DISCONNECTED =
-  /^Disconnected from (?:(?:authenticating user|invalid user|user) (.*) )?(\S+?)(?: port (\d+))?$/;
+// `[authenticating |invalid ]user NAME ADDR port N` or `ADDR[ port N]`: groups 1-3 or 4-5.
+const WHO = String.raw`(?:authenticating user|invalid user|user) (.*) (\S+) port (\d+)|(\S+?)(?: port (\d+))?`;
+const CLOSED = new RegExp(`^Connection (?:closed|reset) by (?:${WHO})$`);
+const DISCONNECTED = new RegExp(`^Disconnected from (?:${WHO})$`);
 const RECEIVED_DISCONNECT = /^Received disconnect from (\S+)(?: port (\d+))?: ?(\d+): ?(.*)$/;
 const DISCONNECTING_NEW =
   /^Disconnecting (?:authenticating user|invalid user|user) (.*) (\S+) port (\d+): (.*)$/;
@@ -158,18 +158,20 @@ function connectionFrom(text: string): AuthFacts | undefined {
 }
 
 // Before authentication a disconnect is neutral; after it, the logged-in client went away.
-function ending(preauth: boolean): Pick<AuthFacts, 'action' | 'outcome'> {
-  return preauth
+function ending(preauth: boolean, source: string | undefined, sourcePort: string | undefined): AuthFacts {
+  const facts: AuthFacts = preauth
     ? { action: 'ssh.disconnect', outcome: 'unknown' }
     : { action: 'ssh.logout', outcome: 'success' };
+  facts.source = source;
+  facts.sourcePort = port(sourcePort);
+  return facts;
 }
 
 function closed(text: string, preauth: boolean): AuthFacts | undefined {
   const m = CLOSED.exec(text);
   if (!m) return undefined;
-  const facts: AuthFacts = { ...ending(preauth), source: m[3], sourcePort: port(m[4]) };
-  if (m[2]) facts.user = m[2];
-  if (m[1] === 'reset') {
+  const facts = endpointFacts(m, preauth);
+  if (text.startsWith('Connection reset')) {
     facts.action = 'ssh.disconnect';
     facts.outcome = 'failure';
     facts.reason = 'connection reset by peer';
@@ -179,8 +181,11 @@ function closed(text: string, preauth: boolean): AuthFacts | undefined {
 
 function disconnected(text: string, preauth: boolean): AuthFacts | undefined {
   const m = DISCONNECTED.exec(text);
-  if (!m) return undefined;
-  const facts: AuthFacts = { ...ending(preauth), source: m[2], sourcePort: port(m[3]) };
+  return m ? endpointFacts(m, preauth) : undefined;
+}
+
+function endpointFacts(m: RegExpExecArray, preauth: boolean): AuthFacts {
+  const facts = m[2] !== undefined ? ending(preauth, m[2], m[3]) : ending(preauth, m[4], m[5]);
   if (m[1]) facts.user = m[1];
   return facts;
 }
@@ -189,7 +194,7 @@ function receivedDisconnect(text: string, preauth: boolean): AuthFacts | undefin
   const m = RECEIVED_DISCONNECT.exec(text);
   if (!m) return undefined;
   const reason = m[4] ?? '';
-  const facts: AuthFacts = { ...ending(preauth), source: m[1], sourcePort: port(m[2]) };
+  const facts = ending(preauth, m[1], m[2]);
   facts.labels = { ssh_disconnect_code: m[3] ?? '' };
   if (AUTH_FAILED_TEXT.test(reason)) {
     facts.action = 'ssh.disconnect';

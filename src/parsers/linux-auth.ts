@@ -38,7 +38,10 @@ export function createLinuxAuthParser(options: ParserOptions): RecordParser {
     push(line: string, lineNumber: number): ParseResult[] {
       try {
         const result = parseLinuxAuthLine(line, clock, keepOriginal);
-        return result === undefined ? [] : [{ line: lineNumber, ...result }];
+        if (result === undefined) return [];
+        return 'error' in result
+          ? [{ line: lineNumber, error: result.error }]
+          : [{ line: lineNumber, event: result.event }];
       } catch (err) {
         // parseLinuxAuthLine is not meant to throw; if it ever does, the line is rejected, not the stream.
         return [{ line: lineNumber, error: `internal parser error: ${String(err)}` }];

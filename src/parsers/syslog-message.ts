@@ -110,7 +110,12 @@ type Head = Pick<SyslogMessage, 'priority' | 'facility' | 'severity'>;
 
 // RFC 5424 6: HEADER SP STRUCTURED-DATA [SP MSG]
 function parseRfc5424(text: string, start: number, head: Head): SyslogMessage {
-  const message: SyslogMessage = { protocol: 'rfc5424', ...head };
+  const message: SyslogMessage = {
+    protocol: 'rfc5424',
+    priority: head.priority,
+    facility: head.facility,
+    severity: head.severity,
+  };
   let pos = start;
   const versionEnd = scanToken(text, pos);
   const version = text.slice(pos, versionEnd);
@@ -273,7 +278,12 @@ function setMsg(message: SyslogMessage, raw: string): void {
 const TAG = /([^\s:[\]]{1,48})(?:\[([^\]\s]{1,128})\])?:(?: |$)/y;
 
 function parseRfc3164(text: string, start: number, head: Head): SyslogMessage {
-  const message: SyslogMessage = { protocol: 'rfc3164', ...head };
+  const message: SyslogMessage = {
+    protocol: 'rfc3164',
+    priority: head.priority,
+    facility: head.facility,
+    severity: head.severity,
+  };
   let pos = start;
   const bsd = matchBsdTime(text, pos);
   const end = bsd ? bsd.end : (matchIsoTime(text, pos)?.end ?? -1);
@@ -290,7 +300,7 @@ function parseRfc3164(text: string, start: number, head: Head): SyslogMessage {
       const hostname = text.slice(pos, hostEnd);
       if (hostname.length > 255 || !isPrintUsAscii(hostname))
         fail('expecting a hostname (printable US-ASCII)', pos);
-      message.hostname = hostname;
+      if (hostname !== NIL) message.hostname = hostname; // some relays write RFC 5424's NILVALUE
     }
     pos = skipSpaces(text, hostEnd);
   }

@@ -65,7 +65,10 @@ export function createSyslogParser(options: SyslogParserOptions): RecordParser {
     push(line: string, lineNumber: number): ParseResult[] {
       try {
         const result = parseSyslogLine(line, clock, options);
-        return result === undefined ? [] : [{ line: lineNumber, ...result }];
+        if (result === undefined) return [];
+        return 'error' in result
+          ? [{ line: lineNumber, error: result.error }]
+          : [{ line: lineNumber, event: result.event }];
       } catch (err) {
         return [{ line: lineNumber, error: `internal parser error: ${String(err)}` }];
       }
