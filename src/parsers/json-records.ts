@@ -278,3 +278,64 @@ export function parseUtcTimestamp(value: unknown): number | undefined {
   if (ms !== undefined) return ms;
   return ZONELESS.test(value) ? parseRfc3339(`${value.replace(' ', 'T')}Z`) : undefined;
 }
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset of an IANA zone from UTC at an instant, in minutes (east positive). */
+function zoneOffsetMinutes(instant: number, zone: string): number {
+  let fmt = zoneFormats.get(zone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    zoneFormats.set(zone, fmt);
+  }
+  const p: Record<string, number> = {};
+  for (const part of fmt.formatToParts(new Date(instant))) p[part.type] = Number(part.value);
+  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return Math.round((wall - Math.floor(instant / 1000) * 1000) / 60000);
+}
+
+/**
+ * Epoch ms of a wall-clock time in an IANA zone (UTC when none), or undefined for an unknown zone
+ * or impossible date. A wall time skipped or repeated by a DST change resolves to one of its offsets.
+ */
+export function localTimeToUtc(
+  parts: {
+    year: number;
+    month: number;
+    day: number;
+    hour: number;
+    minute: number;
+    second: number;
+    ms?: number;
+  },
+  zone?: string,
+): number | undefined {
+  const wall = Date.UTC(
+    parts.year,
+    parts.month - 1,
+    parts.day,
+    parts.hour,
+    parts.minute,
+    parts.second,
+    parts.ms ?? 0,
+  );
+  const back = new Date(wall);
+  if (Number.isNaN(wall) || back.getUTCDate() !== parts.day || back.getUTCMonth() !== parts.month - 1)
+    return undefined;
+  if (!zone || zone === 'UTC' || zone === 'Etc/UTC') return wall;
+  try {
+    const first = wall - zoneOffsetMinutes(wall, zone) * 60000;
+    return wall - zoneOffsetMinutes(first, zone) * 60000;
+  } catch {
+    return undefined;
+  }
+}
