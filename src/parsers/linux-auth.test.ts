@@ -484,6 +484,16 @@ describe('header and timestamps', () => {
     });
   });
 
+  it('uses the configured host name for lines that have none, and rejects them otherwise', () => {
+    const line = 'Mar  3 10:15:01 sshd[5]: Accepted password for ann from 192.0.2.5 port 1 ssh2';
+    expect(eventOf(line, { hostname: 'local' })).toMatchObject({
+      host: { name: 'local' },
+      process: { name: 'sshd', pid: 5 },
+      event: { action: 'ssh.login' },
+    });
+    expect(errorOf(line)).toMatch(/no host name before the program tag/);
+  });
+
   it('skips blank lines without a result', () => {
     const parser = createLinuxAuthParser({ now: NOW });
     expect(parser.push('', 1)).toEqual([]);

@@ -37,7 +37,7 @@ export function createLinuxAuthParser(options: ParserOptions): RecordParser {
     format: 'linux-auth',
     push(line: string, lineNumber: number): ParseResult[] {
       try {
-        const result = parseLinuxAuthLine(line, clock, keepOriginal);
+        const result = parseLinuxAuthLine(line, clock, keepOriginal, options.hostname);
         if (result === undefined) return [];
         return 'error' in result
           ? [{ line: lineNumber, error: result.error }]
@@ -51,8 +51,16 @@ export function createLinuxAuthParser(options: ParserOptions): RecordParser {
   };
 }
 
-/** One line without its terminator: an event, a rejection, or undefined for a blank line. */
-export function parseLinuxAuthLine(raw: string, clock: ZoneClock, keepOriginal = true): LineResult {
+/**
+ * One line without its terminator: an event, a rejection, or undefined for a blank line.
+ * `defaultHost` stands in for a host name the line lacks (syslogds that log locally without one).
+ */
+export function parseLinuxAuthLine(
+  raw: string,
+  clock: ZoneClock,
+  keepOriginal = true,
+  defaultHost?: string,
+): LineResult {
   const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
   if (line.length > MAX_LINE_CHARS) {
     return { error: `line of ${line.length} characters exceeds the ${MAX_LINE_CHARS}-character limit` };
@@ -79,11 +87,21 @@ export function parseLinuxAuthLine(raw: string, clock: ZoneClock, keepOriginal =
 
   const hostEnd = line.indexOf(' ', pos);
   if (hostEnd <= pos) return { error: `no host name and program after the timestamp (column ${pos + 1})` };
-  const host = line.slice(pos, hostEnd);
-  pos = skipSpaces(line, hostEnd);
+  let host: string | undefined = line.slice(pos, hostEnd);
+  if (host.endsWith(':')) {
+    // `Mmm dd hh:mm:ss sshd[1]: ...`: a tag where the host name belongs.
+    if (defaultHost === undefined) {
+      return {
+        error: `no host name before the program tag (column ${pos + 1}); configure a default host name`,
+      };
+    }
+    host = defaultHost;
+  } else {
+    pos = skipSpaces(line, hostEnd);
+  }
 
   const base: AuditEvent = {
-    '@timestamp': new Date(epoch).toISOString(),
+    '@timestamp': clock.format(epoch),
     event: keepOriginal ? { dataset: LINUX_AUTH_DATASET, original: line } : { dataset: LINUX_AUTH_DATASET },
     host: { name: host },
   };

@@ -105,6 +105,8 @@ export interface ZoneClock {
    * in the years tried (Feb 30).
    */
   resolve(time: BsdTime): number | undefined;
+  /** RFC 3339 UTC with milliseconds (`@timestamp`); the last value is cached, as lines come in bursts. */
+  format(epoch: number): string;
 }
 
 /** How far in the future of the reference time a year-less timestamp may fall: about a month. */
@@ -115,12 +117,12 @@ const CACHE_LIMIT = 4096;
 
 export function createZoneClock(now: number, timezone = 'UTC'): ZoneClock {
   const isUtc = timezone === 'UTC' || timezone === 'Etc/UTC';
-  const format = isUtc ? undefined : zoneFormat(timezone);
+  const zone = isUtc ? undefined : zoneFormat(timezone);
   const offsets = new Map<number, number>();
 
   const offsetAt = (epoch: number): number => {
-    if (!format) return 0;
-    const parts = format.formatToParts(epoch);
+    if (!zone) return 0;
+    const parts = zone.formatToParts(epoch);
     const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
     const wall = Date.UTC(
       get('year'),
@@ -134,7 +136,7 @@ export function createZoneClock(now: number, timezone = 'UTC'): ZoneClock {
   };
 
   const wallToEpoch = (wall: number): number => {
-    if (!format) return wall;
+    if (!zone) return wall;
     const hour = Math.floor(wall / HOUR_MS);
     let offset = offsets.get(hour);
     if (offset === undefined) {
@@ -167,7 +169,17 @@ export function createZoneClock(now: number, timezone = 'UTC'): ZoneClock {
     return undefined;
   };
 
-  return { timezone, wallToEpoch, resolve };
+  let lastEpoch = NaN;
+  let lastText = '';
+  const format = (epoch: number): string => {
+    if (epoch !== lastEpoch) {
+      lastText = new Date(epoch).toISOString();
+      lastEpoch = epoch;
+    }
+    return lastText;
+  };
+
+  return { timezone, wallToEpoch, resolve, format };
 }
 
 function zoneFormat(timezone: string): Intl.DateTimeFormat {

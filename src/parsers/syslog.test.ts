@@ -128,6 +128,14 @@ describe('syslog messages to events', () => {
     expect(event.process).toEqual({ name: 'app' });
   });
 
+  it('omits event.original when keepOriginal is false', () => {
+    const event = eventOf('<38>Mar  3 10:00:00 h sshd[2]: Invalid user x from 192.0.2.2', {
+      keepOriginal: false,
+    });
+    expect(event.event).not.toHaveProperty('original');
+    expect(event.event?.action).toBe('ssh.invalid_user');
+  });
+
   it('reads BSD time stamps in the configured zone', () => {
     const event = eventOf('<13>Jul  4 12:00:00 h app: x', {
       timezone: 'America/New_York',

@@ -92,7 +92,7 @@ export function parseSyslogLine(
   if ('error' in parsed) return parsed;
   const time = messageTime(parsed, clock, options.now);
   if (time === undefined) return { error: `no such date: '${parsed.timestamp ?? ''}'` };
-  return { event: syslogToEvent(parsed, line, time, options) };
+  return { event: syslogToEvent(parsed, line, clock.format(time), options) };
 }
 
 function messageTime(message: SyslogMessage, clock: ZoneClock, now: number): number | undefined {
@@ -104,11 +104,14 @@ function messageTime(message: SyslogMessage, clock: ZoneClock, now: number): num
   return iso ? isoToEpoch(iso, clock) : undefined;
 }
 
-/** Maps a decoded message to an event; auth programs' messages are parsed by parseAuthMessage. */
+/**
+ * Maps a decoded message to an event; auth programs' messages are parsed by parseAuthMessage.
+ * `timestamp` is the event's @timestamp (RFC 3339 UTC), resolved by the caller.
+ */
 export function syslogToEvent(
   message: SyslogMessage,
   original: string,
-  epoch: number,
+  timestamp: string,
   options: Pick<ParserOptions, 'hostname' | 'keepOriginal'>,
 ): SyslogEvent {
   const syslog: LogSyslog = {
@@ -125,7 +128,7 @@ export function syslogToEvent(
 
   const ev: NonNullable<AuditEvent['event']> = { dataset: SYSLOG_DATASET, severity: message.severity };
   if (options.keepOriginal !== false) ev.original = original;
-  const base: SyslogEvent = { '@timestamp': new Date(epoch).toISOString(), event: ev, log: { syslog } };
+  const base: SyslogEvent = { '@timestamp': timestamp, event: ev, log: { syslog } };
   if (message.timestamp === undefined) base.tags = ['timestamp_from_receiver'];
   if (message.msg !== undefined) base.message = message.msg;
   const hostname = message.hostname ?? options.hostname;
