@@ -11,6 +11,7 @@ import { Admitter } from './ingest/admitter.js';
 import { IngestMetrics } from './ingest/metrics.js';
 import { DEFAULT_PERSONAL_FIELDS } from './ledger/commitment.js';
 import { LedgerWriter } from './ledger/ledger.js';
+import { createWorkerHasher } from './ledger/hasher.js';
 import { LedgerService } from './ledger/ledger-service.js';
 import { loadOrCreateSigner } from './ledger/signer-file.js';
 import type { SignerKey } from './ledger/note.js';
@@ -35,11 +36,15 @@ export interface LedgerContext {
 export async function openLedger(config: Config, clock: Clock = systemClock): Promise<LedgerContext> {
   const lock = acquireWriterLock(config);
   try {
-    const store = await openStore(config);
+    const store = await openStore(config, { writer: true });
     const keyFile = config.ledger.key_file ?? path.join(config.data, 'ledger.key');
     const { signer } = loadOrCreateSigner(keyFile, config.ledger.origin);
     const personalFields = await pinPersonalFields(store, config.ledger.personal_fields);
-    const writer = await LedgerWriter.open(store, { origin: signer.name, signer, personalFields, clock });
+    const writer = await LedgerWriter.open(
+      store,
+      { origin: signer.name, signer, personalFields, clock },
+      createWorkerHasher(personalFields),
+    );
     const service = new LedgerService(store, personalFields);
     return { store, signer, writer, service, lock };
   } catch (err) {
@@ -52,7 +57,10 @@ export async function openLedger(config: Config, clock: Clock = systemClock): Pr
  * The personal-field list is part of the ledger format: entries hashed with one list cannot be
  * verified with another. It is fixed when the ledger is created and may not change afterwards.
  */
-export async function pinPersonalFields(store: Store, configured: readonly string[] | undefined): Promise<string[]> {
+export async function pinPersonalFields(
+  store: Store,
+  configured: readonly string[] | undefined,
+): Promise<string[]> {
   const stored = await store.getMeta('personal_fields');
   if (stored !== undefined) {
     const pinned = JSON.parse(stored) as string[];
@@ -133,6 +141,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       server.closeIdleConnections();
       await admitter.close();
       await closed;
+      await ledger.writer.close();
       await store.close();
       ledger.lock.release();
     },

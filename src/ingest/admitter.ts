@@ -149,7 +149,7 @@ export class Admitter {
           nextSeq++;
         }
       }
-      const sealed = ledger.seal(admitted, clock.now());
+      const sealed = await ledger.seal(admitted, clock.now());
       sealed.batch.producers = [...producerUpdates.values()];
       await store.append(sealed.batch);
       sealed.commit();

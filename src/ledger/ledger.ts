@@ -14,12 +14,15 @@ import type {
   Store,
 } from '../store/store.js';
 import { ledgerEntry } from './entry.js';
+import { createInlineHasher, type LeafHasher } from './hasher.js';
 import { CompactRange, hashLeaf } from './merkle.js';
 import { formatCheckpoint } from './checkpoint.js';
 import { signNote, type SignerKey } from './note.js';
 
 /** Interior levels persisted; the others are recomputed from these when a proof needs them. */
 export const STORED_LEVEL_STRIDE = 8;
+
+const EMPTY_HASH = Buffer.alloc(0);
 
 export interface LedgerOptions {
   origin: string;
@@ -44,6 +47,7 @@ export class LedgerWriter {
 
   private constructor(
     private readonly options: LedgerOptions,
+    private readonly hasher: LeafHasher,
     range: CompactRange,
     lastCheckpoint: CheckpointRecord | undefined,
   ) {
@@ -51,17 +55,26 @@ export class LedgerWriter {
     this.lastCheckpoint = { size: lastCheckpoint?.size ?? 0, at: lastCheckpoint?.created ?? 0 };
   }
 
-  static async open(store: Store, options: LedgerOptions): Promise<LedgerWriter> {
+  static async open(store: Store, options: LedgerOptions, hasher?: LeafHasher): Promise<LedgerWriter> {
     const state = await store.loadLedgerState();
     const range = state.frontier ? CompactRange.fromJSON(state.frontier) : new CompactRange();
     if (range.size !== state.size) {
       throw new Error(`ledger frontier covers ${range.size} entries but the store holds ${state.size}`);
     }
-    return new LedgerWriter(options, range, await store.latestCheckpoint());
+    return new LedgerWriter(
+      options,
+      hasher ?? createInlineHasher(options.personalFields),
+      range,
+      await store.latestCheckpoint(),
+    );
   }
 
   get size(): number {
     return this.range.size;
+  }
+
+  async close(): Promise<void> {
+    await this.hasher.close();
   }
 
   get origin(): string {
@@ -72,38 +85,36 @@ export class LedgerWriter {
    * Assigns seqs to the events, builds their entries and leaf hashes and extends the tree.
    * The writer's own state changes only when `commit()` is called after the store accepted the batch.
    */
-  seal(events: AdmittedEvent[], received: number): { batch: AppendBatch; commit: () => void } {
+  async seal(events: AdmittedEvent[], received: number): Promise<{ batch: AppendBatch; commit: () => void }> {
+    const base = this.range.size;
+    const seeds = randomBytes(32 * events.length);
+    const records: EventRecord[] = events.map((admitted, i) => {
+      // Stele's own fields are assigned here, whatever the sender put in them; seq, received and
+      // source are stored as columns, the rest of the event as JSON.
+      const { stele, ...rest } = admitted.event;
+      const { seq: _s, received: _r, source: _src, ...own } = stele ?? {};
+      const body = JSON.stringify(Object.keys(own).length > 0 ? { ...rest, stele: own } : rest);
+      return {
+        seq: base + i,
+        ts: admitted.ts,
+        received,
+        source: admitted.source,
+        body,
+        leafHash: EMPTY_HASH,
+        seed: Buffer.from(seeds.subarray(i * 32, i * 32 + 32)),
+        fields: admitted.fields,
+      };
+    });
+    const leaves = await this.hasher.hash(records);
+    if (this.range.size !== base) throw new Error('ledger changed while a batch was being sealed');
     const range = this.range.clone();
     const nodes: StoredNode[] = [];
     const onNode = (id: { level: number; index: number }, hash: Buffer) => {
       if (id.level > 0 && id.level % STORED_LEVEL_STRIDE === 0) nodes.push({ ...id, hash });
     };
-    const seeds = randomBytes(32 * events.length);
-    const receivedIso = new Date(received).toISOString();
-    const records: EventRecord[] = events.map((admitted, i) => {
-      const seq = range.size;
-      const seed = seeds.subarray(i * 32, i * 32 + 32);
-      // Stele's own fields are assigned here, whatever the sender put in them.
-      const { seq: _s, received: _r, source: _src, ...rest } = admitted.event.stele ?? {};
-      const source = admitted.source;
-      const event: StoredEvent = {
-        ...admitted.event,
-        stele: { ...rest, seq, received: receivedIso, source },
-      };
-      const leafHash = hashLeaf(this.entryFor(event, seed));
-      range.append(leafHash, onNode);
-      const { stele: _stele, ...body } = event;
-      const keep = Object.keys(rest).length > 0 ? { ...body, stele: rest } : body;
-      return {
-        seq,
-        ts: admitted.ts,
-        received,
-        source,
-        body: JSON.stringify(keep),
-        leafHash,
-        seed,
-        fields: admitted.fields,
-      };
+    records.forEach((record, i) => {
+      record.leafHash = leaves[i]!;
+      range.append(record.leafHash, onNode);
     });
     const batch: AppendBatch = { events: records, nodes, frontier: range.toJSON(), producers: [] };
     const checkpoint = this.maybeCheckpoint(range, received);

@@ -12,7 +12,13 @@ export interface StoreTarget {
   db?: string | undefined;
 }
 
-export async function openStore(target: StoreTarget, options: { readonly?: boolean } = {}): Promise<Store> {
+export interface OpenOptions {
+  readonly?: boolean;
+  /** The process will write the ledger: batches go through a writer thread. */
+  writer?: boolean;
+}
+
+export async function openStore(target: StoreTarget, options: OpenOptions = {}): Promise<Store> {
   if (target.db) {
     throw new ConfigError('PostgreSQL (--db) is not available in this version yet; use --data DIR');
   }
@@ -22,7 +28,10 @@ export async function openStore(target: StoreTarget, options: { readonly?: boole
       `no Stele data in ${path.resolve(target.data)} (run stele serve or stele ingest first)`,
     );
   }
-  return new SqliteStore(target.data, options);
+  return new SqliteStore(target.data, {
+    readonly: options.readonly ?? false,
+    writerThread: options.writer ?? false,
+  });
 }
 
 export interface WriterLock {

@@ -111,6 +111,7 @@ async function localSink(config: Parameters<typeof openLedger>[0]): Promise<Sink
     submit: (candidates) => admitter.submit(candidates, 'cli'),
     async close() {
       await admitter.close();
+      await ledger.writer.close();
       await ledger.store.close();
       ledger.lock.release();
     },

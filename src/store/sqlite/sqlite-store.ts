@@ -20,12 +20,38 @@ import type { Predicate } from '../../query/plan.js';
 import { ipToComparable } from '../../query/plan.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteCompiler } from './sqlite-compiler.js';
+import { configureConnection, SqliteBatchWriter } from './sqlite-writer.js';
+import { builtScript, createWorkerClient } from '../../core/worker-rpc.js';
 
 export const SQLITE_FILE = 'stele.db';
 
 export interface SqliteStoreOptions {
   /** Open without write access (verification, offline reads). */
   readonly?: boolean;
+  /** Write batches from a worker thread with its own connection, so fsync never blocks the caller. */
+  writerThread?: boolean;
+}
+
+function createWriter(db: Database.Database, file: string, thread: boolean) {
+  const script = thread ? builtScript(import.meta.url, 'sqlite-writer-worker.js') : undefined;
+  if (!script) {
+    const inline = new SqliteBatchWriter(db);
+    return { append: async (batch: AppendBatch) => inline.append(batch), close: async () => {} };
+  }
+  const client = createWorkerClient(script, { file });
+  return {
+    async append(batch: AppendBatch) {
+      try {
+        await client.call({ batch });
+      } catch (err) {
+        throw new StoreError((err as Error).message, { cause: err });
+      }
+    },
+    async close() {
+      await client.call({ close: true }).catch(() => undefined);
+      await client.close();
+    },
+  };
 }
 
 const EVENT_COLUMNS = 'seq, ts, received, source, leaf, seed, body';
@@ -44,13 +70,9 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
   readonly file: string;
   private readonly db: Database.Database;
-  private readonly insertEvent: Database.Statement;
-  private readonly upsertNode: Database.Statement;
-  private readonly upsertProducer: Database.Statement;
-  private readonly insertCheckpoint: Database.Statement;
   private readonly putMeta: Database.Statement;
   private readonly findProducer: Database.Statement;
-  private readonly appendTx: (batch: AppendBatch) => void;
+  private readonly writer: { append(batch: AppendBatch): Promise<void>; close(): Promise<void> } | undefined;
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
     this.file = path.join(dataDir, SQLITE_FILE);
@@ -60,12 +82,7 @@ export class SqliteStore implements Store {
         readonly: options.readonly ?? false,
         fileMustExist: options.readonly ?? false,
       });
-      this.db.pragma('journal_mode = WAL');
-      // FULL: the WAL is fsync'd at every commit, so a commit that returned survives power loss.
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('cache_size = -65536');
-      this.db.pragma('temp_store = MEMORY');
+      configureConnection(this.db);
       this.db.function('stele_ip', { deterministic: true }, (ip: unknown) =>
         typeof ip === 'string' ? (ipToComparable(ip) ?? null) : null,
       );
@@ -73,23 +90,11 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw translate(err, `cannot open the data directory ${dataDir}`);
     }
-    this.insertEvent = this.db.prepare(
-      `INSERT INTO events (seq, ts, received, source, action, outcome, user_name, host_name, source_ip,
-        dataset, session_id, producer_id, producer_seq, leaf, seed, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.upsertNode = this.db.prepare(
-      'INSERT OR REPLACE INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)',
-    );
-    this.upsertProducer = this.db.prepare(
-      'INSERT OR REPLACE INTO producers (id, last_seq, gaps, events) VALUES (?, ?, ?, ?)',
-    );
-    this.insertCheckpoint = this.db.prepare(
-      'INSERT INTO checkpoints (size, root, note, created) VALUES (?, ?, ?, ?)',
-    );
     this.putMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.findProducer = this.db.prepare('SELECT seq FROM events WHERE producer_id = ? AND producer_seq = ?');
-    this.appendTx = this.db.transaction((batch: AppendBatch) => this.writeBatch(batch));
+    this.writer = options.readonly
+      ? undefined
+      : createWriter(this.db, this.file, options.writerThread ?? false);
   }
 
   private migrateSync(): void {
@@ -107,6 +112,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
     if (this.db.open) {
       if (!this.db.readonly) this.db.pragma('wal_checkpoint(TRUNCATE)');
       this.db.close();
@@ -134,51 +140,8 @@ export class SqliteStore implements Store {
   }
 
   async append(batch: AppendBatch): Promise<void> {
-    try {
-      this.appendTx(batch);
-    } catch (err) {
-      throw translate(err, 'cannot write events');
-    }
-  }
-
-  private writeBatch(batch: AppendBatch): void {
-    const expected = batch.events[0]?.seq;
-    if (expected !== undefined) {
-      const next = (
-        this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM events').get() as { n: number }
-      ).n;
-      if (next !== expected) {
-        throw new StoreError(
-          `ledger moved under this writer: next seq is ${next}, batch starts at ${expected}`,
-        );
-      }
-    }
-    for (const e of batch.events) {
-      const f = e.fields;
-      this.insertEvent.run(
-        e.seq,
-        e.ts,
-        e.received,
-        e.source,
-        f.action,
-        f.outcome,
-        f.userName,
-        f.hostName,
-        f.sourceIp,
-        f.dataset,
-        f.sessionId,
-        f.producerId,
-        f.producerSeq,
-        e.leafHash,
-        e.seed,
-        e.body,
-      );
-    }
-    for (const n of batch.nodes) this.upsertNode.run(n.level, n.index, n.hash);
-    for (const p of batch.producers) this.upsertProducer.run(p.id, p.lastSeq, p.gaps, p.events);
-    this.putMeta.run('frontier', batch.frontier);
-    const cp = batch.checkpoint;
-    if (cp) this.insertCheckpoint.run(cp.size, cp.rootHash, cp.note, cp.created);
+    if (!this.writer) throw new StoreError('the store is open read-only');
+    await this.writer.append(batch);
   }
 
   async getEvent(seq: number): Promise<EventRow | undefined> {
@@ -246,7 +209,8 @@ export class SqliteStore implements Store {
   }
 
   async getMeta(key: string): Promise<string | undefined> {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      { value: string } | undefined;
     return row?.value;
   }
 

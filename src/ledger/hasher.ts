@@ -1,0 +1,48 @@
+// Leaf hashing off the main thread. Building an entry costs two HMACs per personal field, which
+// makes it the heaviest step of admission; a worker thread does it on another core while the main
+// thread parses requests and writes to the database. Each entry is rebuilt from the row exactly as
+// it will be stored (rowToEvent), the same path verification takes.
+
+import { builtScript, createWorkerClient } from '../core/worker-rpc.js';
+import { rowToEvent, type EventRow } from '../store/store.js';
+import { ledgerEntry } from './entry.js';
+import { hashLeaf } from './merkle.js';
+
+/** What the hasher needs of a row: everything rowToEvent reads, without the leaf hash. */
+export type HashJob = Omit<EventRow, 'leafHash' | 'ts'> & { seed: Buffer; body: string };
+
+export interface LeafHasher {
+  hash(jobs: HashJob[]): Promise<Buffer[]>;
+  close(): Promise<void>;
+}
+
+export function leafHashOf(job: HashJob, personalFields: readonly string[]): Buffer {
+  const event = rowToEvent({ ...job, ts: 0, leafHash: Buffer.alloc(0) });
+  if (!event) throw new Error(`event ${job.seq} has no body`);
+  return hashLeaf(ledgerEntry(event, job.seed, personalFields));
+}
+
+export function createInlineHasher(personalFields: readonly string[]): LeafHasher {
+  return {
+    async hash(jobs) {
+      return jobs.map((job) => leafHashOf(job, personalFields));
+    },
+    async close() {},
+  };
+}
+
+/** A worker-thread hasher, or the inline one when the worker script is not built. */
+export function createWorkerHasher(personalFields: readonly string[]): LeafHasher {
+  const script = builtScript(import.meta.url, 'hasher-worker.js');
+  if (!script) return createInlineHasher(personalFields);
+  const client = createWorkerClient(script, { personalFields });
+  return {
+    async hash(jobs) {
+      if (jobs.length === 0) return [];
+      const { hashes } = await client.call<{ hashes: Uint8Array }>({ jobs });
+      const all = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
+      return jobs.map((_, i) => all.subarray(i * 32, i * 32 + 32));
+    },
+    close: () => client.close(),
+  };
+}

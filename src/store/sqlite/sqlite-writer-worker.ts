@@ -1,0 +1,25 @@
+// Worker thread owning a second connection to the database, used only to write batches.
+
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { AppendBatch } from '../store.js';
+import { configureConnection, SqliteBatchWriter } from './sqlite-writer.js';
+
+const db = new Database((workerData as { file: string }).file);
+configureConnection(db);
+const writer = new SqliteBatchWriter(db);
+
+/** Structured clone turns Buffers into Uint8Arrays; better-sqlite3 binds those as blobs too. */
+parentPort!.on('message', (msg: { id: number; batch: AppendBatch } | { id: number; close: true }) => {
+  if ('close' in msg) {
+    db.close();
+    parentPort!.postMessage({ id: msg.id });
+    return;
+  }
+  try {
+    writer.append(msg.batch);
+    parentPort!.postMessage({ id: msg.id });
+  } catch (err) {
+    parentPort!.postMessage({ id: msg.id, error: (err as Error).message });
+  }
+});
