@@ -323,8 +323,3 @@ function addRelated(list: string[], value: string): string {
 export function clip(value: string): string {
   return value.length > MAX_FIELD_CHARS ? value.slice(0, MAX_FIELD_CHARS) : value;
 }
-
-/** A plain IPv4/IPv6 address, or undefined. */
-export function asIp(value: string): string | undefined {
-  return isIP(value) !== 0 ? value : undefined;
-}

@@ -2,6 +2,7 @@
 // data and MSG. Strict where the RFCs are (so malformed input is named, with its column), lenient
 // where they say to be (an unknown escape in a PARAM-VALUE stays as written, RFC 5424 6.3.3).
 
+import { ValidationError } from '../core/errors.js';
 import { matchBsdTime, matchIsoTime } from './syslog-time.js';
 
 export type StructuredData = Record<string, Record<string, string>>;
@@ -43,15 +44,18 @@ const NIL = '-';
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 const lenientDecoder = new TextDecoder('utf-8');
 
-class SyntaxProblem {
-  constructor(
-    readonly message: string,
-    readonly column: number,
-  ) {}
+/** Thrown inside the decoder only, and turned into `{ error }` by parseSyslogMessage. */
+class SyslogSyntaxError extends ValidationError {
+  /** 0-based column of the problem, or -1 when it is about the message as a whole. */
+  readonly column: number;
+  constructor(message: string, column: number) {
+    super(column < 0 ? message : `${message} (column ${column + 1})`);
+    this.column = column;
+  }
 }
 
 const fail = (message: string, column: number): never => {
-  throw new SyntaxProblem(message, column);
+  throw new SyslogSyntaxError(message, column);
 };
 
 /** Parses one message (one frame: no framing, no trailing LF expected). Never throws. */
@@ -65,9 +69,7 @@ export function parseSyslogMessage(
     if (options.compliantMsg) checkCompliantMsg(message, input);
     return message;
   } catch (err) {
-    if (err instanceof SyntaxProblem) {
-      return { error: err.column < 0 ? err.message : `${err.message} (column ${err.column + 1})` };
-    }
+    if (err instanceof SyslogSyntaxError) return { error: err.message };
     return { error: `unparsable syslog message: ${String(err)}` };
   }
 }
