@@ -103,3 +103,32 @@ describe('event helpers', () => {
     });
   });
 });
+
+describe('createJsonValueSplitter with elementsOfArrays', () => {
+  function elements(text: string) {
+    const splitter = createJsonValueSplitter({ elementsOfArrays: true });
+    const out = text.split('\n').flatMap((l, i) => splitter.push(l, i + 1));
+    return { out: [...out, ...splitter.end()], splitter };
+  }
+
+  it('yields the objects of a pretty-printed array that is still open', () => {
+    const { out } = elements('[\n  {\n    "a": 1\n  },\n  {\n    "b": [2]\n  }');
+    expect(out.map((r) => ('value' in r ? [r.line, r.value] : r.error))).toEqual([
+      [2, { a: 1 }],
+      [5, { b: [2] }],
+    ]);
+  });
+
+  it('yields objects of a one-object-per-line array and of a closed one-line array', () => {
+    expect(values(elements('[\n{"a":1},\n{"b":2}\n]').out)).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(values(elements('[{"a":1},{"b":2}]').out)).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  it('reports whether an array or value is still open', () => {
+    const splitter = createJsonValueSplitter({ elementsOfArrays: true });
+    splitter.push('[', 1);
+    expect(splitter.pending).toBe(true);
+    splitter.push(']', 2);
+    expect(splitter.pending).toBe(false);
+  });
+});

@@ -17,6 +17,8 @@ export interface JsonValueSplitter {
   push(line: string, lineNumber: number): JsonValueResult[];
   /** End of input: an unfinished value becomes an error. */
   end(): JsonValueResult[];
+  /** True while a value (or, with `elementsOfArrays`, an outer array) is open. */
+  readonly pending: boolean;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -25,19 +27,21 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
 
 function isJsonSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a || code === 0xfeff;
 }
 
-function isWholeValueCandidate(line: string): boolean {
+function isWholeValueCandidate(line: string, objectsOnly: boolean): boolean {
   let a = 0;
   let b = line.length - 1;
   while (a <= b && isJsonSpace(line.charCodeAt(a))) a++;
   while (b > a && isJsonSpace(line.charCodeAt(b))) b--;
   const first = line.charCodeAt(a);
   const last = line.charCodeAt(b);
-  return (first === OPEN_BRACE && last === CLOSE_BRACE) || (first === OPEN_BRACKET && last === CLOSE_BRACKET);
+  if (first === OPEN_BRACE) return last === CLOSE_BRACE;
+  return !objectsOnly && first === OPEN_BRACKET && last === CLOSE_BRACKET;
 }
 
 /**
@@ -45,8 +49,19 @@ function isWholeValueCandidate(line: string): boolean {
  * ends. A raw line break inside a string is not valid JSON, so a value whose string is still open
  * at the end of a line is rejected there: one truncated NDJSON line cannot swallow the next ones.
  */
-export function createJsonValueSplitter(options: { maxChars?: number } = {}): JsonValueSplitter {
+export function createJsonValueSplitter(
+  options: {
+    maxChars?: number;
+    /**
+     * Yield the elements of a top-level array one by one instead of the whole array: for logs
+     * written as one ever-growing array (`[`, objects separated by commas, `]` only at rotation).
+     */
+    elementsOfArrays?: boolean;
+  } = {},
+): JsonValueSplitter {
   const maxChars = options.maxChars ?? MAX_JSON_VALUE_CHARS;
+  const unwrap = options.elementsOfArrays === true;
+  let inArray = false;
   let parts: string[] = [];
   let size = 0;
   let depth = 0;
@@ -92,7 +107,7 @@ export function createJsonValueSplitter(options: { maxChars?: number } = {}): Js
   function push(line: string, lineNumber: number): JsonValueResult[] {
     const out: JsonValueResult[] = [];
     // NDJSON fast path: a whole line that parses as one object or array needs no scan.
-    if (depth === 0 && line.length <= maxChars && isWholeValueCandidate(line)) {
+    if (depth === 0 && line.length <= maxChars && isWholeValueCandidate(line, unwrap)) {
       try {
         const text = line.trim();
         out.push({ line: lineNumber, value: JSON.parse(text) as unknown, text });
@@ -107,7 +122,17 @@ export function createJsonValueSplitter(options: { maxChars?: number } = {}): Js
     while (i < n) {
       const c = line.charCodeAt(i);
       if (depth === 0) {
-        if (isJsonSpace(c)) {
+        if (isJsonSpace(c) || (unwrap && c === COMMA)) {
+          i++;
+          continue;
+        }
+        if (unwrap && !inArray && c === OPEN_BRACKET) {
+          inArray = true;
+          i++;
+          continue;
+        }
+        if (inArray && c === CLOSE_BRACKET) {
+          inArray = false;
           i++;
           continue;
         }
@@ -146,13 +171,20 @@ export function createJsonValueSplitter(options: { maxChars?: number } = {}): Js
   }
 
   function end(): JsonValueResult[] {
+    inArray = false;
     if (depth === 0) return [];
     const line = startLine;
     reset();
     return [{ line, error: 'unterminated JSON value at end of input' }];
   }
 
-  return { push, end };
+  return {
+    push,
+    end,
+    get pending() {
+      return depth > 0 || inArray;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
