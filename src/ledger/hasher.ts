@@ -17,7 +17,7 @@ export interface LeafHasher {
 }
 
 export function leafHashOf(job: HashJob, personalFields: readonly string[]): Buffer {
-  const event = rowToEvent({ ...job, ts: 0, leafHash: Buffer.alloc(0) });
+  const event = rowToEvent(job);
   if (!event) throw new Error(`event ${job.seq} has no body`);
   return hashLeaf(ledgerEntry(event, job.seed, personalFields));
 }

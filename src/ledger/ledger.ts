@@ -13,6 +13,7 @@ import type {
   StoredNode,
   Store,
 } from '../store/store.js';
+import { encodeBody } from '../store/row-codec.js';
 import { ledgerEntry } from './entry.js';
 import { createInlineHasher, type LeafHasher } from './hasher.js';
 import { CompactRange, hashLeaf } from './merkle.js';
@@ -89,11 +90,9 @@ export class LedgerWriter {
     const base = this.range.size;
     const seeds = randomBytes(32 * events.length);
     const records: EventRecord[] = events.map((admitted, i) => {
-      // Stele's own fields are assigned here, whatever the sender put in them; seq, received and
-      // source are stored as columns, the rest of the event as JSON.
-      const { stele, ...rest } = admitted.event;
-      const { seq: _s, received: _r, source: _src, ...own } = stele ?? {};
-      const body = JSON.stringify(Object.keys(own).length > 0 ? { ...rest, stele: own } : rest);
+      // Stele's own fields are assigned here, whatever the sender put in them; they and the
+      // indexed fields are stored as columns, the rest of the event as JSON (row-codec.ts).
+      const { body, columns } = encodeBody(admitted.event);
       return {
         seq: base + i,
         ts: admitted.ts,
@@ -102,6 +101,7 @@ export class LedgerWriter {
         body,
         leafHash: EMPTY_HASH,
         seed: Buffer.from(seeds.subarray(i * 32, i * 32 + 32)),
+        columns,
         fields: admitted.fields,
       };
     });

@@ -4,7 +4,7 @@
 // as parameters, never pasted into the SQL text.
 
 import { SteleError } from '../core/errors.js';
-import type { Predicate, RangePredicate, WildcardPattern } from '../query/plan.js';
+import type { Predicate, RangeBounds, RangePredicate, WildcardPattern } from '../query/plan.js';
 import type { SqlFilter } from './store.js';
 
 /** Fields stored in their own indexed column, and how their values are represented there. */
@@ -71,12 +71,14 @@ export abstract class FilterCompiler {
         return this.onField(p.field, (expr) => this.glob(expr, p.pattern));
       case 'range':
         return this.onField(p.field, (expr, column) =>
-          this.range(p.type === 'ip' && !column ? this.ipComparable(expr) : expr, p),
+          p.type === 'ip'
+            ? this.range(column ? expr : this.ipComparable(expr), ipBounds(p))
+            : this.range(expr, p),
         );
       case 'cidr':
         return this.onField(p.field, (expr, column) => {
           const value = column?.kind === 'ip' ? expr : this.ipComparable(expr);
-          return `${value} BETWEEN ${this.bind(p.low)} AND ${this.bind(p.high)}`;
+          return `${value} BETWEEN ${this.bind(ipBytes(p.low))} AND ${this.bind(ipBytes(p.high))}`;
         });
       case 'exists': {
         const column = COLUMNS[p.field];
@@ -94,7 +96,7 @@ export abstract class FilterCompiler {
     }
   }
 
-  private range(expr: string, p: RangePredicate): string {
+  private range(expr: string, p: RangeBounds<unknown>): string {
     const parts: string[] = [];
     if (p.gt !== undefined) parts.push(`${expr} > ${this.bind(p.gt)}`);
     if (p.gte !== undefined) parts.push(`${expr} >= ${this.bind(p.gte)}`);
@@ -109,6 +111,20 @@ export abstract class FilterCompiler {
     if (column) return test(column.column, column);
     return this.anyJsonValue(splitField(field), (value) => test(value, undefined));
   }
+}
+
+/** IPs are compared as the 16 bytes of their comparable form (hex in the planner's predicates). */
+function ipBytes(hex: string): Buffer {
+  return Buffer.from(hex, 'hex');
+}
+
+function ipBounds(p: RangePredicate): RangeBounds<Buffer> {
+  const out: RangeBounds<Buffer> = {};
+  for (const k of ['gt', 'gte', 'lt', 'lte'] as const) {
+    const v = p[k];
+    if (typeof v === 'string') out[k] = ipBytes(v);
+  }
+  return out;
 }
 
 export function splitField(field: string): string[] {

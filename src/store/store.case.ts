@@ -10,6 +10,7 @@ import { parseQuery } from '../query/parser.js';
 import { matchesPredicate, planQuery } from '../query/plan.js';
 import type { EventRecord, Store } from './store.js';
 import { rowToEvent } from './store.js';
+import { encodeBody } from './row-codec.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12);
 
@@ -94,7 +95,7 @@ export function recordFor(event: AuditEvent, seq: number): EventRecord {
     ts: Date.parse(event['@timestamp']),
     received: NOW + 60_000,
     source: 'test',
-    body: JSON.stringify(event),
+    ...encodeBody(event),
     leafHash,
     seed: Buffer.alloc(32, seq),
     fields: indexedFields(event),

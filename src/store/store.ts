@@ -3,6 +3,7 @@
 
 import type { StoredEvent } from '../core/event.js';
 import type { Predicate } from '../query/plan.js';
+import { decodeRow, type ColumnValues } from './row-codec.js';
 
 /** A ledger node: the hash of the complete subtree of 2^level leaves starting at leaf index*2^level. */
 export interface StoredNode {
@@ -20,8 +21,10 @@ export interface EventRecord {
   received: number;
   /** Which source or API key sent it. */
   source: string;
-  /** The event as JSON, without `stele.seq`, `stele.received`, `stele.source` (kept as columns). */
+  /** The event as JSON, without the fields kept in columns (see row-codec.ts). */
   body: string;
+  /** Column-stored field values, in row-codec.ts COLUMN_FIELDS order. */
+  columns: ColumnValues;
   /** RFC 9162 leaf hash of the ledger entry. */
   leafHash: Buffer;
   /** Random seed the per-field salts of personal data are derived from. */
@@ -30,15 +33,10 @@ export interface EventRecord {
   fields: IndexedFields;
 }
 
+/** Indexed values that are not plain copies of an event field (those are `columns`). */
 export interface IndexedFields {
-  action: string | null;
-  outcome: string | null;
-  userName: string | null;
-  hostName: string | null;
-  /** Source IP in a fixed-width comparable form (see query/plan.ts), so CIDR becomes a range. */
-  sourceIp: string | null;
-  dataset: string | null;
-  sessionId: string | null;
+  /** Source IP as the 16 bytes of its comparable form (query/plan.ts), so CIDR becomes a range. */
+  sourceIp: Buffer | null;
   producerId: string | null;
   producerSeq: number | null;
 }
@@ -84,6 +82,8 @@ export interface EventRow {
   received: number;
   source: string;
   body: string | null;
+  /** Column-stored field values, in row-codec.ts COLUMN_FIELDS order. */
+  columns: ColumnValues;
   leafHash: Buffer;
   seed: Buffer | null;
 }
@@ -152,15 +152,8 @@ export interface Store {
   sizeBytes(): Promise<number>;
 }
 
-/** Rebuilds the stored event from a row: Stele's own fields come from columns. */
-export function rowToEvent(row: EventRow): StoredEvent | undefined {
+/** Rebuilds the stored event from a row, or undefined when its body has expired. */
+export function rowToEvent(row: Omit<EventRow, 'ts' | 'leafHash' | 'seed'>): StoredEvent | undefined {
   if (row.body === null) return undefined;
-  const event = JSON.parse(row.body) as StoredEvent;
-  event.stele = {
-    ...event.stele,
-    seq: row.seq,
-    received: new Date(row.received).toISOString(),
-    source: row.source,
-  };
-  return event;
+  return decodeRow({ ...row, body: row.body });
 }

@@ -11,14 +11,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     outcome      TEXT,
     user_name    TEXT,
     host_name    TEXT,
-    source_ip    TEXT,                    -- comparable fixed-width form, so CIDR is a range
+    source_ip    BLOB,                    -- 16-byte comparable form, so CIDR is a range
     dataset      TEXT,
     session_id   TEXT,
     producer_id  TEXT,
     producer_seq INTEGER,
     leaf         BLOB NOT NULL,           -- RFC 9162 leaf hash, kept even when the body expires
     seed         BLOB,                    -- salt seed for personal-data commitments
-    body         TEXT                     -- the event JSON (NULL once expired)
+    body         TEXT                     -- the event JSON without the columns' fields (NULL once expired)
   );
   CREATE INDEX events_ts ON events (ts);
   CREATE INDEX events_user_ts ON events (user_name, ts) WHERE user_name IS NOT NULL;

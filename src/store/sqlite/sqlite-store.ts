@@ -54,7 +54,9 @@ function createWriter(db: Database.Database, file: string, thread: boolean) {
   };
 }
 
-const EVENT_COLUMNS = 'seq, ts, received, source, leaf, seed, body';
+// Order of the column-stored fields follows row-codec.ts COLUMN_FIELDS.
+const EVENT_COLUMNS =
+  'seq, ts, received, source, leaf, seed, body, action, outcome, dataset, user_name, host_name, session_id';
 
 interface RawEventRow {
   seq: number;
@@ -64,6 +66,12 @@ interface RawEventRow {
   leaf: Buffer;
   seed: Buffer | null;
   body: string | null;
+  action: string | null;
+  outcome: string | null;
+  dataset: string | null;
+  user_name: string | null;
+  host_name: string | null;
+  session_id: string | null;
 }
 
 export class SqliteStore implements Store {
@@ -83,9 +91,11 @@ export class SqliteStore implements Store {
         fileMustExist: options.readonly ?? false,
       });
       configureConnection(this.db);
-      this.db.function('stele_ip', { deterministic: true }, (ip: unknown) =>
-        typeof ip === 'string' ? (ipToComparable(ip) ?? null) : null,
-      );
+      // The comparable 16 bytes of an IP held as text (JSON fields), like the source_ip column.
+      this.db.function('stele_ip', { deterministic: true }, (ip: unknown) => {
+        const hex = typeof ip === 'string' ? ipToComparable(ip) : undefined;
+        return hex === undefined ? null : Buffer.from(hex, 'hex');
+      });
       if (!options.readonly) this.migrateSync();
     } catch (err) {
       throw translate(err, `cannot open the data directory ${dataDir}`);
@@ -286,6 +296,7 @@ function toEventRow(row: RawEventRow): EventRow {
     received: row.received,
     source: row.source,
     body: row.body,
+    columns: [row.action, row.outcome, row.dataset, row.user_name, row.host_name, row.session_id],
     leafHash: row.leaf,
     seed: row.seed,
   };

@@ -63,18 +63,19 @@ export class SqliteBatchWriter {
     }
     for (const e of batch.events) {
       const f = e.fields;
+      const [action, outcome, dataset, userName, hostName, sessionId] = e.columns;
       this.insertEvent.run(
         e.seq,
         e.ts,
         e.received,
         e.source,
-        f.action,
-        f.outcome,
-        f.userName,
-        f.hostName,
+        action,
+        outcome,
+        userName,
+        hostName,
         f.sourceIp,
-        f.dataset,
-        f.sessionId,
+        dataset,
+        sessionId,
         f.producerId,
         f.producerSeq,
         e.leafHash,
