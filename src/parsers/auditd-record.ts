@@ -98,8 +98,8 @@ function tokenize(text: string, out: Record<string, string>, execve: boolean): v
     while (i < n && isSpace(text.charCodeAt(i))) i++;
     if (i >= n) break;
     const wordEnd = scanWord(text, i);
-    const eq = text.indexOf('=', i);
-    if (eq < 0 || eq > wordEnd || eq === i) {
+    const eq = indexWithin(text, 0x3d, i, wordEnd); // '=' inside this word only: linear on bare words
+    if (eq <= i) {
       const word = text.slice(i, wordEnd);
       i = wordEnd;
       if (word === 'old' || word === 'new') prefix = `${word}_`;
@@ -133,6 +133,12 @@ function tokenize(text: string, out: Record<string, string>, execve: boolean): v
 
 function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09;
+}
+
+/** Position of `code` in text[from, to), or -1. */
+function indexWithin(text: string, code: number, from: number, to: number): number {
+  for (let k = from; k < to; k++) if (text.charCodeAt(k) === code) return k;
+  return -1;
 }
 
 function scanWord(text: string, from: number): number {

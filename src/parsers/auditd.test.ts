@@ -363,6 +363,17 @@ describe('auditd input handling', () => {
     expect(() => parser.end()).not.toThrow();
   });
 
+  it('stays linear on hostile lines (many bare words, long values)', () => {
+    const parser = createAuditdParser(OPTIONS);
+    const start = performance.now();
+    parser.push(`type=AVC msg=audit(1700000000.000:1): ${'word '.repeat(400_000)}`, 1);
+    parser.push(`type=USER_CMD msg=audit(1700000000.000:2): msg='${"a'b ".repeat(100_000)}`, 2);
+    parser.push(`junk ${'node= '.repeat(100_000)}`, 3);
+    const out = parser.end();
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(out.map((r) => r.line)).toEqual([1, 2]);
+  });
+
   it('handles a very long command line by clipping, not rejecting', () => {
     const arg = 'A'.repeat(100_000);
     const hex = Buffer.from(arg).toString('hex');

@@ -40,6 +40,8 @@ const EPOCH = /^(\d{9,11})\.(\d{3})(?=[\s:[])/;
 const CSV_START =
   /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?: [A-Z]{1,5}| [+-]\d{2}(?::?\d{2})?)?,/;
 const MAX_MESSAGE_CHARS = 1024 * 1024;
+// Real prefixes are short; a cap keeps the prefix patterns linear on hostile lines.
+const MAX_PREFIX_CHARS = 1024;
 
 // Zone abbreviations PostgreSQL prints with %t/%m; a configured options.timezone takes precedence.
 const ZONE_MINUTES: Record<string, number> = {
@@ -317,6 +319,10 @@ export function createPgLogReader(options: ParserOptions): PgLogReader {
     }
     const severity = sev[1]!;
     const cut = sev.index + sev[0].length - severity.length - 3;
+    if (cut > MAX_PREFIX_CHARS) {
+      out.push({ line: lineNumber, error: `log_line_prefix longer than ${MAX_PREFIX_CHARS} characters` });
+      return;
+    }
     const prefixText = line.slice(0, cut);
     const text = line.slice(sev.index + sev[0].length);
     const stamp = TIMESTAMP.exec(prefixText) ?? EPOCH.exec(prefixText);

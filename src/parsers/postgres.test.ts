@@ -312,6 +312,13 @@ describe('postgres malformed input', () => {
     expect(errors.map((e) => e.line)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it('stays linear on a hostile prefix', () => {
+    const start = performance.now();
+    const { errors } = parse(`2024-05-01 12:00:00 UTC ${':'.repeat(200_000)}(1) LOG:  statement: SELECT 1`);
+    expect(performance.now() - start).toBeLessThan(2000);
+    expect(errors[0]!.error).toMatch(/longer than 1024/);
+  });
+
   it('ends a session on FATAL after authorization as a failed disconnect', () => {
     const { events } = parse(`2024-05-01 12:00:00 UTC [10] LOG:  connection received: host=192.0.2.1 port=1
 2024-05-01 12:00:00 UTC [10] LOG:  connection authorized: user=ann database=x
