@@ -62,6 +62,7 @@ function compare(op: CompareOp, a: number, b: number): boolean {
 export function toEpochMs(v: unknown): number {
   if (typeof v === 'number' && Number.isFinite(v)) return v < 1e11 ? v * 1000 : v;
   if (typeof v === 'string') {
+    if (/^\d{4}-/.test(v)) return Date.parse(v); // RFC 3339, the common case
     const n = toNumber(v);
     if (!Number.isNaN(n)) return n < 1e11 ? n * 1000 : n;
     return Date.parse(v);

@@ -43,6 +43,11 @@ class TimeWindow<T> {
 
   insert(t: number, item: T): void {
     let i = this.times.length;
+    if (i === this.head || (this.times[i - 1] as number) <= t) {
+      this.times.push(t);
+      this.items.push(item);
+      return;
+    }
     while (i > this.head && (this.times[i - 1] as number) > t) i--;
     this.times.splice(i, 0, t);
     this.items.splice(i, 0, item);
@@ -117,6 +122,7 @@ export class CorrelationRuntime {
   private readonly threshold: CorrelationThreshold | undefined;
   private readonly expression: ((present: boolean[]) => boolean) | undefined;
   private watermark = -Infinity;
+  private calls = 0;
 
   constructor(
     readonly rule: SigmaCorrelationRule,
@@ -155,9 +161,10 @@ export class CorrelationRuntime {
       values[this.rule.groupBy[i] as string] = v;
       parts.push(v);
     }
-    const key = JSON.stringify(parts);
+    const only = parts.length === 1 ? parts[0] : undefined;
+    const key = typeof only === 'string' ? `s${only}` : JSON.stringify(parts);
     if (time > this.watermark) this.watermark = time;
-    this.expireOldest();
+    if ((++this.calls & 255) === 0) this.expireOldest();
     let group = this.groups.get(key);
     if (group !== undefined && time < group.latest - this.rule.timespanMs) {
       this.stats.late++;

@@ -115,13 +115,7 @@ function parseDetectionRule(
   const conditionNode = get(detection, 'condition');
   if (conditionNode === undefined || isNull(conditionNode))
     fail(detection.line, "'detection.condition' is missing");
-  const searches: Record<string, SearchNode> = {};
-  for (const [k, v] of detection.entries) {
-    // `timeframe` only scoped the removed pipe aggregations; without one it has no effect.
-    if (k.text === 'condition' || k.text === 'timeframe') continue;
-    searches[k.text] = parseSearch(k.text, v, ph);
-  }
-  const names = Object.keys(searches);
+  const names = detection.entries.map(([k]) => k.text).filter((k) => k !== 'condition' && k !== 'timeframe');
   const texts = stringList(conditionNode, 'condition');
   if (texts.length === 0) fail(conditionNode.line, 'empty condition');
   const parsed = texts.map((t) => {
@@ -131,6 +125,17 @@ function parseDetectionRule(
       return fail(conditionNode.line, (err as Error).message);
     }
   });
+  const timeframe = get(detection, 'timeframe');
+  if (timeframe !== undefined) {
+    fail(
+      timeframe.line,
+      "'timeframe' belongs to the pre-v2 aggregations; write a correlation rule with a timespan instead",
+    );
+  }
+  const searches: Record<string, SearchNode> = {};
+  for (const [k, v] of detection.entries) {
+    if (k.text !== 'condition') searches[k.text] = parseSearch(k.text, v, ph);
+  }
   // A list of conditions is ORed (each would be its own query).
   const condition =
     parsed.length === 1 ? (parsed[0] as ConditionNode) : { kind: 'or' as const, items: parsed };

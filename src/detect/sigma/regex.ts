@@ -394,6 +394,19 @@ function testChar(t: CharTest, c: number): boolean {
   return false;
 }
 
+function representative(t: CharTest): number | undefined {
+  for (const [lo, hi] of [
+    [0x61, 0x7a],
+    [0x41, 0x5a],
+    [0x30, 0x39],
+    [0x20, 0x7e],
+  ] as const) {
+    for (let c = lo; c <= hi; c++) if (t.ascii[c] === 1) return c;
+  }
+  for (let c = 0; c < 128; c++) if (t.ascii[c] === 1) return c;
+  return t.ranges[0];
+}
+
 class NfaBuilder {
   readonly states: NState[] = [];
 
@@ -524,6 +537,34 @@ export class RegexProgram {
     }
     if (d.atEnd === undefined) d.atEnd = this.closure(d, AT_EDGE, null) === MATCH;
     return d.atEnd;
+  }
+
+  /**
+   * A shortest string the pattern matches, ignoring ^ $ \b (so a caller must check it with `test`);
+   * used to build sample events from rules. Characters are picked printable-first.
+   */
+  example(): string | undefined {
+    const seen = new Map<number, string>();
+    let frontier: Array<[number, string]> = [[this.start, '']];
+    while (frontier.length > 0) {
+      const next: Array<[number, string]> = [];
+      // Epsilon moves keep the length, so finish them before taking a character.
+      while (frontier.length > 0) {
+        const [id, text] = frontier.pop() as [number, string];
+        if (seen.has(id)) continue;
+        seen.set(id, text);
+        const s = this.states[id] as NState;
+        if (s.k === K_MATCH) return text;
+        if (s.k === K_SPLIT) frontier.push([s.out2, text], [s.out, text]);
+        else if (s.k === K_ASSERT) frontier.push([s.out, text]);
+        else {
+          const c = representative(s.set as CharTest);
+          if (c !== undefined) next.push([s.out, text + String.fromCharCode(c)]);
+        }
+      }
+      frontier = next.reverse();
+    }
+    return undefined;
   }
 
   private intern(core: number[], before: number): DState {

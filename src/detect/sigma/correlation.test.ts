@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import { createDetector, type DetectorOptions } from './engine.js';
+import { loadRules } from './loader.js';
+import type { Alert } from './types.js';
+
+const FAILED = `title: failed login
+name: failed
+id: 33333333-0000-4000-8000-000000000001
+logsource:
+    product: test
+detection:
+    s:
+        outcome: failure
+    condition: s
+`;
+const OK = `title: good login
+name: ok
+logsource:
+    product: test
+detection:
+    s:
+        outcome: success
+    condition: s
+`;
+
+function run(
+  correlation: string,
+  events: object[],
+  options: Omit<DetectorOptions, 'rules'> = {},
+): { alerts: Alert[]; stats: ReturnType<ReturnType<typeof createDetector>['stats']> } {
+  const loaded = loadRules([{ path: 'c.yml', text: `${correlation}\n---\n${FAILED}---\n${OK}` }]);
+  expect(loaded.errors).toEqual([]);
+  const det = createDetector({ ...options, rules: loaded.rules });
+  const alerts = events.flatMap((e, i) => det.process(e, i));
+  return { alerts, stats: det.stats() };
+}
+
+const at = (minute: number, extra: object) => ({
+  '@timestamp': new Date(Date.UTC(2024, 0, 1, 0, minute)).toISOString(),
+  ...extra,
+});
+const fired = (alerts: Alert[]) =>
+  alerts.filter((a) => a.group !== undefined).map((a) => [a.event_index, a.group]);
+
+describe('event_count', () => {
+  const rule = `title: brute force
+level: high
+correlation:
+    type: event_count
+    rules: [failed]
+    group-by: [user]
+    timespan: 10m
+    condition:
+        gte: 3`;
+
+  it('counts per group in a sliding window and fires once per burst', () => {
+    const f = (m: number, user: string) => at(m, { outcome: 'failure', user });
+    const { alerts } = run(rule, [
+      f(0, 'a'),
+      f(1, 'b'),
+      f(5, 'a'),
+      f(11, 'a'),
+      f(12, 'a'),
+      f(13, 'a'),
+      f(14, 'a'),
+    ]);
+    // a: 0, 5, 11 -> 0 slides out at 11 (window 10 min) -> 5, 11, 12 fires at index 4; then starts afresh.
+    expect(fired(alerts)).toEqual([[4, { user: 'a' }]]);
+    expect(alerts[0]?.rule).toEqual({ id: null, title: 'brute force', level: 'high' });
+  });
+
+  it('suppresses referenced rules unless generate: true', () => {
+    const f = at(0, { outcome: 'failure', user: 'a' });
+    expect(run(rule, [f]).alerts).toEqual([]);
+    const generating = rule.replace('correlation:', 'generate: true\ncorrelation:');
+    expect(run(generating, [f]).alerts.map((a) => a.rule.title)).toEqual(['failed login']);
+  });
+
+  it('skips events without the group-by field, and groups by a single global key without group-by', () => {
+    const f = (m: number, extra: object = {}) => at(m, { outcome: 'failure', ...extra });
+    expect(fired(run(rule, [f(0), f(1), f(2)]).alerts)).toEqual([]);
+    expect(fired(run(rule.replace('    group-by: [user]\n', ''), [f(0), f(1), f(2)]).alerts)).toEqual([
+      [2, {}],
+    ]);
+  });
+
+  it('drops events older than their group window and counts them as late', () => {
+    const f = (m: number) => at(m, { outcome: 'failure', user: 'a' });
+    const { alerts, stats } = run(rule, [f(30), f(31), f(5), f(28)]);
+    // f(5) is 25 minutes older than the group's newest event: late. f(28) is out of order but in the window.
+    expect(stats.late).toBe(1);
+    expect(fired(alerts)).toEqual([[3, { user: 'a' }]]);
+  });
+
+  it('keeps at most maxGroups groups (least recently used evicted)', () => {
+    const events = Array.from({ length: 50 }, (_, i) => at(0, { outcome: 'failure', user: `u${i % 25}` }));
+    const { alerts, stats } = run(rule.replace('gte: 3', 'gte: 2'), events, { limits: { maxGroups: 10 } });
+    expect(stats.evictedGroups).toBe(40);
+    expect(fired(alerts)).toEqual([]);
+    const roomy = run(rule.replace('gte: 3', 'gte: 2'), events, { limits: { maxGroups: 100 } });
+    expect(fired(roomy.alerts)).toHaveLength(25);
+  });
+
+  it('expires idle groups as event time advances', () => {
+    const events = [
+      ...Array.from({ length: 20 }, (_, i) => at(0, { outcome: 'failure', user: `u${i}` })),
+      at(100, { outcome: 'failure', user: 'late-comer' }),
+      at(100, { outcome: 'failure', user: 'u0' }),
+    ];
+    const { stats } = run(rule, events, { limits: { maxGroups: 5 } });
+    expect(stats.evictedGroups).toBe(15); // the last 5 of the 20 expire by time, not by eviction
+  });
+});
+
+describe('value_count, value_sum, value_avg, value_percentile', () => {
+  const f = (m: number, extra: object) => at(m, { outcome: 'failure', ...extra });
+
+  it('value_count counts distinct values per group', () => {
+    const rule = `title: spray
+correlation:
+    type: value_count
+    rules: [failed]
+    group-by: [ip]
+    timespan: 1h
+    condition:
+        field: user
+        gt: 2`;
+    const events = [
+      f(0, { ip: 'x', user: 'a' }),
+      f(1, { ip: 'x', user: 'a' }),
+      f(2, { ip: 'x', user: 'b' }),
+      f(3, { ip: 'y', user: 'c' }),
+      f(4, { ip: 'x', user: 'C' }),
+    ];
+    expect(fired(run(rule, events).alerts)).toEqual([[4, { ip: 'x' }]]);
+  });
+
+  it('value_avg, value_min, value_max, value_median', () => {
+    const events = [
+      f(0, { ip: 'x', n: 10 }),
+      f(1, { ip: 'x', n: '30' }),
+      f(2, { ip: 'x', n: 'n/a' }),
+      f(3, { ip: 'x', n: 50 }),
+    ];
+    const rule = (type: string, cond: string) =>
+      `title: ${type}\ncorrelation:\n    type: ${type}\n    rules: [failed]\n    group-by: [ip]\n    timespan: 1h\n    condition:\n        field: n\n        ${cond}`;
+    expect(fired(run(rule('value_avg', 'gte: 30'), events).alerts)).toEqual([[3, { ip: 'x' }]]);
+    // A group that fired starts afresh: 50 alone fires again.
+    expect(fired(run(rule('value_max', 'gte: 30'), events).alerts)).toEqual([
+      [1, { ip: 'x' }],
+      [3, { ip: 'x' }],
+    ]);
+    expect(fired(run(rule('value_min', 'lt: 20'), events).alerts)).toEqual([[0, { ip: 'x' }]]);
+    expect(fired(run(rule('value_median', 'eq: 20'), events).alerts)).toEqual([[1, { ip: 'x' }]]);
+    expect(fired(run(rule('value_sum', 'gt: 80'), events).alerts)).toEqual([[3, { ip: 'x' }]]);
+  });
+
+  it('value_percentile: the given percentile of the values, or the rarity (%) of this value', () => {
+    const events = [10, 20, 30, 40, 1000].map((n, i) => f(i, { host: 'h', n }));
+    const p90 = `title: p90\ncorrelation:\n    type: value_percentile\n    rules: [failed]\n    group-by: [host]\n    timespan: 1h\n    condition:\n        field: n\n        percentile: 90\n        gte: 500`;
+    expect(fired(run(p90, events).alerts)).toEqual([[4, { host: 'h' }]]);
+    const rare = `title: rare\ncorrelation:\n    type: value_percentile\n    rules: [failed]\n    group-by: [host]\n    timespan: 1h\n    condition:\n        field: image\n        lte: 10`;
+    const procs = [
+      ...Array.from({ length: 12 }, (_, i) => f(i, { host: 'h', image: '/bin/sh' })),
+      f(20, { host: 'h', image: '/tmp/x' }),
+    ];
+    expect(fired(run(rare, procs).alerts)).toEqual([[12, { host: 'h' }]]);
+  });
+});
+
+describe('temporal, aliases and chaining', () => {
+  it('aliases map each rule to its own field', () => {
+    const rule = `title: pair
+correlation:
+    type: temporal
+    rules: [failed, ok]
+    group-by: [who]
+    aliases:
+        who:
+            failed: target
+            ok: user
+    timespan: 5m`;
+    const events = [
+      at(0, { outcome: 'failure', target: 'bob' }),
+      at(1, { outcome: 'success', user: 'alice' }),
+      at(2, { outcome: 'success', user: 'bob' }),
+    ];
+    expect(fired(run(rule, events).alerts)).toEqual([[2, { who: 'bob' }]]);
+  });
+
+  it('temporal takes a boolean expression over the rules', () => {
+    const rule = `title: either
+correlation:
+    type: temporal
+    rules: [failed, ok]
+    group-by: [user]
+    timespan: 5m
+    condition: failed or ok`;
+    expect(fired(run(rule, [at(0, { outcome: 'success', user: 'u' })]).alerts)).toEqual([[0, { user: 'u' }]]);
+  });
+
+  it('chains correlations: failures then success (spec example)', () => {
+    const rules = `title: brute force then success
+level: critical
+correlation:
+    type: temporal_ordered
+    rules: [many_failed, ok]
+    group-by: [user]
+    timespan: 10m
+---
+title: many failed
+name: many_failed
+correlation:
+    type: event_count
+    rules: [failed]
+    group-by: [user]
+    timespan: 10m
+    condition:
+        gte: 3`;
+    const ev = (m: number, outcome: string) => at(m, { outcome, user: 'u' });
+    const { alerts } = run(rules, [
+      ev(0, 'success'),
+      ev(1, 'failure'),
+      ev(2, 'failure'),
+      ev(3, 'failure'),
+      ev(4, 'success'),
+    ]);
+    // The inner correlation (generate: false by default) does not alert; the outer fires at the success.
+    expect(alerts.map((a) => [a.rule.title, a.event_index])).toEqual([['brute force then success', 4]]);
+  });
+});
