@@ -20,6 +20,7 @@ interface Pending extends AuditEventGroup {
 // Serials that differ by more than this are taken to have rolled over (go-libaudit maxSortRange).
 const MAX_SORT_RANGE = 2 ** 24 - 1;
 const EOE = 'EOE';
+const MAX_RECORDS_PER_EVENT = 1024;
 
 /** Serial order that survives the uint32 roll-over: 4294967295 sorts before 0. */
 function serialBefore(a: number, b: number): boolean {
@@ -51,7 +52,8 @@ class HostEvents {
       event = { id: record.id, serial: record.serial, node: record.node, records: [], line, complete: false };
       this.insert(event);
     }
-    event.records.push(record);
+    // A real event has a handful of records (a PATH per file touched); the cap bounds memory.
+    if (event.records.length < MAX_RECORDS_PER_EVENT) event.records.push(record);
     if (isStandaloneType(record.typeNumber)) event.complete = true;
   }
 

@@ -4,6 +4,7 @@ import type { AuditEvent } from '../core/event.js';
 import { validateEvent } from '../core/validate.js';
 import { AUDITD_ACTIONS, auditOutcome, createAuditdParser } from './auditd.js';
 import { parseAuditRecord } from './auditd-record.js';
+import { createReassembler } from './auditd-reassembler.js';
 import { ARCH_NAMES, errnoName, syscallName } from './auditd-tables.js';
 import type { ParseResult, ParserOptions } from './parser.js';
 
@@ -372,6 +373,18 @@ describe('auditd input handling', () => {
     const out = parser.end();
     expect(performance.now() - start).toBeLessThan(1000);
     expect(out.map((r) => r.line)).toEqual([1, 2]);
+  });
+
+  it('bounds the records kept for one event', () => {
+    const reassembler = createReassembler(32);
+    for (let i = 0; i < 3000; i++) {
+      const record = parseAuditRecord(`type=PATH msg=audit(1700000000.000:9): item=${i} name="/tmp/f${i}"`);
+      if (typeof record === 'string') throw new Error(record);
+      expect(reassembler.push(record, i + 1)).toEqual([]);
+    }
+    const [only] = reassembler.flush();
+    expect(only?.records).toHaveLength(1024);
+    expect(only?.line).toBe(1);
   });
 
   it('handles a very long command line by clipping, not rejecting', () => {
