@@ -5,7 +5,7 @@ import { validateEvent } from '../core/validate.js';
 import type { ParseResult, ParserOptions } from './parser.js';
 import { PGAUDIT_ACTIONS, createPgauditParser } from './pgaudit.js';
 import { parsePgauditMessage } from './pgaudit-record.js';
-import { createPostgresParser } from './postgres.js';
+import { POSTGRES_ACTIONS, createPostgresParser } from './postgres.js';
 
 const FIXTURES = new URL('../../test/fixtures/pgaudit/', import.meta.url);
 const OPTIONS: ParserOptions = { now: Date.UTC(2025, 0, 1) };
@@ -129,6 +129,8 @@ describe('pgaudit: the regression suite as a server log', () => {
     const datasets = (d: string) => all.filter((e: AuditEvent) => e.event?.dataset === d).length;
     expect(datasets('pgaudit')).toBe(415);
     expect(datasets('postgresql')).toBe(3); // connection received, authorized, disconnection
+    const listed = new Set(POSTGRES_ACTIONS.map((a) => a.action));
+    for (const e of all) expect(listed.has(e.event?.action ?? '')).toBe(true);
   });
 });
 

@@ -5,7 +5,7 @@
 import type { ActionInfo } from './parser.js';
 import type { PgContext, PgLogMessage } from './postgres-log.js';
 
-export const POSTGRES_ACTIONS: ActionInfo[] = [
+export const POSTGRES_MESSAGE_ACTIONS: ActionInfo[] = [
   {
     action: 'db.connection_received',
     description: 'A client connected, before authentication',
