@@ -101,6 +101,14 @@ correlation:
     expect(fired(roomy.alerts)).toHaveLength(25);
   });
 
+  it('keeps at most maxEventsPerGroup window entries', () => {
+    const events = Array.from({ length: 8 }, (_, i) => at(i, { outcome: 'failure', user: 'a' }));
+    const capped = run(rule.replace('gte: 3', 'gte: 6'), events, { limits: { maxEventsPerGroup: 5 } });
+    expect(fired(capped.alerts)).toEqual([]);
+    expect(capped.stats.truncatedEntries).toBe(3);
+    expect(fired(run(rule.replace('gte: 3', 'gte: 6'), events).alerts)).toEqual([[5, { user: 'a' }]]);
+  });
+
   it('expires idle groups as event time advances', () => {
     const events = [
       ...Array.from({ length: 20 }, (_, i) => at(0, { outcome: 'failure', user: `u${i}` })),

@@ -196,6 +196,7 @@ interface Alternative {
 function stringSpec(v: RawValue, input: ItemInput, has: (m: string) => boolean, ph: Placeholders): ValueSpec {
   const { modifiers: mods, key } = input;
   if (v.text === null) {
+    if (input.field === null) bad(v.line, `a keyword cannot be null in '${key}'`);
     const extra = mods.filter((m) => m !== 'all' && m !== 'neq');
     if (extra.length > 0) bad(v.line, `null cannot take modifier '${extra[0]}' in '${key}'`);
     return { type: 'null' };
