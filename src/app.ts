@@ -19,6 +19,7 @@ import { SearchService } from './query/search.js';
 import { createHttpServer, Router } from './server/http.js';
 import { registerEventRoutes } from './server/routes/events.js';
 import { registerLedgerRoutes } from './server/routes/ledger.js';
+import { registerK8sAuditRoute } from './server/routes/k8s-audit.js';
 import { registerOpsRoutes } from './server/routes/ops.js';
 import type { ServerDeps } from './server/deps.js';
 import { openStore, acquireWriterLock, type WriterLock } from './store/open.js';
@@ -117,6 +118,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   const router = new Router();
   registerEventRoutes(router, deps);
   registerLedgerRoutes(router, deps);
+  registerK8sAuditRoute(router, deps);
   registerOpsRoutes(router, deps, admitter);
   const server = createHttpServer({ router, verifier: new ApiKeyVerifier(store, clock) });
   const [host, port] = splitHostPort(config.listen);

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerIngest } from './commands/ingest.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLedgerCommands } from './commands/ledger-commands.js';
+import { registerParse } from './commands/parse.js';
 import { registerQuery } from './commands/query.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT, reportError } from './exit.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServe(program);
   registerKeys(program);
+  registerParse(program);
   registerIngest(program);
   registerQuery(program);
   registerLedgerCommands(program);
@@ -24,6 +26,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that went away (stele query | head) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

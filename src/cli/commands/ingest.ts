@@ -1,6 +1,8 @@
 // `stele ingest`: parse records from files or stdin and store them, locally or through a server,
 // with a progress bar on a terminal. Rejected records are reported on stderr with their line.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { openLedger } from '../../app.js';
 import { systemClock } from '../../core/clock.js';
@@ -10,7 +12,9 @@ import { Admitter, type AdmitResult, type Candidate } from '../../ingest/admitte
 import { IngestMetrics } from '../../ingest/metrics.js';
 import { Progress } from '../progress.js';
 import { addTargetOptions, resolveTarget, type TargetFlags } from '../target.js';
-import { inputSize, readLines } from '../input.js';
+import { inputSize } from '../input.js';
+import { parseInputs } from '../parse-input.js';
+import { FORMATS, isFormat } from '../../parsers/index.js';
 import type { ServerClient } from '../client.js';
 
 const CHUNK = 5000;
@@ -25,72 +29,90 @@ export function registerIngest(program: Command): void {
   addTargetOptions(
     program
       .command('ingest')
-      .description('parse and store events from NDJSON files or stdin (-)')
+      .description('parse and store events from files, directories or stdin (-)')
       .argument('[files...]', 'input files (.gz is decompressed); none or - reads stdin')
-      .option('--format <fmt>', 'input format', 'json')
-      .option('--json', 'print the summary as JSON'),
-  ).action(async (files: string[], flags: TargetFlags & { format: string; json?: boolean }) => {
-    if (flags.format !== 'json') {
-      throw new SteleError(
-        'validation',
-        `--format ${flags.format}: only json (normalized events) is supported yet`,
-      );
-    }
-    const target = resolveTarget(flags);
-    const inputs = files.length === 0 ? ['-'] : files;
-    const progress = new Progress('ingest', inputSize(inputs));
-    const tally: Tally = { accepted: 0, duplicates: 0, rejected: 0 };
-    const sink = target.kind === 'server' ? serverSink(target.client) : await localSink(target.config);
-    try {
-      let chunk: Candidate[] = [];
-      let lines: number[] = [];
-      const flush = async () => {
-        if (chunk.length === 0) return;
-        const result = await sink.submit(chunk, lines);
-        tally.accepted += result.accepted.length;
-        tally.duplicates += result.duplicates.length;
-        chunk = [];
-        lines = [];
-      };
-      for await (const { file, line, text, bytesRead } of readLines(inputs)) {
-        const reject = (message: string) => {
-          tally.rejected++;
-          process.stderr.write(`${file}:${line}: ${message}\n`);
-        };
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch (err) {
-          reject(`malformed JSON: ${(err as Error).message}`);
-          continue;
-        }
-        const v = validateEvent(value);
-        if (!v.ok) {
-          reject(`${v.field ? `${v.field}: ` : ''}${v.message}`);
-          continue;
-        }
-        chunk.push({ index: chunk.length, event: v.event, ts: Date.parse(v.event['@timestamp']) });
-        lines.push(line);
-        if (chunk.length >= CHUNK) await flush();
-        progress.update(bytesRead, tally.accepted + tally.duplicates + chunk.length);
+      .option('--format <fmt>', `input format: ${FORMATS.join(', ')}`, 'json')
+      .option('--json', 'print the summary as JSON')
+      .option('--timezone <tz>', 'IANA zone of timestamps written without one', 'UTC')
+      .option('--hostname <name>', 'host name for records that do not carry one'),
+  ).action(
+    async (
+      files: string[],
+      flags: TargetFlags & { format: string; json?: boolean; timezone: string; hostname?: string },
+    ) => {
+      if (!isFormat(flags.format)) {
+        throw new SteleError(
+          'validation',
+          `--format: unknown format '${flags.format}' (expected ${FORMATS.join(', ')})`,
+        );
       }
-      await flush();
-      progress.finish(inputSize(inputs) ?? 0, tally.accepted + tally.duplicates);
-    } finally {
-      await sink.close();
-    }
-    if (flags.json) process.stdout.write(JSON.stringify(tally) + '\n');
-    else {
-      process.stderr.write(
-        `stele: ${tally.accepted} stored, ${tally.duplicates} duplicates skipped, ${tally.rejected} rejected\n`,
-      );
-    }
-    if (tally.rejected > 0 && tally.accepted + tally.duplicates === 0) process.exitCode = 1;
+      const target = resolveTarget(flags);
+      const inputs = expandInputs(files.length === 0 ? ['-'] : files);
+      const total = inputSize(inputs);
+      const progress = new Progress('ingest', total);
+      const tally: Tally = { accepted: 0, duplicates: 0, rejected: 0 };
+      const sink = target.kind === 'server' ? serverSink(target.client) : await localSink(target.config);
+      const options = {
+        now: Date.now(),
+        timezone: flags.timezone,
+        ...(flags.hostname ? { hostname: flags.hostname } : {}),
+      };
+      try {
+        let chunk: Candidate[] = [];
+        const flush = async () => {
+          if (chunk.length === 0) return;
+          const result = await sink.submit(chunk);
+          tally.accepted += result.accepted.length;
+          tally.duplicates += result.duplicates.length;
+          tally.rejected += result.rejected;
+          chunk = [];
+        };
+        for await (const item of parseInputs(inputs, flags.format, options)) {
+          if (!item.event) {
+            tally.rejected++;
+            process.stderr.write(`${item.file}:${item.line}: ${item.error}\n`);
+            continue;
+          }
+          // Parsers emit schema-valid events; validation also normalizes the timestamp.
+          const v = validateEvent(item.event);
+          if (!v.ok) {
+            tally.rejected++;
+            process.stderr.write(`${item.file}:${item.line}: ${v.field ? `${v.field}: ` : ''}${v.message}\n`);
+            continue;
+          }
+          chunk.push({ index: chunk.length, event: v.event, ts: Date.parse(v.event['@timestamp']) });
+          if (chunk.length >= CHUNK) await flush();
+          progress.update(item.bytesRead, tally.accepted + tally.duplicates + chunk.length);
+        }
+        await flush();
+        progress.finish(total ?? 0, tally.accepted + tally.duplicates);
+      } finally {
+        await sink.close();
+      }
+      if (flags.json) process.stdout.write(JSON.stringify(tally) + '\n');
+      else {
+        process.stderr.write(
+          `stele: ${tally.accepted} stored, ${tally.duplicates} duplicates skipped, ${tally.rejected} rejected\n`,
+        );
+      }
+      if (tally.rejected > 0 && tally.accepted + tally.duplicates === 0) process.exitCode = 1;
+    },
+  );
+}
+
+/** Directories are walked for files (a CloudTrail export is a tree of .json.gz files). */
+function expandInputs(inputs: string[]): string[] {
+  return inputs.flatMap((input) => {
+    if (input === '-' || !fs.existsSync(input) || !fs.statSync(input).isDirectory()) return [input];
+    return (fs.readdirSync(input, { recursive: true }) as string[])
+      .map((f) => path.join(input, f))
+      .filter((f) => fs.statSync(f).isFile())
+      .sort();
   });
 }
 
 interface Sink {
-  submit(candidates: Candidate[], lines: number[]): Promise<AdmitResult>;
+  submit(candidates: Candidate[]): Promise<AdmitResult & { rejected: number }>;
   close(): Promise<void>;
 }
 
@@ -108,7 +130,7 @@ async function localSink(config: Parameters<typeof openLedger>[0]): Promise<Sink
     state.producers,
   );
   return {
-    submit: (candidates) => admitter.submit(candidates, 'cli'),
+    submit: async (candidates) => ({ ...(await admitter.submit(candidates, 'cli')), rejected: 0 }),
     async close() {
       await admitter.close();
       await ledger.writer.close();
@@ -125,7 +147,7 @@ function serverSink(client: ServerClient): Sink {
       const reply = await client.json<AdmitResult & { rejected: unknown[] }>('POST', '/v1/events', body, {
         'content-type': 'application/x-ndjson',
       });
-      return reply;
+      return { ...reply, rejected: reply.rejected.length };
     },
     async close() {},
   };

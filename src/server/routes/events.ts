@@ -4,7 +4,8 @@ import { SteleError } from '../../core/errors.js';
 import { validateEvent } from '../../core/validate.js';
 import type { Candidate } from '../../ingest/admitter.js';
 import { readBody } from '../body.js';
-import { decodeEvents } from '../decode-events.js';
+import { decodeEvents, type DecodedItem } from '../decode-events.js';
+import { createParser, FORMATS, isFormat } from '../../parsers/index.js';
 import { sendJson, type RequestContext, type Router } from '../http.js';
 import type { ServerDeps } from '../deps.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -21,14 +22,47 @@ export function registerEventRoutes(router: Router, deps: ServerDeps): void {
 async function ingest(ctx: RequestContext, deps: ServerDeps): Promise<void> {
   if (deps.shuttingDown()) throw new SteleError('unavailable', 'server is shutting down');
   const format = ctx.url.searchParams.get('format');
-  if (format !== null && format !== 'json') {
-    throw new SteleError('validation', `format '${format}' is not supported on this endpoint yet (use json)`);
+  if (format !== null && !isFormat(format)) {
+    throw new SteleError('validation', `unknown format '${format}' (expected one of ${FORMATS.join(', ')})`);
   }
   const body = await readBody(ctx.req, deps.config.limits.max_body_bytes);
-  const items = decodeEvents(body, deps.config.limits.max_events_per_request);
+  const items =
+    format === null || format === 'json'
+      ? decodeEvents(body, deps.config.limits.max_events_per_request)
+      : parseRaw(body, format, deps);
+  await admitAndReply(ctx, deps, items, `http:${ctx.principal?.name ?? 'anonymous'}`);
+}
+
+/** Raw records in a log format; each result's index is the 0-based line its record starts on. */
+function parseRaw(body: string, format: string, deps: ServerDeps): Array<DecodedItem & { index: number }> {
+  const parser = createParser(format, { now: Date.now(), timezone: deps.config.timezone });
+  const lines = body.split('\n');
+  if (lines.length > deps.config.limits.max_events_per_request) {
+    throw new SteleError(
+      'too_large',
+      `more than ${deps.config.limits.max_events_per_request} lines in one request`,
+    );
+  }
+  const results = lines.flatMap((line, i) => parser.push(line.replace(/\r$/, ''), i + 1));
+  results.push(...parser.end());
+  return results.map((r) =>
+    'event' in r
+      ? { index: r.line - 1, ok: true, value: r.event }
+      : { index: r.line - 1, ok: false, message: r.error },
+  );
+}
+
+/** Validates, admits and answers with accepted/duplicates/rejected (200, or 422 when none was accepted). */
+export async function admitAndReply(
+  ctx: RequestContext,
+  deps: ServerDeps,
+  items: Array<DecodedItem & { index?: number }>,
+  source: string,
+): Promise<void> {
   const candidates: Candidate[] = [];
   const rejected: Array<{ index: number; field: string; message: string }> = [];
-  items.forEach((item, index) => {
+  items.forEach((item, position) => {
+    const index = item.index ?? position;
     if (!item.ok) {
       rejected.push({ index, field: '', message: item.message });
       return;
@@ -37,7 +71,6 @@ async function ingest(ctx: RequestContext, deps: ServerDeps): Promise<void> {
     if (v.ok) candidates.push({ index, event: v.event, ts: Date.parse(v.event['@timestamp']) });
     else rejected.push({ index, field: v.field, message: v.message });
   });
-  const source = `http:${ctx.principal?.name ?? 'anonymous'}`;
   deps.metrics.rejectedEvents(source, rejected.length);
   const result = await deps.admitter.submit(candidates, source);
   const reply = { accepted: result.accepted, duplicates: result.duplicates, rejected };

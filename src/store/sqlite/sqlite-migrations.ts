@@ -1,7 +1,15 @@
-// Schema of the embedded store, as an ordered list of migrations (PRAGMA user_version counts them).
+// Schema of the embedded store: named migrations, applied once each, in this order, and recorded
+// by name in the `migrations` table. A feature adds its own entry at the end with a new name.
 
-export const SQLITE_MIGRATIONS: readonly string[] = [
-  `
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    name: '0001-events-ledger-keys',
+    sql: `
   CREATE TABLE events (
     seq          INTEGER PRIMARY KEY,     -- stele.seq, the ledger index
     ts           INTEGER NOT NULL,        -- @timestamp, epoch ms
@@ -64,4 +72,5 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  },
 ];

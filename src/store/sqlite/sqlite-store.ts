@@ -108,11 +108,16 @@ export class SqliteStore implements Store {
   }
 
   private migrateSync(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
+    this.db.exec('CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied INTEGER NOT NULL)');
+    const applied = new Set(
+      (this.db.prepare('SELECT name FROM migrations').all() as Array<{ name: string }>).map((r) => r.name),
+    );
+    const record = this.db.prepare('INSERT INTO migrations (name, applied) VALUES (?, ?)');
+    for (const m of SQLITE_MIGRATIONS) {
+      if (applied.has(m.name)) continue;
       this.db.transaction(() => {
-        this.db.exec(SQLITE_MIGRATIONS[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
+        this.db.exec(m.sql);
+        record.run(m.name, Date.now());
       })();
     }
   }

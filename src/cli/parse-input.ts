@@ -1,0 +1,45 @@
+// Reads input files (or stdin) through a parser: one parser per file, results in input order.
+// Shared by `stele parse` and `stele ingest`.
+
+import type { AuditEvent } from '../core/event.js';
+import { createParser, InputOrder, type ParserOptions } from '../parsers/index.js';
+import { readLines } from './input.js';
+
+export interface ParsedItem {
+  file: string;
+  line: number;
+  event?: AuditEvent;
+  error?: string;
+  bytesRead: number;
+}
+
+export async function* parseInputs(
+  inputs: string[],
+  format: string,
+  options: ParserOptions,
+): AsyncGenerator<ParsedItem> {
+  let file: string | undefined;
+  let parser = undefined as ReturnType<typeof createParser> | undefined;
+  let order = new InputOrder();
+  let bytesRead = 0;
+  const emit = function* (results: ReturnType<InputOrder['add']>, name: string) {
+    for (const r of results) {
+      yield 'event' in r
+        ? { file: name, line: r.line, event: r.event, bytesRead }
+        : { file: name, line: r.line, error: r.error, bytesRead };
+    }
+  };
+  for await (const input of readLines(inputs)) {
+    if (input.file !== file) {
+      if (parser && file !== undefined)
+        yield* emit([...order.add(parser.end(), Infinity), ...order.drain()], file);
+      file = input.file;
+      parser = createParser(format, options);
+      order = new InputOrder();
+    }
+    bytesRead = input.bytesRead;
+    yield* emit(order.add(parser!.push(input.text, input.line), input.line), input.file);
+  }
+  if (parser && file !== undefined)
+    yield* emit([...order.add(parser.end(), Infinity), ...order.drain()], file);
+}
