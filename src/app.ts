@@ -14,12 +14,14 @@ import { LedgerWriter } from './ledger/ledger.js';
 import { createWorkerHasher } from './ledger/hasher.js';
 import { LedgerService } from './ledger/ledger-service.js';
 import { loadOrCreateSigner } from './ledger/signer-file.js';
+import { createWitnessPublisher } from './ledger/witness.js';
 import type { SignerKey } from './ledger/note.js';
 import { SearchService } from './query/search.js';
 import { createHttpServer, Router } from './server/http.js';
 import { registerEventRoutes } from './server/routes/events.js';
 import { registerLedgerRoutes } from './server/routes/ledger.js';
 import { registerK8sAuditRoute } from './server/routes/k8s-audit.js';
+import { registerErasureRoute } from './server/routes/erasure.js';
 import { registerOpsRoutes } from './server/routes/ops.js';
 import type { ServerDeps } from './server/deps.js';
 import { openStore, acquireWriterLock, type WriterLock } from './store/open.js';
@@ -86,6 +88,7 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, clock: Clock = systemClock): Promise<RunningServer> {
+  const witnesses = createWitnessPublisher(config.ledger.witnesses ?? []);
   const ledger = await openLedger(config, clock);
   const { store } = ledger;
   const metrics = new IngestMetrics();
@@ -98,6 +101,9 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       metrics,
       maxBatchEvents: config.limits.max_batch_events,
       checkpointIntervalMs: config.ledger.checkpoint_interval_ms,
+      onCheckpoint: (note) => {
+        witnesses.publish(note).catch((err: Error) => console.error(`stele: ${err.message}`));
+      },
     },
     state.producers,
   );
@@ -119,6 +125,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   registerEventRoutes(router, deps);
   registerLedgerRoutes(router, deps);
   registerK8sAuditRoute(router, deps);
+  registerErasureRoute(router, deps);
   registerOpsRoutes(router, deps, admitter);
   const server = createHttpServer({ router, verifier: new ApiKeyVerifier(store, clock) });
   const [host, port] = splitHostPort(config.listen);
@@ -143,6 +150,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       server.closeIdleConnections();
       await admitter.close();
       await closed;
+      await witnesses.close();
       await ledger.writer.close();
       await store.close();
       ledger.lock.release();

@@ -2,6 +2,8 @@
 // an exit code in exit.ts.
 
 import { Command, CommanderError } from 'commander';
+import { registerErase } from './commands/erase.js';
+import { registerDetect } from './commands/detect.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLedgerCommands } from './commands/ledger-commands.js';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerQuery(program);
   registerLedgerCommands(program);
+  registerDetect(program);
+  registerErase(program);
   return program;
 }
 

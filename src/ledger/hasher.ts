@@ -9,7 +9,11 @@ import { ledgerEntry } from './entry.js';
 import { hashLeaf } from './merkle.js';
 
 /** What the hasher needs of a row: everything rowToEvent reads, without the leaf hash. */
-export type HashJob = Omit<EventRow, 'leafHash' | 'ts'> & { seed: Buffer; body: string };
+export type HashJob = Omit<EventRow, 'leafHash' | 'ts' | 'erased'> & {
+  seed: Buffer;
+  body: string;
+  erased?: EventRow['erased'];
+};
 
 export interface LeafHasher {
   hash(jobs: HashJob[]): Promise<Buffer[]>;
@@ -19,7 +23,7 @@ export interface LeafHasher {
 export function leafHashOf(job: HashJob, personalFields: readonly string[]): Buffer {
   const event = rowToEvent(job);
   if (!event) throw new Error(`event ${job.seq} has no body`);
-  return hashLeaf(ledgerEntry(event, job.seed, personalFields));
+  return hashLeaf(ledgerEntry(event, job.seed, personalFields, job.erased ?? null));
 }
 
 export function createInlineHasher(personalFields: readonly string[]): LeafHasher {

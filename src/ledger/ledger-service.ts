@@ -58,14 +58,14 @@ export class LedgerService {
     const row = await this.store.getEvent(seq);
     if (!row) throw new SteleError('not_found', `no event with seq ${seq}`);
     const event = rowToEvent(row);
-    if (!event || !row.seed) {
+    if (!event) {
       throw new SteleError('not_found', `event ${seq} has expired; only its leaf hash remains`);
     }
     const hashes = await inclusionProof(seq, cp.size, this.reader);
     return {
       index: seq,
       treeSize: cp.size,
-      entry: ledgerEntry(event, row.seed, this.personalFields).toString('base64'),
+      entry: ledgerEntry(event, row.seed, this.personalFields, row.erased).toString('base64'),
       leafHash: row.leafHash.toString('base64'),
       hashes: hashes.map((h) => h.toString('base64')),
       checkpoint: cp.note,

@@ -86,6 +86,16 @@ export interface EventRow {
   columns: ColumnValues;
   leafHash: Buffer;
   seed: Buffer | null;
+  /** Commitments of erased personal values, by field; null when nothing was erased. */
+  erased: Record<string, string> | null;
+}
+
+/** New content for an event whose personal data is erased; its leaf hash does not change. */
+export interface ErasureUpdate {
+  seq: number;
+  body: string;
+  columns: ColumnValues;
+  erased: Record<string, string>;
 }
 
 export interface SearchRequest {
@@ -136,6 +146,12 @@ export interface Store {
   search(request: SearchRequest): Promise<EventRow[]>;
   count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number>;
 
+  /**
+   * Replaces the content of erased events (body, column values, seed -> null, source IP -> null) in
+   * one transaction, overwriting the freed bytes, so the old values cannot be read back from disk.
+   */
+  eraseEvents(updates: ErasureUpdate[]): Promise<void>;
+
   readNodes(ids: ReadonlyArray<{ level: number; index: number }>): Promise<Array<Buffer | undefined>>;
   latestCheckpoint(): Promise<CheckpointRecord | undefined>;
   listCheckpoints(): Promise<CheckpointRecord[]>;
@@ -153,7 +169,7 @@ export interface Store {
 }
 
 /** Rebuilds the stored event from a row, or undefined when its body has expired. */
-export function rowToEvent(row: Omit<EventRow, 'ts' | 'leafHash' | 'seed'>): StoredEvent | undefined {
+export function rowToEvent(row: Pick<EventRow, 'seq' | 'received' | 'source' | 'body' | 'columns'>): StoredEvent | undefined {
   if (row.body === null) return undefined;
   return decodeRow({ ...row, body: row.body });
 }

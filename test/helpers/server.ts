@@ -12,6 +12,9 @@ export interface TestServer {
   dataDir: string;
   config: Config;
   running: RunningServer;
+  /** Stops the server and keeps its data directory (for inspection). */
+  stop(): Promise<void>;
+  /** Stops the server and deletes its data directory. */
   close(): Promise<void>;
   /** POST /v1/events with the admin token (or the one given). */
   post(body: string | Buffer, headers?: Record<string, string>, token?: string | null): Promise<Response>;
@@ -27,6 +30,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
   const config = loadConfig({ overrides: { data: dataDir, listen: '127.0.0.1:0', ...overrides } });
   const running = await startServer(config);
   const url = `http://${running.address}`;
+  let stopped = false;
   const token = running.bootstrapToken!;
   const auth = (t: string | null | undefined): Record<string, string> =>
     t === null ? {} : { authorization: `Bearer ${t ?? token}` };
@@ -36,8 +40,13 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     dataDir,
     config,
     running,
+    async stop() {
+      if (!stopped) await running.close();
+      stopped = true;
+    },
     async close() {
-      await running.close();
+      if (!stopped) await running.close();
+      stopped = true;
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
     post(body, headers = {}, t) {

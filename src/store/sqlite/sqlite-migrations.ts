@@ -73,4 +73,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   ) WITHOUT ROWID;
   `,
   },
+  {
+    // Erasure: the commitments of erased personal values, by field (JSON), once the values and
+    // the event's salt seed are gone (docs/ledger.md, ADR 0001).
+    name: '0002-erasure',
+    sql: 'ALTER TABLE events ADD COLUMN erased TEXT',
+  },
 ];

@@ -9,6 +9,7 @@ import type {
   ApiKeyRecord,
   AppendBatch,
   CheckpointRecord,
+  ErasureUpdate,
   EventRow,
   LedgerState,
   ProducerState,
@@ -56,7 +57,7 @@ function createWriter(db: Database.Database, file: string, thread: boolean) {
 
 // Order of the column-stored fields follows row-codec.ts COLUMN_FIELDS.
 const EVENT_COLUMNS =
-  'seq, ts, received, source, leaf, seed, body, action, outcome, dataset, user_name, host_name, session_id';
+  'seq, ts, received, source, leaf, seed, body, erased, action, outcome, dataset, user_name, host_name, session_id';
 
 interface RawEventRow {
   seq: number;
@@ -66,6 +67,7 @@ interface RawEventRow {
   leaf: Buffer;
   seed: Buffer | null;
   body: string | null;
+  erased: string | null;
   action: string | null;
   outcome: string | null;
   dataset: string | null;
@@ -198,6 +200,23 @@ export class SqliteStore implements Store {
     return (this.run(() => this.db.prepare(sql).get(...params)) as { n: number }).n;
   }
 
+  async eraseEvents(updates: ErasureUpdate[]): Promise<void> {
+    const update = this.db.prepare(
+      `UPDATE events SET body = ?, erased = ?, seed = NULL, source_ip = NULL, action = ?, outcome = ?, dataset = ?,
+         user_name = ?, host_name = ?, session_id = ? WHERE seq = ?`,
+    );
+    this.run(() =>
+      this.db.transaction(() => {
+        for (const u of updates) {
+          const [action, outcome, dataset, userName, hostName, sessionId] = u.columns;
+          update.run(u.body, JSON.stringify(u.erased), action, outcome, dataset, userName, hostName, sessionId, u.seq);
+        }
+      })(),
+    );
+    // Fold the WAL into the file and truncate it, so no old page version survives in either.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   async readNodes(ids: ReadonlyArray<{ level: number; index: number }>): Promise<Array<Buffer | undefined>> {
     const leaf = this.db.prepare('SELECT leaf FROM events WHERE seq = ?');
     const node = this.db.prepare('SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?');
@@ -304,6 +323,7 @@ function toEventRow(row: RawEventRow): EventRow {
     columns: [row.action, row.outcome, row.dataset, row.user_name, row.host_name, row.session_id],
     leafHash: row.leaf,
     seed: row.seed,
+    erased: row.erased === null ? null : (JSON.parse(row.erased) as Record<string, string>),
   };
 }
 

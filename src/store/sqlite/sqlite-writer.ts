@@ -13,6 +13,8 @@ export function configureConnection(db: Database.Database): void {
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
+  // Deleted content is overwritten with zeros: erased personal data must not linger in free pages.
+  db.pragma('secure_delete = ON');
 }
 
 export class SqliteBatchWriter {

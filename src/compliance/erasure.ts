@@ -1,0 +1,152 @@
+// Erasure of a person's data (GDPR art. 17) without breaking the ledger. In every event that names
+// the person, each personal value is replaced by "[erased]" and its commitment kept in place of the
+// value and salt; the event's salt seed is deleted. The entry bytes, and so every leaf hash, proof
+// and checkpoint, stay exactly as they were, and the erased values cannot be recovered by guessing.
+
+import type { AuditEvent, StoredEvent } from '../core/event.js';
+import { IntegrityError, ValidationError } from '../core/errors.js';
+import { commitValue, deriveSalt, getPath, setPath } from '../ledger/commitment.js';
+import { ledgerEntry } from '../ledger/entry.js';
+import { hashLeaf } from '../ledger/merkle.js';
+import { fieldValues, parseCidr, type Predicate } from '../query/plan.js';
+import { encodeBody } from '../store/row-codec.js';
+import type { ErasureUpdate, EventRow, Store } from '../store/store.js';
+import { rowToEvent } from '../store/store.js';
+
+export const ERASED = '[erased]';
+
+/** Fields that name a user: an event with the subject in any of them is the subject's. */
+const USER_FIELDS = ['user.name', 'user.effective.name', 'user.target.name', 'related.user'];
+const IP_FIELDS = ['source.ip', 'related.ip'];
+
+export interface ErasureSubject {
+  user: string;
+  /** More addresses to erase; the addresses seen in the user's own events are added to these. */
+  ips?: string[];
+}
+
+export interface ErasureReport {
+  /** Events whose personal data was erased. */
+  events: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** Addresses whose events (naming no other user) were erased too. */
+  ips: number;
+}
+
+export async function eraseSubject(
+  store: Store,
+  personalFields: readonly string[],
+  subject: ErasureSubject,
+): Promise<ErasureReport> {
+  if (subject.user.trim() === '' || subject.user === ERASED)
+    throw new ValidationError('a user name is required');
+  const byUser: Predicate = {
+    kind: 'or',
+    items: USER_FIELDS.map((field) => ({ kind: 'eq' as const, field, value: subject.user })),
+  };
+  const rows = new Map<number, EventRow>();
+  for (const row of await allRows(store, byUser)) rows.set(row.seq, row);
+
+  // The person's addresses: those given, and those in their own events.
+  const ips = new Set(subject.ips ?? []);
+  for (const row of rows.values()) {
+    const event = rowToEvent(row);
+    if (!event) continue;
+    for (const field of IP_FIELDS)
+      for (const v of fieldValues(event, field)) if (typeof v === 'string') ips.add(v);
+  }
+  ips.delete(ERASED);
+  const blocks = [...ips].map((ip) => {
+    const block = parseCidr(ip);
+    if (!block) throw new ValidationError(`'${ip}' is not an IP address`);
+    return block;
+  });
+  if (blocks.length > 0) {
+    const byIp: Predicate = {
+      kind: 'or',
+      items: blocks.flatMap((b) => IP_FIELDS.map((field) => ({ kind: 'cidr' as const, field, ...b }))),
+    };
+    for (const row of await allRows(store, byIp)) {
+      const actor = rowToEvent(row)?.user?.name;
+      // An address's events are the subject's unless they name someone else.
+      if (actor === undefined || actor === subject.user || actor === ERASED) rows.set(row.seq, row);
+    }
+  }
+
+  const updates = [...rows.values()].flatMap((row) => {
+    const update = eraseRow(row, personalFields);
+    return update ? [update] : [];
+  });
+  for (let i = 0; i < updates.length; i += 1000) await store.eraseEvents(updates.slice(i, i + 1000));
+  const seqs = updates.map((u) => u.seq).sort((a, b) => a - b);
+  return { events: seqs.length, firstSeq: seqs[0] ?? null, lastSeq: seqs.at(-1) ?? null, ips: ips.size };
+}
+
+/**
+ * The erased form of one row, or undefined when it holds no personal value any more. Throws if the
+ * erased event would not hash to the same leaf: erasure must never alter the ledger.
+ */
+export function eraseRow(row: EventRow, personalFields: readonly string[]): ErasureUpdate | undefined {
+  const event = rowToEvent(row);
+  if (!event) return undefined;
+  const erased: Record<string, string> = { ...(row.erased ?? {}) };
+  let changed = false;
+  for (const field of personalFields) {
+    const value = getPath(event, field);
+    if (value === undefined || value === null || value === ERASED) continue;
+    let commitment = erased[field];
+    if (commitment === undefined) {
+      if (!row.seed)
+        throw new IntegrityError(`event ${row.seq}: ${field} has no salt to commit with`, row.seq);
+      commitment = commitValue(deriveSalt(row.seed, field), value);
+    }
+    erased[field] = commitment;
+    setPath(event, field, ERASED);
+    changed = true;
+  }
+  if (!changed && row.seed === null) return undefined;
+  const leaf = hashLeaf(ledgerEntry(event, null, personalFields, erased));
+  if (!leaf.equals(row.leafHash)) {
+    throw new IntegrityError(
+      `event ${row.seq}: erasing would change its ledger entry; nothing was erased`,
+      row.seq,
+    );
+  }
+  const { body, columns } = encodeBody(event as StoredEvent);
+  return { seq: row.seq, body, columns, erased };
+}
+
+async function allRows(store: Store, predicate: Predicate): Promise<EventRow[]> {
+  const where = store.compileFilter(predicate);
+  const out: EventRow[] = [];
+  let after: { ts: number; seq: number } | undefined;
+  for (;;) {
+    const page = await store.search({ where, limit: 5000, after });
+    out.push(...page);
+    const last = page.at(-1);
+    if (!last || page.length < 5000) return out;
+    after = { ts: last.ts, seq: last.seq };
+  }
+}
+
+/** The event that records an erasure in the ledger itself; it names no one. */
+export function erasureEvent(report: ErasureReport, requestedBy: string, now: number): AuditEvent {
+  return {
+    '@timestamp': new Date(now).toISOString(),
+    event: {
+      action: 'stele.erasure',
+      outcome: 'success',
+      category: 'iam',
+      type: 'deletion',
+      dataset: 'stele',
+    },
+    message: `personal data erased in ${report.events} events`,
+    labels: {
+      events: String(report.events),
+      first_seq: String(report.firstSeq ?? ''),
+      last_seq: String(report.lastSeq ?? ''),
+      requested_by: requestedBy,
+    },
+  };
+}

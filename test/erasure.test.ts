@@ -1,0 +1,127 @@
+// Erasure: after erasing a user, their name and address are nowhere in the data directory's files
+// (raw bytes, after the WAL is folded in), other people's events are untouched, and every stored
+// event still hashes to its leaf, so every proof and checkpoint stays valid.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ledgerEntry } from '../src/ledger/entry.js';
+import { CompactRange, hashLeaf } from '../src/ledger/merkle.js';
+import { parseCheckpoint } from '../src/ledger/checkpoint.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { rowToEvent } from '../src/store/store.js';
+import { sampleEvent, startTestServer, type TestServer } from './helpers/server.js';
+
+const NAME = 'zoe.erasable';
+const IP = '198.51.100.77';
+
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.join(d.parentPath, d.name));
+}
+
+describe('erasure', () => {
+  let srv: TestServer;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+    dataDir = srv.dataDir;
+    const events = [
+      sampleEvent({
+        user: { name: NAME },
+        source: { ip: IP },
+        message: `Accepted password for ${NAME} from ${IP}`,
+      }),
+      sampleEvent({
+        event: { action: 'sudo.exec', outcome: 'success' },
+        user: { name: NAME, effective: { name: 'root' } },
+        process: { name: 'sudo', command_line: `/usr/bin/less /home/${NAME}/notes` },
+        related: { user: [NAME, 'root'] },
+      }),
+      sampleEvent({
+        user: { name: 'bob' },
+        source: { ip: '203.0.113.9' },
+        message: 'Accepted password for bob',
+      }),
+      // The person's address without a user (a preauth disconnect): theirs too.
+      sampleEvent({
+        user: undefined,
+        source: { ip: IP },
+        message: `Connection closed by ${IP} port 22 [preauth]`,
+      }),
+      // Someone else coming from the same address keeps their event.
+      sampleEvent({ user: { name: 'carol' }, source: { ip: IP }, message: 'Accepted publickey for carol' }),
+    ];
+    const res = await srv.post(JSON.stringify(events));
+    expect(res.status).toBe(200);
+  });
+
+  afterAll(async () => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('needs the admin scope', async () => {
+    const { createApiKey } = await import('../src/auth/api-keys.js');
+    const store = new SqliteStore(dataDir);
+    const { token } = await createApiKey(store, {
+      name: 'ingester',
+      scopes: ['ingest', 'read'],
+      clock: { now: () => Date.now() },
+    });
+    await store.close();
+    const res = await fetch(`${srv.url}/v1/erasure`, {
+      method: 'POST',
+      body: JSON.stringify({ user: NAME }),
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('erases the person everywhere and keeps every leaf', async () => {
+    const res = await fetch(`${srv.url}/v1/erasure`, {
+      method: 'POST',
+      body: JSON.stringify({ user: NAME }),
+      headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ events: 3 });
+
+    const erasedView = (await (await srv.get('/v1/events?q=user.name:"[erased]"')).json()) as {
+      events: Array<Record<string, any>>;
+    };
+    expect(erasedView.events).toHaveLength(2);
+    expect(erasedView.events.every((e) => e.message === '[erased]')).toBe(true);
+    const record = (await (await srv.get('/v1/events?q=event.action:stele.erasure')).json()) as {
+      events: Array<Record<string, any>>;
+    };
+    expect(record.events).toHaveLength(1);
+    expect(JSON.stringify(record.events[0])).not.toContain(NAME);
+    await srv.stop();
+
+    for (const file of filesUnder(dataDir)) {
+      const bytes = fs.readFileSync(file);
+      expect(bytes.includes(NAME), `${file} still holds the name`).toBe(false);
+      expect(bytes.includes(IP), `${file} still holds the address`).toBe(false);
+    }
+
+    const store = new SqliteStore(dataDir, { readonly: true });
+    const fields = JSON.parse((await store.getMeta('personal_fields'))!) as string[];
+    const rows = await store.scanEvents(0, 1000);
+    const range = new CompactRange();
+    for (const row of rows) {
+      const event = rowToEvent(row)!;
+      expect(hashLeaf(ledgerEntry(event, row.seed, fields, row.erased)).equals(row.leafHash)).toBe(true);
+      range.append(row.leafHash);
+    }
+    const people = rows.map((r) => rowToEvent(r)!.user?.name);
+    expect(people).toContain('bob');
+    expect(people).toContain('carol');
+    const cp = (await store.latestCheckpoint())!;
+    if (cp.size === range.size)
+      expect(parseCheckpoint(cp.note.split('\n\n')[0]! + '\n').rootHash.equals(range.root())).toBe(true);
+    await store.close();
+  });
+});

@@ -1,0 +1,155 @@
+// `stele parse` and `stele ingest --format` on real fixture data, through the built CLI, plus raw
+// records and the Kubernetes webhook over HTTP.
+
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, tempDir, type TestServer } from './helpers/server.js';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'bin', 'stele');
+const FIX = path.join(ROOT, 'test', 'fixtures');
+
+async function stele(
+  args: string[],
+  input?: string,
+): Promise<{ stdout: string; stderr: string; code: number }> {
+  const child = run(process.execPath, [BIN, ...args], { maxBuffer: 64 * 1024 * 1024 });
+  if (input !== undefined) {
+    child.child.stdin!.end(input);
+  }
+  try {
+    const { stdout, stderr } = await child;
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+const lines = (text: string) => text.split('\n').filter(Boolean);
+
+describe('stele parse', () => {
+  it('turns the loghub OpenSSH log into one event per line, in input order, with the raw line kept', async () => {
+    const file = path.join(FIX, 'loghub_openssh', 'OpenSSH_2k.log');
+    const raw = lines(fs.readFileSync(file, 'utf8'));
+    const { stdout, code } = await stele([
+      'parse',
+      '--format',
+      'linux-auth',
+      '--now',
+      '2026-01-15T00:00:00Z',
+      file,
+    ]);
+    expect(code).toBe(0);
+    const events = lines(stdout).map((l) => JSON.parse(l) as { event: { original: string; action: string } });
+    expect(events).toHaveLength(raw.length);
+    expect(events.map((e) => e.event.original)).toEqual(raw);
+    // Dec 10 read on 2026-01-15 belongs to December 2025, not 2026.
+    expect((JSON.parse(lines(stdout)[0]!) as Record<string, string>)['@timestamp']).toMatch(/^2025-12-10T/);
+  });
+
+  it('auto-detects each record and agrees with the explicit format', async () => {
+    for (const [format, file] of [
+      ['auditd', path.join(FIX, 'auditd', 'auparse', 'audit-rhel7.log')],
+      ['k8s-audit', path.join(FIX, 'k8s_audit', 'events', 'exec_pod.json')],
+      ['linux-auth', path.join(FIX, 'loghub_openssh', 'OpenSSH_2k.log')],
+    ] as const) {
+      const auto = await stele(['parse', '--format', 'auto', '--now', '2026-01-15T00:00:00Z', file]);
+      const explicit = await stele(['parse', '--format', format, '--now', '2026-01-15T00:00:00Z', file]);
+      expect(lines(auto.stdout).length).toBeGreaterThan(0);
+      expect(auto.stdout).toBe(explicit.stdout);
+    }
+  });
+
+  it('reports rejected records on stderr with their line, and keeps going', async () => {
+    const input =
+      'Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186\n\u0000\u0001garbage\nDec 10 06:55:48 LabSZ sshd[24200]: Failed password for invalid user webmaster from 173.234.31.186 port 38926 ssh2\n';
+    const { stdout, stderr, code } = await stele(['parse', '--format', 'linux-auth', '-'], input);
+    expect(code).toBe(0);
+    expect(lines(stdout)).toHaveLength(2);
+    expect(stderr).toMatch(/^<stdin>:2: /m);
+  });
+
+  it('refuses an unknown format with a one-line reason', async () => {
+    const { stderr, code } = await stele(['parse', '--format', 'nope', '-'], '');
+    expect(code).toBe(2);
+    expect(stderr.trim()).toMatch(/^stele: --format: unknown format 'nope'/);
+  });
+});
+
+describe('stele ingest --format and stele query', () => {
+  it('stores parsed records and finds them by field', async () => {
+    const data = tempDir();
+    const file = path.join(FIX, 'loghub_openssh', 'OpenSSH_2k.log');
+    const ingest = await stele(['ingest', '--format', 'linux-auth', '--data', data, '--json', file]);
+    expect(ingest.code).toBe(0);
+    expect(JSON.parse(ingest.stdout)).toEqual({ accepted: 2000, duplicates: 0, rejected: 0 });
+    const count = await stele([
+      'query',
+      'event.action:ssh.login AND event.outcome:failure',
+      '--count',
+      '--data',
+      data,
+    ]);
+    const expected = lines(fs.readFileSync(file, 'utf8')).filter((l) =>
+      /Failed (password|none) for/.test(l),
+    ).length;
+    expect(Number(count.stdout.trim())).toBe(expected);
+    const csv = await stele(['query', 'user.name:root', '--limit', '3', '--output', 'csv', '--data', data]);
+    expect(lines(csv.stdout)[0]).toBe('@timestamp,seq,action,outcome,user,source.ip,host,dataset');
+    expect(lines(csv.stdout)).toHaveLength(4);
+    fs.rmSync(data, { recursive: true, force: true });
+  });
+});
+
+describe('raw records over HTTP', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer();
+  });
+  afterAll(async () => {
+    await srv.close();
+  });
+
+  it('POST /v1/events?format=linux-auth parses, stores, and indexes by line', async () => {
+    const body =
+      'Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186\nnot a log line at all\n';
+    // Without ?format= the body must be JSON.
+    const res = await srv.post(body, { 'content-type': 'text/plain' }, undefined);
+    expect(res.status).toBe(400);
+    const ok = await fetch(`${srv.url}/v1/events?format=linux-auth`, {
+      method: 'POST',
+      body,
+      headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'text/plain' },
+    });
+    expect(ok.status).toBe(200);
+    const reply = (await ok.json()) as {
+      accepted: Array<{ index: number }>;
+      rejected: Array<{ index: number }>;
+    };
+    expect(reply.accepted.map((a) => a.index)).toEqual([0]);
+    expect(reply.rejected.map((r) => r.index)).toEqual([1]);
+  });
+
+  it('POST /v1/k8s/audit takes an EventList as a kube-apiserver sends it', async () => {
+    const items = ['exec_pod.json', 'create_nginx_pod_privileged.json'].map((f) =>
+      JSON.parse(fs.readFileSync(path.join(FIX, 'k8s_audit', 'events', f), 'utf8')),
+    );
+    const res = await fetch(`${srv.url}/v1/k8s/audit`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items }),
+      headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { accepted: unknown[] }).accepted).toHaveLength(2);
+    const found = (await (await srv.get('/v1/events?q=event.action:k8s.exec')).json()) as {
+      events: Array<{ orchestrator: { resource: { name: string } }; stele: { source: string } }>;
+    };
+    expect(found.events).toHaveLength(1);
+    expect(found.events[0]!.stele.source).toBe('k8s-audit:admin');
+  });
+});
