@@ -33,6 +33,8 @@ export interface AdmitterOptions {
   checkpointIntervalMs?: number;
   /** Called after each durable commit with the stored events (live detection, tail). */
   onCommit?: (firstSeq: number, count: number) => void;
+  /** Called with the signed note after each checkpoint is durably stored (witnesses). Must not throw. */
+  onCheckpoint?: (note: string) => void;
 }
 
 interface Pending {
@@ -164,6 +166,7 @@ export class Admitter {
       );
       const first = sealed.batch.events[0];
       if (first) this.options.onCommit?.(first.seq, sealed.batch.events.length);
+      if (sealed.batch.checkpoint) this.options.onCheckpoint?.(sealed.batch.checkpoint.note);
       taken.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       metrics.commitFailed();
@@ -179,6 +182,7 @@ export class Admitter {
     if (!sealed) return;
     await store.append(sealed.batch);
     sealed.commit();
+    if (sealed.batch.checkpoint) this.options.onCheckpoint?.(sealed.batch.checkpoint.note);
   }
 }
 

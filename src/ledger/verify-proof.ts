@@ -1,0 +1,73 @@
+// Checking proofs as a client would: an inclusion proof in the JSON of `stele proof` against the
+// checkpoint it carries, and a consistency proof between two signed checkpoints. Nothing here
+// trusts the server that produced the proof; only the verifier key, when one is given.
+
+import { IntegrityError, ValidationError } from '../core/errors.js';
+import { openCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
+import type { ConsistencyProofJson, InclusionProofJson } from './ledger-service.js';
+import { hashLeaf, verifyConsistency, verifyInclusion } from './merkle.js';
+import type { VerifierKey } from './note.js';
+
+/**
+ * The checkpoint in a note: opened with `key` (signature checked) when given, else only parsed.
+ * Throws an IntegrityError when the signature does not verify.
+ */
+export function readCheckpointNote(note: string, key?: VerifierKey): Checkpoint {
+  if (key) {
+    const { checkpoint } = openCheckpoint(note, [key]);
+    if (checkpoint.origin !== key.name) {
+      throw new IntegrityError(`the checkpoint is for log '${checkpoint.origin}', not '${key.name}'`);
+    }
+    return checkpoint;
+  }
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0)
+    throw new ValidationError('malformed signed note: there is no blank line before the signatures');
+  return parseCheckpoint(note.slice(0, split + 1));
+}
+
+/** Why an inclusion proof does not hold, or undefined when it does. */
+export function inclusionProofProblem(proof: InclusionProofJson, key?: VerifierKey): string | undefined {
+  const checkpoint = readCheckpointNote(proof.checkpoint, key);
+  if (checkpoint.size !== proof.treeSize) {
+    return `the proof is for a tree of size ${proof.treeSize} but its checkpoint has size ${checkpoint.size}`;
+  }
+  const leafHash = hashLeaf(Buffer.from(proof.entry, 'base64'));
+  if (leafHash.toString('base64') !== proof.leafHash) return 'the entry bytes do not hash to the leaf hash';
+  const result = verifyInclusion(
+    leafHash,
+    proof.index,
+    proof.treeSize,
+    proof.hashes.map((h) => Buffer.from(h, 'base64')),
+    checkpoint.rootHash,
+  );
+  return result.ok ? undefined : `the inclusion proof does not hold: ${result.reason}`;
+}
+
+/** Why `newer` does not extend `older` by `proof`, or undefined when it does. */
+export function consistencyProblem(
+  older: Checkpoint,
+  newer: Checkpoint,
+  proof: ConsistencyProofJson,
+): string | undefined {
+  if (older.origin !== newer.origin)
+    return `the checkpoints are of two logs ('${older.origin}', '${newer.origin}')`;
+  if (older.size > newer.size)
+    return `the older checkpoint (size ${older.size}) is larger than the newer (${newer.size})`;
+  if (proof.oldSize !== older.size || proof.newSize !== newer.size) {
+    return `the proof is for sizes ${proof.oldSize} and ${proof.newSize}, not ${older.size} and ${newer.size}`;
+  }
+  // Every tree extends the empty tree (C2SP tlog-witness): the proof is empty.
+  if (older.size === 0)
+    return proof.hashes.length === 0 ? undefined : 'a proof from the empty tree must be empty';
+  const result = verifyConsistency(
+    older.size,
+    newer.size,
+    proof.hashes.map((h) => Buffer.from(h, 'base64')),
+    older.rootHash,
+    newer.rootHash,
+  );
+  return result.ok
+    ? undefined
+    : `the log of size ${newer.size} does not extend the one of size ${older.size}: ${result.reason}`;
+}
