@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerErase } from './commands/erase.js';
 import { registerDetect } from './commands/detect.js';
+import { registerDetect } from './commands/detect.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLedgerCommands } from './commands/ledger-commands.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerQuery(program);
   registerLedgerCommands(program);
+  registerDetect(program);
   registerDetect(program);
   registerErase(program);
   return program;

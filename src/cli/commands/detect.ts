@@ -1,0 +1,58 @@
+// `stele detect`: Sigma detection and correlation rules over NDJSON events in file order, no
+// storage. One alert per line on stdout (DESIGN.md); bad rules and bad lines on stderr.
+
+import type { Command } from 'commander';
+import { SteleError } from '../../core/errors.js';
+import { createDetectionPipeline } from '../../detect/pipeline.js';
+import { loadDetectionRules } from '../../detect/rules.js';
+import { readLines } from '../input.js';
+
+interface DetectFlags {
+  rules: string[];
+  events?: string;
+  timezone: string;
+}
+
+export function registerDetect(program: Command): void {
+  program
+    .command('detect')
+    .description(
+      'evaluate Sigma rules over NDJSON events (stdin without --events); prints one alert per line',
+    )
+    .requiredOption('--rules <paths...>', 'rule files or folders (.yml/.yaml), e.g. ./rules')
+    .option('--events <file>', 'NDJSON events, in order (default: stdin)')
+    .option('--timezone <tz>', 'IANA zone for the working-hours field detect.off_hours', 'UTC')
+    .action(async (flags: DetectFlags) => {
+      const { rules, errors } = loadDetectionRules(flags.rules);
+      for (const e of errors) {
+        const name = e.title ? ` '${e.title}'` : '';
+        process.stderr.write(`stele: rule${name} (${e.path}): ${e.reason}\n`);
+      }
+      if (rules.length === 0) throw new SteleError('validation', 'no rule loaded');
+      const pipeline = createDetectionPipeline({ rules, timezone: flags.timezone });
+      let out = '';
+      let index = 0;
+      for await (const line of readLines([flags.events ?? '-'])) {
+        if (line.text.trim() === '') continue;
+        const i = index++;
+        let event: unknown;
+        try {
+          event = JSON.parse(line.text);
+        } catch (err) {
+          process.stderr.write(`${line.file}:${line.line}: not JSON: ${(err as Error).message}\n`);
+          continue;
+        }
+        if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+          process.stderr.write(`${line.file}:${line.line}: not a JSON object\n`);
+          continue;
+        }
+        for (const alert of pipeline.process(event, i)) out += JSON.stringify(alert) + '\n';
+        if (out.length > 1 << 16) {
+          if (!process.stdout.write(out)) await new Promise((r) => process.stdout.once('drain', r));
+          out = '';
+        }
+      }
+      pipeline.flush();
+      process.stdout.write(out);
+    });
+}

@@ -1,0 +1,52 @@
+// The detector as Stele runs it: the Sigma engine with Stele's routes (dataset `stele` included)
+// and the derived fields of derived.ts added to each event before the rules see it.
+
+import { createDetector, type Alert, type DetectorStats, type SigmaRule } from './sigma/index.js';
+import type { CorrelationLimits } from './sigma/index.js';
+import { createDeriver, type SeenSet, type WorkingHours } from './derived.js';
+import { STELE_ROUTES } from './rules.js';
+
+export interface PipelineOptions {
+  rules: readonly SigmaRule[];
+  timezone?: string;
+  workingHours?: WorkingHours;
+  /** First-seen state (in memory by default; the database under `stele serve`). */
+  seen?: SeenSet;
+  limits?: Partial<CorrelationLimits>;
+}
+
+export interface DetectionPipeline {
+  process(event: object, index: number): Alert[];
+  /** Swaps the first-seen state (per batch under `stele serve`). */
+  useSeen(seen: SeenSet): void;
+  flush(): Alert[];
+  stats(): DetectorStats;
+}
+
+export function createDetectionPipeline(options: PipelineOptions): DetectionPipeline {
+  const detector = createDetector({
+    rules: options.rules,
+    routes: STELE_ROUTES,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+  let seen: SeenSet | undefined = options.seen;
+  const make = () =>
+    createDeriver({
+      ...(options.timezone ? { timezone: options.timezone } : {}),
+      ...(options.workingHours ? { workingHours: options.workingHours } : {}),
+      ...(seen ? { seen } : {}),
+    });
+  let derive = make();
+  return {
+    process(event, index) {
+      const record = event as Record<string, unknown>;
+      return detector.process({ ...record, detect: derive(record) }, index);
+    },
+    useSeen(next) {
+      seen = next;
+      derive = make();
+    },
+    flush: () => detector.flush(),
+    stats: () => detector.stats(),
+  };
+}
