@@ -23,6 +23,7 @@ import { registerLedgerRoutes } from './server/routes/ledger.js';
 import { registerK8sAuditRoute } from './server/routes/k8s-audit.js';
 import { registerErasureRoute } from './server/routes/erasure.js';
 import { registerOpsRoutes } from './server/routes/ops.js';
+import { startSources } from './sources/index.js';
 import type { ServerDeps } from './server/deps.js';
 import { openStore, acquireWriterLock, type WriterLock } from './store/open.js';
 import type { Store } from './store/store.js';
@@ -135,6 +136,20 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     );
     server.listen(port, host, () => resolve());
   });
+  const sources = await startSources(config.sources, {
+    admitter,
+    registry: metrics.registry,
+    timezone: config.timezone,
+    clock,
+    dataDir: config.data,
+  }).catch(async (err: unknown) => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await admitter.close();
+    await ledger.writer.close();
+    await store.close();
+    ledger.lock.release();
+    throw err;
+  });
   const bound = server.address();
   const address =
     typeof bound === 'object' && bound
@@ -148,6 +163,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       shuttingDown = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await sources.close();
       await admitter.close();
       await closed;
       await witnesses.close();

@@ -19,11 +19,20 @@ const SourceSchema = Type.Union([
       tls: Type.Optional(
         Type.Object({ cert: Type.String(), key: Type.String(), ca: Type.Optional(Type.String()) }),
       ),
+      max_connections: Type.Optional(Type.Integer({ minimum: 1 })),
+      max_frame_size: Type.Optional(Type.Integer({ minimum: 256 })),
+      idle_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
     },
     { additionalProperties: false },
   ),
   Type.Object(
-    { type: Type.Literal('file'), path: Type.String({ minLength: 1 }), format: Type.Optional(Type.String()) },
+    {
+      type: Type.Literal('file'),
+      path: Type.String({ minLength: 1 }),
+      format: Type.Optional(Type.String()),
+      max_line_bytes: Type.Optional(Type.Integer({ minimum: 256 })),
+      poll_interval_ms: Type.Optional(Type.Integer({ minimum: 10 })),
+    },
     { additionalProperties: false },
   ),
   Type.Object({ type: Type.Literal('k8s-audit') }, { additionalProperties: false }),
@@ -56,9 +65,16 @@ export const ConfigSchema = Type.Object(
         witnesses: Type.Optional(
           Type.Array(
             Type.Union([
-              Type.Object({ type: Type.Literal('file'), path: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
               Type.Object(
-                { type: Type.Literal('url'), url: Type.String({ pattern: '^https?://' }), token_env: Type.Optional(Type.String()) },
+                { type: Type.Literal('file'), path: Type.String({ minLength: 1 }) },
+                { additionalProperties: false },
+              ),
+              Type.Object(
+                {
+                  type: Type.Literal('url'),
+                  url: Type.String({ pattern: '^https?://' }),
+                  token_env: Type.Optional(Type.String()),
+                },
                 { additionalProperties: false },
               ),
             ]),
