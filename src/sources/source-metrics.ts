@@ -42,28 +42,27 @@ export class SourceMetrics {
   /** Counters bound to one source; `connections` reports its open connections or files. */
   forSource(source: string, connections: () => number): SourceCounters {
     this.open.set(source, connections);
-    const m = this;
     const sum = (counter: Counter, reasons: readonly string[]) =>
       reasons.reduce((n, reason) => n + counter.get({ source, reason }), 0);
     return {
-      accepted: (n) => n > 0 && m.accepted.inc({ source }, n),
-      rejected: (reason, n = 1) => n > 0 && m.rejected.inc({ source, reason }, n),
-      dropped: (reason, n = 1) => n > 0 && m.dropped.inc({ source, reason }, n),
-      bytes: (n) => m.bytes.inc({ source }, n),
-      closed: (reason) => m.closedConns.inc({ source, reason }),
-      paused: () => m.pauses.inc({ source }),
+      accepted: (n) => n > 0 && this.accepted.inc({ source }, n),
+      rejected: (reason, n = 1) => n > 0 && this.rejected.inc({ source, reason }, n),
+      dropped: (reason, n = 1) => n > 0 && this.dropped.inc({ source, reason }, n),
+      bytes: (n) => this.bytes.inc({ source }, n),
+      closed: (reason) => this.closedConns.inc({ source, reason }),
+      paused: () => this.pauses.inc({ source }),
       stats: (): SourceStats => ({
         name: source,
-        accepted: m.accepted.get({ source }),
-        rejected: sum(m.rejected, REJECT_REASONS),
-        dropped: sum(m.dropped, DROP_REASONS),
-        bytes: m.bytes.get({ source }),
+        accepted: this.accepted.get({ source }),
+        rejected: sum(this.rejected, REJECT_REASONS),
+        dropped: sum(this.dropped, DROP_REASONS),
+        bytes: this.bytes.get({ source }),
         connections: connections(),
-        paused: m.pauses.get({ source }),
+        paused: this.pauses.get({ source }),
       }),
-      rejectedBy: (reason) => m.rejected.get({ source, reason }),
-      droppedBy: (reason) => m.dropped.get({ source, reason }),
-      closedBy: (reason) => m.closedConns.get({ source, reason }),
+      rejectedBy: (reason) => this.rejected.get({ source, reason }),
+      droppedBy: (reason) => this.dropped.get({ source, reason }),
+      closedBy: (reason) => this.closedConns.get({ source, reason }),
     };
   }
 }

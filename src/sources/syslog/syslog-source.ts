@@ -156,9 +156,6 @@ async function startStream(
   const inflight = new Set<Promise<void>>();
   let closing = false;
   let resumeTimer: NodeJS.Timeout | undefined;
-  let name = '';
-  let counters: SourceCounters;
-
   const server =
     config.protocol === 'tls'
       ? tls.createServer({
@@ -170,6 +167,14 @@ async function startStream(
           handshakeTimeout: Math.min(limits.idleTimeoutMs, 10_000),
         })
       : net.createServer();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(config, err)));
+    server.listen({ port, host, backlog: 4096 }, () => resolve());
+  });
+  // Handlers are attached below, before the event loop can deliver a connection.
+  const name = sourceName(config.protocol, server.address() as net.AddressInfo);
+  const counters = countersFor(name, () => conns.size);
 
   const overloaded = (c: Connection) =>
     admitter.backlog >= limits.maxBacklog || c.pending >= limits.maxPending;
@@ -321,16 +326,6 @@ async function startStream(
     Math.max(10, Math.min(1000, limits.idleTimeoutMs / 2)),
   ).unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(config, err)));
-    server.listen({ port, host, backlog: 4096 }, () => resolve());
-  }).catch((err: unknown) => {
-    clearInterval(sweep);
-    throw err;
-  });
-  name = sourceName(config.protocol, server.address() as net.AddressInfo);
-  counters = countersFor(name, () => conns.size);
-
   return {
     name,
     stats: () => counters.stats(),
@@ -368,8 +363,18 @@ async function startUdp(
   let timer: NodeJS.Timeout | undefined;
   let waiting = 0; // events batched or in flight
   let closing = false;
-  let name = '';
-  let counters: SourceCounters;
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', (err: NodeJS.ErrnoException) => reject(listenError(config, err)));
+    socket.bind(port, host, () => resolve());
+  });
+  try {
+    // A larger kernel buffer absorbs bursts; the kernel caps it at net.core.rmem_max.
+    socket.setRecvBufferSize(8 * 1024 * 1024);
+  } catch {
+    // Keep the default buffer.
+  }
+  const name = sourceName('udp', socket.address());
+  const counters = countersFor(name, () => 0);
 
   const flush = () => {
     if (timer) clearTimeout(timer);
@@ -411,19 +416,6 @@ async function startUdp(
     else if (batch.length > 0) timer ??= setTimeout(flush, limits.udpBatchDelayMs);
   });
   socket.on('error', () => {}); // ICMP errors and the like: UDP has no one to tell
-
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', (err: NodeJS.ErrnoException) => reject(listenError(config, err)));
-    socket.bind(port, host, () => resolve());
-  });
-  try {
-    // A larger kernel buffer absorbs bursts; the kernel caps it at net.core.rmem_max.
-    socket.setRecvBufferSize(8 * 1024 * 1024);
-  } catch {
-    // Keep the default buffer.
-  }
-  name = sourceName('udp', socket.address());
-  counters = countersFor(name, () => 0);
 
   return {
     name,
