@@ -31,8 +31,10 @@ export interface EntryLine {
   index: number;
   /** base64 of the RFC 8785 entry bytes. */
   entry: string;
-  /** Field name -> base64 of its 32-byte salt, for every personal field present in the event. */
+  /** Field name -> base64 of its 32-byte salt, for every personal value present in the event. */
   salts: Record<string, string>;
+  /** Field name -> commitment, for values erased at a person's request (they read "[erased]"). */
+  erased?: Record<string, string>;
 }
 
 /** proofs.json: one RFC 9162 inclusion proof per event, all against the bundled checkpoint. */

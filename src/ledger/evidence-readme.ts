@@ -33,7 +33,7 @@ audit) and check that it is the one in \`verifier-key\`, or pass it with \`--key
 | file | what it is |
 |---|---|
 | \`events.ndjson\` | the events, one JSON object per line, in ledger order; \`stele.seq\` is each one's position |
-| \`entries.ndjson\` | per event: \`index\` (its position), \`entry\` (base64 of the exact bytes hashed into the tree) and \`salts\` (base64 salt of each personal field) |
+| \`entries.ndjson\` | per event: \`index\` (its position), \`entry\` (base64 of the exact bytes hashed into the tree), \`salts\` (base64 salt of each personal field) and, if some were erased, \`erased\` (their commitments) |
 | \`proofs.json\` | per event: its leaf hash and the inclusion proof (\`hashes\`, RFC 9162 order) in the tree of \`treeSize\` entries |
 | \`checkpoint\` | the signed checkpoint: the log's name, the tree size and the base64 root hash, then the signature |
 | \`verifier-key\` | the log's public key, \`name+keyid+base64key\` (C2SP signed-note verifier key) |
@@ -71,7 +71,9 @@ Any language with SHA-256, HMAC-SHA256 and Ed25519 will do. For each event (line
    For each field in \`salts\`, compute that commitment from the event's value and the salt and
    compare it with the entry. Then replace those fields in the event by their commitments,
    canonicalize (RFC 8785: keys sorted by UTF-16 code units, no whitespace, shortest numbers) and
-   compare with the entry bytes: they must be identical.
+   compare with the entry bytes: they must be identical. A value that reads \`[erased]\` was
+   deleted at a person's request, with its salt: its commitment, kept in \`erased\`, takes its
+   place, so the entry still checks but the value cannot be recovered.
 
 The full format, for writing an independent verifier, is in the Stele repository, \`docs/ledger.md\`.
 `;

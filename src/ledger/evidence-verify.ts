@@ -117,9 +117,12 @@ class BundleCheck {
     try {
       checkpoint = openCheckpoint(this.text(BUNDLE_FILES.checkpoint), [key]).checkpoint;
     } catch (err) {
-      return bad(
-        `${BUNDLE_FILES.checkpoint}: ${(err as Error).message} (the checkpoint was changed or forged)`,
-      );
+      if (err instanceof IntegrityError) {
+        bad(
+          `${BUNDLE_FILES.checkpoint}: its signature does not verify with the key ${key.name}+${key.keyId} (the checkpoint or the key was changed)`,
+        );
+      }
+      return bad(`${BUNDLE_FILES.checkpoint}: ${(err as Error).message}`);
     }
     if (checkpoint.origin !== key.name)
       bad(`${BUNDLE_FILES.checkpoint}: it is for log '${checkpoint.origin}'`);
@@ -207,7 +210,7 @@ function checkEvent(
       index,
     );
   }
-  checkCommitments(event as object, entry, line.salts ?? {}, personalFields, index);
+  checkCommitments(event as object, entry, line, personalFields, index);
   return index;
 }
 
@@ -215,10 +218,12 @@ function checkEvent(
 function checkCommitments(
   event: object,
   entry: Buffer,
-  salts: Record<string, string>,
+  line: EntryLine,
   personalFields: readonly string[],
   index: number,
 ): void {
+  const salts = line.salts ?? {};
+  const erased = line.erased ?? {};
   const salt = (field: string): Buffer => {
     const bytes = typeof salts[field] === 'string' ? decodeBase64(salts[field]) : undefined;
     if (!bytes || bytes.length !== 32)
@@ -232,6 +237,7 @@ function checkCommitments(
     return bad(`event ${index}: its entry is not JSON`, index);
   }
   for (const field of personalFields) {
+    if (typeof erased[field] === 'string') continue; // erased: the rebuild below uses the kept commitment
     for (const [value, commitment] of commitmentPairs(event, committed, field)) {
       // A field under a committed ancestor has no commitment of its own; the rebuild below covers it.
       if (typeof commitment === 'string' && commitment !== commitValue(salt(field), value)) {
@@ -244,7 +250,9 @@ function checkCommitments(
   }
   let rebuilt: Buffer;
   try {
-    rebuilt = buildEntry(event, personalFields, (field, value) => commitValue(salt(field), value));
+    rebuilt = buildEntry(event, personalFields, (field, value) =>
+      typeof erased[field] === 'string' ? erased[field] : commitValue(salt(field), value),
+    );
   } catch (err) {
     if (err instanceof IntegrityError) throw err;
     return bad(`event ${index}: cannot be made into an entry (${(err as Error).message})`, index);

@@ -68,8 +68,8 @@ export async function exportEvidence(store: Store, options: ExportOptions): Prom
   for (const row of rows) {
     const event = rowToEvent(row);
     if (!event) continue;
-    const { entry, salts } = entryOf(row, event, options.personalFields);
-    const leafHash = hashLeaf(entry);
+    const line = entryLineOf(row, event, options.personalFields);
+    const leafHash = hashLeaf(Buffer.from(line.entry, 'base64'));
     const hashes = await inclusionProof(row.seq, checkpoint.size, reader);
     const proved = verifyInclusion(leafHash, row.seq, checkpoint.size, hashes, checkpoint.rootHash);
     if (!proved.ok) {
@@ -79,7 +79,7 @@ export async function exportEvidence(store: Store, options: ExportOptions): Prom
       );
     }
     events.push(event);
-    entries.push({ index: row.seq, entry: entry.toString('base64'), salts });
+    entries.push(line);
     proofs.proofs.push({
       index: row.seq,
       leafHash: leafHash.toString('base64'),
@@ -147,27 +147,23 @@ async function selectRows(store: Store, options: ExportOptions, treeSize: number
   return rows.sort((a, b) => a.seq - b.seq);
 }
 
-/** The entry of a stored event (checked against its stored leaf hash) and its per-field salts. */
-function entryOf(
-  row: EventRow,
-  event: StoredEvent,
-  personalFields: readonly string[],
-): { entry: Buffer; salts: Record<string, string> } {
-  if (!row.seed)
-    throw new IntegrityError(`entry ${row.seq}: its salt seed is missing; run stele verify`, row.seq);
-  const entry = ledgerEntry(event, row.seed, personalFields);
+/** The entry of a stored event (checked against its stored leaf hash) and what checks its values. */
+function entryLineOf(row: EventRow, event: StoredEvent, personalFields: readonly string[]): EntryLine {
+  const entry = ledgerEntry(event, row.seed, personalFields, row.erased);
   if (!hashLeaf(entry).equals(row.leafHash)) {
     throw new IntegrityError(
       `entry ${row.seq}: stored event does not match its leaf hash; run stele verify`,
       row.seq,
     );
   }
-  const salts: Record<string, string> = {};
+  const line: EntryLine = { index: row.seq, entry: entry.toString('base64'), salts: {} };
   for (const field of personalFields) {
-    if (committedValues(event, field).length > 0)
-      salts[field] = deriveSalt(row.seed, field).toString('base64');
+    if (row.erased?.[field] !== undefined || !row.seed || committedValues(event, field).length === 0)
+      continue;
+    line.salts[field] = deriveSalt(row.seed, field).toString('base64');
   }
-  return { entry, salts };
+  if (row.erased && Object.keys(row.erased).length > 0) line.erased = { ...row.erased };
+  return line;
 }
 
 function ndjson(values: readonly unknown[]): string {

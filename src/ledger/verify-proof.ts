@@ -14,7 +14,19 @@ import type { VerifierKey } from './note.js';
  */
 export function readCheckpointNote(note: string, key?: VerifierKey): Checkpoint {
   if (key) {
-    const { checkpoint } = openCheckpoint(note, [key]);
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = openCheckpoint(note, [key]).checkpoint;
+    } catch (err) {
+      if (!(err instanceof IntegrityError)) throw err;
+      throw new IntegrityError(
+        `the checkpoint's signature does not verify with the key ${key.name}+${key.keyId}`,
+        undefined,
+        {
+          cause: err,
+        },
+      );
+    }
     if (checkpoint.origin !== key.name) {
       throw new IntegrityError(`the checkpoint is for log '${checkpoint.origin}', not '${key.name}'`);
     }

@@ -30,7 +30,6 @@ export function recomputeLeaf(
   seq = row.seq,
 ): RecomputedLeaf {
   if (row.body === null) return { kind: 'expired' };
-  if (!row.seed) return unreadable('its salt seed is missing');
   let event;
   try {
     event = rowToEvent({ ...row, seq })!;
@@ -39,7 +38,9 @@ export function recomputeLeaf(
     return unreadable(`the stored event is ${what} (corrupted or edited)`);
   }
   try {
-    const leaf = hashLeaf(ledgerEntry(event, Buffer.from(row.seed), personalFields));
+    // An erased value's commitment stands in for the value and its salt (compliance/erasure.ts).
+    const seed = row.seed && Buffer.from(row.seed);
+    const leaf = hashLeaf(ledgerEntry(event, seed, personalFields, row.erased ?? null));
     return { kind: 'leaf', leaf, timeMatches: Date.parse(event['@timestamp']) === row.ts };
   } catch (err) {
     return unreadable(`the stored event cannot be made into an entry (${(err as Error).message})`);

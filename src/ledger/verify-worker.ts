@@ -7,9 +7,7 @@ const { personalFields } = workerData as { personalFields: string[] };
 
 parentPort!.on('message', ({ id, rows }: { id: number; rows: RecomputeRow[] }) => {
   try {
-    const reply = encodeReply(
-      rows.map((row) => recomputeLeaf({ ...row, seed: row.seed && Buffer.from(row.seed) }, personalFields)),
-    );
+    const reply = encodeReply(rows.map((row) => recomputeLeaf(row, personalFields)));
     parentPort!.postMessage({ ...reply, id }, [reply.hashes.buffer as ArrayBuffer]);
   } catch (err) {
     parentPort!.postMessage({ id, error: (err as Error).message });

@@ -105,12 +105,8 @@ async function fetchProof(
 }
 
 function describe(proof: ConsistencyProofJson, checked: boolean): string {
-  return (
-    [
-      `the tree of size ${proof.oldSize} is a prefix of the tree of size ${proof.newSize}` +
-        (checked ? ' (proof checked against both signed checkpoints)' : ''),
-      `proof: ${proof.hashes.length} hashes`,
-      ...proof.hashes.map((h) => `  ${h}`),
-    ].join('\n') + '\n'
-  );
+  const head = checked
+    ? `checked: the checkpoint of size ${proof.newSize} extends the one of size ${proof.oldSize}`
+    : `consistency proof from tree size ${proof.oldSize} to ${proof.newSize}`;
+  return [`${head}: ${proof.hashes.length} hashes`, ...proof.hashes.map((h) => `  ${h}`)].join('\n') + '\n';
 }
