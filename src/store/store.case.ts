@@ -7,8 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../core/event.js';
 import { indexedFields } from '../ingest/fields.js';
 import { parseQuery } from '../query/parser.js';
+import { aggregateEvents } from '../query/aggregate.js';
+import type { StoredEvent } from '../core/event.js';
 import { matchesPredicate, planQuery } from '../query/plan.js';
-import type { EventRecord, Store } from './store.js';
+import type { AggregateRequest, EventRecord, Store } from './store.js';
 import { rowToEvent } from './store.js';
 import { encodeBody } from './row-codec.js';
 
@@ -63,6 +65,89 @@ const QUERIES = [
   '@timestamp:[2026-11-25T12:00:02Z TO 2026-11-25T12:00:05Z}',
   'user.name:(root OR admin)',
   '(outcome:failure AND host:web-*) OR user.name:app',
+];
+
+/**
+ * Appended after CORPUS (seq 8 on) by the search and aggregation cases: objects, mixed value
+ * types on fields Stele does not know, dates in the body, and free text for the full-text index.
+ */
+export const SEARCH_CORPUS: AuditEvent[] = [
+  ev(8, 'ssh.login', 'failure', 'admin', '198.51.100.23', 'web-2', {
+    message: 'Failed password for invalid user ADMIN from 198.51.100.23 port 4022 ssh2',
+    event: {
+      original: '<38>Nov 25 12:00:08 web-2 sshd[4242]: Failed password for invalid user ADMIN',
+      created: '2026-11-25T11:00:00Z',
+    },
+    labels: { level: 5, flag: true, tags: ['a', 1, true, null], ratio: 1.5 },
+  }),
+  ev(9, 'ssh.login', 'success', 'bob', '203.0.113.9', 'web-2', {
+    message: 'Accepted publickey for bob: 100%_done Ünïcode Straße',
+    event: { created: '2026-11-25T13:30:00+02:00' },
+    labels: { level: '5', flag: 'true', tags: [], empty: [], nulls: [null] },
+    related: { user: ['bob', 'root'], hosts: ['web-2'], ip: ['203.0.113.9'] },
+  }),
+  ev(10, 'k8s.secret.get', 'failure', 'bob', 'not-an-ip', 'cluster-a', {
+    orchestrator: { namespace: 'prod', resource: { type: 'secrets' } },
+    event: { created: 'not a date' },
+    labels: { level: '5.0', tags: 'b' },
+    message: 'secret get denied',
+  }),
+  ev(11, 'db.query', 'success', 'app', '10.1.2.4', 'db-1', {
+    event: { created: 12345 },
+    labels: { level: 'five', flag: false, ratio: '1.5' },
+    session: { id: 's9' },
+    related: { user: ['app'], ip: ['10.1.2.4', '10.1.2.3'] },
+    message: 'SELECT * FROM accounts -- ab',
+  }),
+  ev(12, 'ssh.logout', 'success', 'bob', '203.0.113.9', 'web-2', { orchestrator: {}, labels: { level: 7 } }),
+];
+
+const SEARCH_QUERIES = [
+  '_exists_:orchestrator.resource',
+  '_exists_:orchestrator',
+  '_exists_:user',
+  '_exists_:event',
+  '_exists_:session',
+  '_exists_:source.ip',
+  '_exists_:labels.empty',
+  '_exists_:labels.nulls',
+  '_exists_:labels.tags',
+  'NOT _exists_:orchestrator.resource',
+  'orchestrator.resource:secrets',
+  'labels.level:5',
+  'labels.level:"5"',
+  'labels.level:[4 TO 6]',
+  'labels.level>6',
+  'labels.level:five',
+  'labels.level:5*',
+  'labels.level:[a TO z]',
+  'labels.flag:true',
+  'labels.flag:false',
+  'labels.ratio:1.5',
+  'labels.tags:1',
+  'labels.tags:true',
+  'labels.tags:a',
+  'labels.tags:b',
+  'event.created>=2026-11-25T11:15:00Z',
+  'event.created<2026-11-25T11:15:00Z',
+  'event.created:[2026-11-25 TO 2026-11-26}',
+  'event.created:2026-11-25',
+  'source.ip:*an*',
+  'failed',
+  'FAILED',
+  '"invalid user admin"',
+  'ad*n',
+  'pass?ord',
+  'message:sshd',
+  'event.original:sshd',
+  'ab',
+  'NOT failed',
+  '100%_',
+  'straße',
+  'ÜNÏCODE',
+  'Ünïcode',
+  'message:*denied',
+  'secret OR publickey',
 ];
 
 function ev(
@@ -178,6 +263,101 @@ export function runStoreSuite(
         expect(await store.count(filter)).toBe(expected.length);
       });
     }
+
+    describe('search and aggregation over mixed values', () => {
+      const ALL = [...CORPUS, ...SEARCH_CORPUS];
+      beforeEach(async () => {
+        await store.append({
+          events: SEARCH_CORPUS.map((e, i) => recordFor(e, CORPUS.length + i)),
+          nodes: [],
+          frontier: '{}',
+          producers: [],
+        });
+      });
+
+      for (const q of SEARCH_QUERIES) {
+        it(`matches the reference semantics: ${q}`, async () => {
+          const predicate = planQuery(parseQuery(q), { now: NOW });
+          const expected = ALL.map((e, seq) => ({ e, seq }))
+            .filter(({ e }) => matchesPredicate(predicate, e))
+            .map(({ seq }) => seq)
+            .reverse();
+          const filter = store.compileFilter(predicate);
+          expect((await store.search({ where: filter, limit: 100 })).map((r) => r.seq)).toEqual(expected);
+          expect(await store.count(filter)).toBe(expected.length);
+        });
+      }
+
+      it('the corpus exercises both outcomes of the tricky queries', () => {
+        // A query matching nothing (or everything) would not test the SQL; these must split the corpus.
+        for (const q of [
+          '_exists_:orchestrator.resource',
+          'labels.level:5',
+          'event.created>=2026-11-25T11:15:00Z',
+          'failed',
+          'labels.flag:true',
+        ]) {
+          const n = ALL.filter((e) => matchesPredicate(planQuery(parseQuery(q), { now: NOW }), e)).length;
+          expect(n, q).toBeGreaterThan(0);
+          expect(n, q).toBeLessThan(ALL.length);
+        }
+      });
+
+      const AGGREGATIONS: Array<[string, Omit<AggregateRequest, 'predicate'>]> = [
+        ['', { by: ['user.name'], limit: 100 }],
+        ['', { by: ['host.name', 'event.outcome'], limit: 100 }],
+        ['', { by: ['related.ip'], limit: 100 }],
+        ['', { by: ['labels.tags'], limit: 100 }],
+        ['', { by: ['labels.level'], limit: 100 }],
+        ['', { by: ['orchestrator.resource'], limit: 100 }],
+        ['', { by: ['user.name'], distinct: 'source.ip', sort: 'distinct', limit: 100 }],
+        ['', { by: ['source.ip'], distinct: 'related.user', limit: 100 }],
+        ['outcome:failure', { by: ['user.name'], limit: 2 }],
+        ['', { by: ['user.name'], sort: 'failures', limit: 3 }],
+        ['host:web-*', { by: [], limit: 10 }],
+        ['', { by: ['stele.seq'], limit: 5, from: NOW + 3000, to: NOW + 9000 }],
+        ['nothing-matches-this', { by: ['user.name'], limit: 10 }],
+      ];
+      for (const [q, spec] of AGGREGATIONS) {
+        it(`aggregates like the reference: ${q || '(all)'} ${JSON.stringify(spec)}`, async () => {
+          const request: AggregateRequest = { predicate: planQuery(parseQuery(q), { now: NOW }), ...spec };
+          const stored = ALL.map((e, seq) => ({ ...e, stele: { seq } }) as unknown as StoredEvent);
+          const expected = aggregateEvents(stored, request);
+          expect(await store.aggregate(request)).toEqual(expected);
+        });
+      }
+
+      it('counts a time histogram per bucket', async () => {
+        const predicate = planQuery(parseQuery('NOT outcome:success'), { now: NOW });
+        const buckets = await store.histogram({
+          predicate,
+          start: NOW - 1000,
+          interval: 4000,
+          from: NOW,
+          to: NOW + 12_000,
+          failures: true,
+        });
+        const expected = new Map<number, { count: number; failures: number }>();
+        for (const e of ALL) {
+          const ts = Date.parse(e['@timestamp']);
+          if (ts < NOW || ts >= NOW + 12_000 || !matchesPredicate(predicate, e)) continue;
+          const start = NOW - 1000 + Math.floor((ts - NOW + 1000) / 4000) * 4000;
+          const b = expected.get(start) ?? { count: 0, failures: 0 };
+          b.count++;
+          if (e.event?.outcome === 'failure') b.failures++;
+          expected.set(start, b);
+        }
+        expect(buckets).toEqual([...expected].map(([start, b]) => ({ start, ...b })));
+        expect(await store.timeExtent(predicate)).toEqual({ min: NOW + 1000, max: NOW + 10_000 });
+      });
+
+      it('pages oldest first for timelines', async () => {
+        const first = await store.search({ limit: 3, order: 'asc', from: NOW + 2000 });
+        expect(first.map((r) => r.seq)).toEqual([2, 3, 4]);
+        const next = await store.search({ limit: 3, order: 'asc', after: { ts: NOW + 4000, seq: 4 } });
+        expect(next.map((r) => r.seq)).toEqual([5, 6, 7]);
+      });
+    });
 
     it('pages newest first from a position and within a snapshot', async () => {
       const page = await store.search({ limit: 3, after: { ts: NOW + 5000, seq: 5 }, maxSeq: 3 });

@@ -108,6 +108,50 @@ export interface SearchRequest {
   after?: { ts: number; seq: number };
   /** Only events with seq <= this (a snapshot that stays stable while events arrive). */
   maxSeq?: number;
+  /** `desc` (default): newest first, `after` = older than it; `asc`: oldest first, `after` = newer. */
+  order?: 'asc' | 'desc';
+}
+
+/** Count by fields (query/aggregate.ts describes the semantics; it is also the reference). */
+export interface AggregateRequest {
+  predicate: Predicate;
+  from?: number;
+  to?: number;
+  /** Group by these fields (0-3); an event counts once in each group of its values. */
+  by: string[];
+  /** Also count distinct values of this field per group. */
+  distinct?: string;
+  /** Groups by largest count (or `sort`), ties by keys; at most this many. */
+  limit: number;
+  sort?: 'count' | 'failures' | 'distinct';
+}
+
+export interface AggregateGroup {
+  /** One per `by` field: the value as text (numbers and booleans by their JSON text), null if absent. */
+  keys: Array<string | null>;
+  count: number;
+  /** Events with event.outcome = failure. */
+  failures: number;
+  distinct?: number;
+  /** Earliest and latest @timestamp in the group, epoch ms. */
+  first: number;
+  last: number;
+}
+
+export interface HistogramRequest {
+  predicate: Predicate;
+  /** Bucket i covers [start + i * interval, start + (i + 1) * interval). */
+  start: number;
+  interval: number;
+  from: number;
+  to: number;
+  failures?: boolean;
+}
+
+export interface HistogramBucket {
+  start: number;
+  count: number;
+  failures?: number;
 }
 
 /** A filter already compiled for the store's own dialect, with its parameters. */
@@ -145,6 +189,18 @@ export interface Store {
   compileFilter(predicate: Predicate): SqlFilter | undefined;
   search(request: SearchRequest): Promise<EventRow[]>;
   count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number>;
+  /** Exact group counts; also the totals of the matching events. */
+  aggregate(
+    request: AggregateRequest,
+  ): Promise<{ groups: AggregateGroup[]; total: number; failures: number }>;
+  /** Non-empty buckets only, in time order. */
+  histogram(request: HistogramRequest): Promise<HistogramBucket[]>;
+  /** Earliest and latest @timestamp of the matching events. */
+  timeExtent(
+    predicate: Predicate,
+    from?: number,
+    to?: number,
+  ): Promise<{ min: number; max: number } | undefined>;
 
   /**
    * Replaces the content of erased events (body, column values, seed -> null, source IP -> null) in

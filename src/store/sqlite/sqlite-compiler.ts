@@ -1,17 +1,59 @@
-// SQLite's hooks for the shared filter compiler.
+// SQLite's hooks for the shared filter compiler. The stele_* functions are registered on each
+// connection by sqlite-functions.ts, so values are read exactly as query/plan.ts reads them.
 
 import type { WildcardPattern } from '../../query/plan.js';
-import { FilterCompiler } from '../compiler.js';
+import { FilterCompiler, type ValueExprs } from '../compiler.js';
+
+/** Most trigrams of one literal sent to the index: enough to be selective, few enough to be quick. */
+const MAX_TRIGRAMS = 6;
+
+export interface SqliteCompilerOptions {
+  /** The events_fts table (trigram, contentless) exists. */
+  fullText?: boolean;
+}
 
 export class SqliteCompiler extends FilterCompiler {
+  constructor(private readonly options: SqliteCompilerOptions = {}) {
+    super();
+  }
+
   protected override placeholder(): string {
     return '?';
   }
 
-  protected override anyJsonValue(path: string[], test: (value: string) => string): string {
-    // json_each over a path yields each element of an array, or the value itself for a scalar.
-    const jsonPath = '$' + path.map((p) => `."${p}"`).join('');
-    return `EXISTS (SELECT 1 FROM json_each(events.body, ${this.bind(jsonPath)}) AS j WHERE j.type NOT IN ('object', 'array', 'null') AND ${test('j.value')})`;
+  /** The expressions of one json_each row `j` (booleans are 1/0 with type true/false there). */
+  jsonRow(j: string): ValueExprs {
+    return {
+      text: `(CASE ${j}.type WHEN 'text' THEN ${j}.value WHEN 'integer' THEN CAST(${j}.value AS TEXT) WHEN 'real' THEN stele_number_text(${j}.value) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END)`,
+      string: `(CASE ${j}.type WHEN 'text' THEN ${j}.value END)`,
+      number: `(CASE ${j}.type WHEN 'integer' THEN ${j}.value WHEN 'real' THEN ${j}.value WHEN 'text' THEN stele_decimal(${j}.value) END)`,
+      time: `(CASE ${j}.type WHEN 'text' THEN stele_time(${j}.value) END)`,
+      ip: `(CASE ${j}.type WHEN 'text' THEN stele_ip(${j}.value) END)`,
+    };
+  }
+
+  jsonPath(path: string[]): string {
+    return '$' + path.map((p) => `."${p}"`).join('');
+  }
+
+  /** Rows of json_each that are the scalar at the path or an element of the array there. */
+  jsonScalarFilter(j: string): string {
+    // json_each over an object yields its members (text keys); over a scalar one row with key NULL.
+    return `typeof(${j}.key) <> 'text' AND ${j}.type NOT IN ('object', 'array', 'null')`;
+  }
+
+  protected override anyJsonValue(path: string[], test: (value: ValueExprs) => string): string {
+    return `EXISTS (SELECT 1 FROM json_each(events.body, ${this.bind(this.jsonPath(path))}) AS j WHERE ${this.jsonScalarFilter('j')} AND ${test(this.jsonRow('j'))})`;
+  }
+
+  override jsonValuesJoin(alias: string, path: string[]): { join: string; value: ValueExprs } {
+    const join = `LEFT JOIN json_each(events.body, ${this.bind(this.jsonPath(path))}) AS ${alias} ON ${this.jsonScalarFilter(alias)}`;
+    return { join, value: this.jsonRow(alias) };
+  }
+
+  protected override jsonExists(path: string[]): string {
+    const p = this.jsonPath(path);
+    return `(CASE json_type(events.body, ${this.bind(p)}) WHEN 'null' THEN 0 WHEN 'array' THEN EXISTS (SELECT 1 FROM json_each(events.body, ${this.bind(p)}) AS j WHERE j.type <> 'null') ELSE json_type(events.body, ${this.bind(p)}) IS NOT NULL END)`;
   }
 
   protected override glob(expr: string, pattern: WildcardPattern): string {
@@ -41,4 +83,34 @@ export class SqliteCompiler extends FilterCompiler {
   protected override ipComparable(expr: string): string {
     return `stele_ip(${expr})`;
   }
+
+  protected override decimal(expr: string): string {
+    return `stele_decimal(${expr})`;
+  }
+
+  protected override timeOf(expr: string): string {
+    return `stele_time(${expr})`;
+  }
+
+  protected override fullTextCandidates(literals: string[]): string | undefined {
+    if (!this.options.fullText) return undefined;
+    const trigrams = literals.flatMap((l) => spread(trigramsOf(l), MAX_TRIGRAMS));
+    if (trigrams.length === 0) return undefined; // shorter than three characters: scan
+    // Single trigrams need no phrase support (the index is detail=none); "" quotes a quote.
+    const match = [...new Set(trigrams)].map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
+    return `events.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ${this.bind(match)})`;
+  }
+}
+
+function trigramsOf(text: string): string[] {
+  const chars = Array.from(text);
+  const out: string[] = [];
+  for (let i = 0; i + 3 <= chars.length; i++) out.push(chars.slice(i, i + 3).join(''));
+  return out;
+}
+
+/** At most `n` items, spread over the list (first and last kept), so long literals stay cheap. */
+function spread<T>(items: T[], n: number): T[] {
+  if (items.length <= n) return items;
+  return Array.from({ length: n }, (_, i) => items[Math.round((i * (items.length - 1)) / (n - 1))]!);
 }

@@ -79,4 +79,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     name: '0002-erasure',
     sql: 'ALTER TABLE events ADD COLUMN erased TEXT',
   },
+  {
+    // Full-text candidates for `text` predicates over message and event.original (compiler.ts):
+    // trigram tokens so any substring of three or more characters can be looked up, which keeps
+    // the exact substring semantics (the compiler verifies each candidate with LIKE). Contentless
+    // (the text is in events.body already), detail=none (no positions: the smallest index; phrase
+    // order is checked by the LIKE), contentless_delete so erasing a person's data can remove rows.
+    name: '0200-search-fts-trigram',
+    sql: `
+  CREATE VIRTUAL TABLE events_fts USING fts5(
+    text, content='', contentless_delete=1, detail=none, tokenize='trigram'
+  );
+  INSERT INTO events_fts (rowid, text)
+    SELECT seq, concat_ws(char(10), json_extract(body, '$.message'), json_extract(body, '$.event.original'))
+    FROM events
+    WHERE json_extract(body, '$.message') IS NOT NULL OR json_extract(body, '$.event.original') IS NOT NULL;
+  `,
+  },
 ];

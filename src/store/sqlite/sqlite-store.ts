@@ -6,11 +6,15 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../core/errors.js';
 import type {
+  AggregateGroup,
+  AggregateRequest,
   ApiKeyRecord,
   AppendBatch,
   CheckpointRecord,
   ErasureUpdate,
   EventRow,
+  HistogramBucket,
+  HistogramRequest,
   LedgerState,
   ProducerState,
   SearchRequest,
@@ -18,7 +22,8 @@ import type {
   Store,
 } from '../store.js';
 import type { Predicate } from '../../query/plan.js';
-import { ipToComparable } from '../../query/plan.js';
+import { aggregateSql, extentSql, histogramSql, totalsSql } from '../aggregate-sql.js';
+import { registerSqliteFunctions } from './sqlite-functions.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteCompiler } from './sqlite-compiler.js';
 import { configureConnection, SqliteBatchWriter } from './sqlite-writer.js';
@@ -82,6 +87,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly putMeta: Database.Statement;
   private readonly findProducer: Database.Statement;
+  /** The full-text index exists (a data dir created before it, opened read-only, has none). */
+  private readonly fullText: boolean = false;
   private readonly writer: { append(batch: AppendBatch): Promise<void>; close(): Promise<void> } | undefined;
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
@@ -93,12 +100,11 @@ export class SqliteStore implements Store {
         fileMustExist: options.readonly ?? false,
       });
       configureConnection(this.db);
-      // The comparable 16 bytes of an IP held as text (JSON fields), like the source_ip column.
-      this.db.function('stele_ip', { deterministic: true }, (ip: unknown) => {
-        const hex = typeof ip === 'string' ? ipToComparable(ip) : undefined;
-        return hex === undefined ? null : Buffer.from(hex, 'hex');
-      });
+      registerSqliteFunctions(this.db);
       if (!options.readonly) this.migrateSync();
+      this.fullText =
+        this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events_fts'").get() !==
+        undefined;
     } catch (err) {
       throw translate(err, `cannot open the data directory ${dataDir}`);
     }
@@ -175,7 +181,59 @@ export class SqliteStore implements Store {
   }
 
   compileFilter(predicate: Predicate): SqlFilter | undefined {
-    return new SqliteCompiler().compile(predicate);
+    return this.compiler().compile(predicate);
+  }
+
+  private compiler(): SqliteCompiler {
+    return new SqliteCompiler({ fullText: this.fullText });
+  }
+
+  async aggregate(
+    request: AggregateRequest,
+  ): Promise<{ groups: AggregateGroup[]; total: number; failures: number }> {
+    const q = aggregateSql(this.compiler(), request);
+    const rows = this.run(() => this.db.prepare(q.sql).all(...q.params)) as Array<Record<string, unknown>>;
+    const groups = rows.map((row) => {
+      const group: AggregateGroup = {
+        keys: request.by.map((_, i) => keyText(row[`k${i}`])),
+        count: Number(row.n),
+        failures: Number(row.failures),
+        first: Number(row.first_ts),
+        last: Number(row.last_ts),
+      };
+      if (request.distinct !== undefined) group.distinct = Number(row.distinct_n);
+      return group;
+    });
+    const t = totalsSql(this.compiler(), request.predicate, request.from, request.to);
+    const totals = this.run(() => this.db.prepare(t.sql).get(...t.params)) as { n: number; failures: number };
+    return { groups, total: totals.n, failures: totals.failures };
+  }
+
+  async histogram(request: HistogramRequest): Promise<HistogramBucket[]> {
+    const q = histogramSql(this.compiler(), request);
+    const rows = this.run(() => this.db.prepare(q.sql).all(...q.params)) as Array<{
+      bucket: number;
+      n: number;
+      failures?: number;
+    }>;
+    return rows.map((r) => {
+      const b: HistogramBucket = { start: request.start + r.bucket * request.interval, count: r.n };
+      if (request.failures) b.failures = r.failures ?? 0;
+      return b;
+    });
+  }
+
+  async timeExtent(
+    predicate: Predicate,
+    from?: number,
+    to?: number,
+  ): Promise<{ min: number; max: number } | undefined> {
+    const q = extentSql(this.compiler(), predicate, from, to);
+    const row = this.run(() => this.db.prepare(q.sql).get(...q.params)) as {
+      min_ts: number | null;
+      max_ts: number | null;
+    };
+    return row.min_ts === null || row.max_ts === null ? undefined : { min: row.min_ts, max: row.max_ts };
   }
 
   async search(request: SearchRequest): Promise<EventRow[]> {
@@ -184,12 +242,14 @@ export class SqliteStore implements Store {
       clauses.push('seq <= ?');
       params.push(request.maxSeq);
     }
+    const asc = request.order === 'asc';
     if (request.after) {
-      clauses.push('(ts < ? OR (ts = ? AND seq < ?))');
+      clauses.push(asc ? '(ts > ? OR (ts = ? AND seq > ?))' : '(ts < ? OR (ts = ? AND seq < ?))');
       params.push(request.after.ts, request.after.ts, request.after.seq);
     }
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
-    const sql = `SELECT ${EVENT_COLUMNS} FROM events ${where} ORDER BY ts DESC, seq DESC LIMIT ?`;
+    const order = asc ? 'ts ASC, seq ASC' : 'ts DESC, seq DESC';
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events ${where} ORDER BY ${order} LIMIT ?`;
     const rows = this.run(() => this.db.prepare(sql).all(...params, request.limit)) as RawEventRow[];
     return rows.map(toEventRow);
   }
@@ -210,7 +270,10 @@ export class SqliteStore implements Store {
         for (const u of updates) {
           const [action, outcome, dataset, userName, hostName, sessionId] = u.columns;
           update.run(u.body, JSON.stringify(u.erased), action, outcome, dataset, userName, hostName, sessionId, u.seq);
+          if (this.fullText) reindexText(this.db, u.seq);
         }
+        // Rewrite the full-text segments so no token of an erased value stays on a page.
+        if (this.fullText) this.db.exec("INSERT INTO events_fts (events_fts) VALUES ('optimize')");
       })(),
     );
     // Fold the WAL into the file and truncate it, so no old page version survives in either.
@@ -325,6 +388,22 @@ function toEventRow(row: RawEventRow): EventRow {
     seed: row.seed,
     erased: row.erased === null ? null : (JSON.parse(row.erased) as Record<string, string>),
   };
+}
+
+/** Replaces an event's full-text entry by one built from its current body. */
+function reindexText(db: Database.Database, seq: number): void {
+  db.prepare('DELETE FROM events_fts WHERE rowid = ?').run(seq);
+  db.prepare(
+    `INSERT INTO events_fts (rowid, text)
+     SELECT seq, concat_ws(char(10), json_extract(body, '$.message'), json_extract(body, '$.event.original'))
+     FROM events WHERE seq = ?
+       AND (json_extract(body, '$.message') IS NOT NULL OR json_extract(body, '$.event.original') IS NOT NULL)`,
+  ).run(seq);
+}
+
+function keyText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? v : String(v);
 }
 
 function whereClauses(where: SqlFilter | undefined, from?: number, to?: number) {

@@ -24,6 +24,8 @@ export class SqliteBatchWriter {
   private readonly insertCheckpoint: Database.Statement;
   private readonly putMeta: Database.Statement;
   private readonly nextSeq: Database.Statement;
+  /** Indexes the text of the batch's events (undefined when the schema has no full-text table). */
+  private readonly indexText: Database.Statement | undefined;
   private readonly tx: (batch: AppendBatch) => void;
 
   constructor(private readonly db: Database.Database) {
@@ -41,6 +43,17 @@ export class SqliteBatchWriter {
     );
     this.putMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.nextSeq = db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM events');
+    const hasFts = db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events_fts'")
+      .get();
+    this.indexText = hasFts
+      ? db.prepare(
+          `INSERT INTO events_fts (rowid, text)
+           SELECT seq, concat_ws(char(10), json_extract(body, '$.message'), json_extract(body, '$.event.original'))
+           FROM events WHERE seq BETWEEN ? AND ?
+             AND (json_extract(body, '$.message') IS NOT NULL OR json_extract(body, '$.event.original') IS NOT NULL)`,
+        )
+      : undefined;
     this.tx = db.transaction((batch: AppendBatch) => this.write(batch));
   }
 
@@ -85,6 +98,10 @@ export class SqliteBatchWriter {
         e.body,
       );
     }
+    // Same transaction: an event is never searchable by its fields but not by its text.
+    const first = batch.events[0];
+    const last = batch.events.at(-1);
+    if (this.indexText && first && last) this.indexText.run(first.seq, last.seq);
     for (const n of batch.nodes) this.upsertNode.run(n.level, n.index, n.hash);
     for (const p of batch.producers) this.upsertProducer.run(p.id, p.lastSeq, p.gaps, p.events);
     this.putMeta.run('frontier', batch.frontier);

@@ -1,0 +1,90 @@
+// Aggregation statements (group counts, histograms, time extent) built from the dialect's filter
+// compiler, so every value is bound as a parameter and fields are read as the filter reads them.
+
+import type { Predicate } from '../query/plan.js';
+import { COLUMNS, splitField, type FilterCompiler } from './compiler.js';
+import type { AggregateRequest, HistogramRequest, SqlFilter } from './store.js';
+
+function timeRange(c: FilterCompiler, from?: number, to?: number): string[] {
+  const out: string[] = [];
+  if (from !== undefined) out.push(`events.ts >= ${c.bind(from)}`);
+  if (to !== undefined) out.push(`events.ts < ${c.bind(to)}`);
+  return out;
+}
+
+function where(c: FilterCompiler, predicate: Predicate, from?: number, to?: number): string {
+  const clauses = predicate.kind === 'all' ? [] : [`(${c.condition(predicate)})`];
+  clauses.push(...timeRange(c, from, to));
+  return clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+}
+
+/** A field's grouping expression: its column, or a joined JSON value (as text). */
+function groupSource(c: FilterCompiler, field: string, alias: string): { expr: string; join?: string } {
+  const column = COLUMNS[field];
+  if (column && column.kind !== 'ip') return { expr: c.columnExprs(column).text ?? column.column };
+  const { join, value } = c.jsonValuesJoin(alias, splitField(field));
+  return { expr: value.text, join };
+}
+
+/**
+ * SELECT k0..kn, n, failures[, distinct_n], first_ts, last_ts grouped by the keys. With a JSON join
+ * an event can yield several rows, so counts are of distinct seqs then.
+ */
+export function aggregateSql(c: FilterCompiler, r: AggregateRequest): SqlFilter {
+  c.reset();
+  const failure = c.bind('failure');
+  const groups = r.by.map((f, i) => groupSource(c, f, `g${i}`));
+  const distinct = r.distinct === undefined ? undefined : groupSource(c, r.distinct, 'd0');
+  const joins = [...groups, ...(distinct ? [distinct] : [])].flatMap((g) => (g.join ? [g.join] : []));
+  const fanOut = joins.length > 0;
+  const count = fanOut ? 'COUNT(DISTINCT events.seq)' : 'COUNT(*)';
+  const failures = fanOut
+    ? `COUNT(DISTINCT CASE WHEN events.outcome = ${failure} THEN events.seq END)`
+    : `SUM(CASE WHEN events.outcome = ${failure} THEN 1 ELSE 0 END)`;
+  const keys = groups.map((g, i) => `${g.expr} AS k${i}`);
+  const select = [
+    ...keys,
+    `${count} AS n`,
+    `${failures} AS failures`,
+    ...(distinct ? [`COUNT(DISTINCT ${distinct.expr}) AS distinct_n`] : []),
+    'MIN(events.ts) AS first_ts',
+    'MAX(events.ts) AS last_ts',
+  ];
+  const filter = where(c, r.predicate, r.from, r.to);
+  const keyNames = groups.map((_, i) => `k${i}`);
+  const sortBy = r.sort === 'failures' ? 'failures' : r.sort === 'distinct' && distinct ? 'distinct_n' : 'n';
+  const order = [`${sortBy} DESC`, ...keyNames.flatMap((k) => [`${k} IS NULL`, k])];
+  const groupBy = keyNames.length > 0 ? `GROUP BY ${keyNames.join(', ')}` : '';
+  const having = keyNames.length === 0 ? `HAVING ${count} > 0` : '';
+  const sql = `SELECT ${select.join(', ')} FROM events ${joins.join(' ')} ${filter} ${groupBy} ${having} ORDER BY ${order.join(', ')} LIMIT ${c.bind(r.limit)}`;
+  return { sql, params: [...c.boundParams()] };
+}
+
+/** The number of matching events and how many of them failed. */
+export function totalsSql(c: FilterCompiler, predicate: Predicate, from?: number, to?: number): SqlFilter {
+  c.reset();
+  const failure = c.bind('failure');
+  const sql = `SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN events.outcome = ${failure} THEN 1 ELSE 0 END), 0) AS failures FROM events ${where(c, predicate, from, to)}`;
+  return { sql, params: [...c.boundParams()] };
+}
+
+/** Bucket numbers by integer division from an aligned start at or before `from`. */
+export function histogramSql(c: FilterCompiler, r: HistogramRequest): SqlFilter {
+  c.reset();
+  const start = c.bind(r.start);
+  const interval = c.bind(r.interval);
+  const failure = r.failures ? c.bind('failure') : undefined;
+  const select = [
+    `CAST((events.ts - ${start}) / ${interval} AS INTEGER) AS bucket`,
+    'COUNT(*) AS n',
+    ...(failure ? [`SUM(CASE WHEN events.outcome = ${failure} THEN 1 ELSE 0 END) AS failures`] : []),
+  ];
+  const sql = `SELECT ${select.join(', ')} FROM events ${where(c, r.predicate, r.from, r.to)} GROUP BY bucket ORDER BY bucket`;
+  return { sql, params: [...c.boundParams()] };
+}
+
+export function extentSql(c: FilterCompiler, predicate: Predicate, from?: number, to?: number): SqlFilter {
+  c.reset();
+  const sql = `SELECT MIN(events.ts) AS min_ts, MAX(events.ts) AS max_ts FROM events ${where(c, predicate, from, to)}`;
+  return { sql, params: [...c.boundParams()] };
+}
