@@ -233,15 +233,16 @@ export async function startFileSource(
     }
   };
 
-  let running: Promise<void> | undefined = poll().catch(() => {});
-  await running;
-  running = undefined;
-  const timer = setInterval(() => {
+  let running: Promise<void> | undefined;
+  const tick = () => {
     if (running || closing) return; // a slow poll is not stacked
     running = poll()
       .catch(() => {})
       .finally(() => (running = undefined));
-  }, pollMs);
+  };
+  // The first poll is not awaited: a slow pipeline must not hold up the server's start.
+  tick();
+  const timer = setInterval(tick, pollMs);
   timer.unref();
 
   return {
