@@ -3,49 +3,15 @@
 // once and `stele.seq` has no gaps. Clients re-send what was not acknowledged (as a real shipper
 // would); producer ids make those re-sends idempotent.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { tempDir } from './helpers/server.js';
+import { freePort, startServeChild } from './helpers/child.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'stele');
 const CLIENTS = 6;
 const BATCH = 25;
 const KILLS = 4;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function startChild(dataDir: string, port: number): Promise<{ child: ChildProcess; token?: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const deadline = Date.now() + 20_000;
-  while (!err.includes('listening on')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const token = out
-    .trim()
-    .split('\n')
-    .find((l) => l.startsWith('stele_'));
-  return token ? { child, token } : { child };
-}
 
 interface Client {
   id: string;
@@ -66,7 +32,7 @@ describe('crash safety under SIGKILL', () => {
     dirs.push(dataDir);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/v1/events`;
-    let { child, token } = await startChild(dataDir, port);
+    let { child, token } = await startServeChild(dataDir, port);
     expect(token).toBeDefined();
     const clients: Client[] = Array.from({ length: CLIENTS }, (_, i) => ({
       id: `crash-client-${i}`,
@@ -125,7 +91,7 @@ describe('crash safety under SIGKILL', () => {
         await new Promise((r) => child.once('exit', r));
         stopped = true;
         await Promise.all(running);
-        ({ child } = await startChild(dataDir, port));
+        ({ child } = await startServeChild(dataDir, port));
       } else {
         stopped = true;
         await Promise.all(running);

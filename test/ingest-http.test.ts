@@ -78,7 +78,9 @@ describe('POST /v1/events', () => {
     expect((await srv.post(JSON.stringify(batch))).status).toBe(200);
     const metrics = await (await fetch(`${srv.url}/metrics`)).text();
     expect(metrics).toMatch(/stele_producer_gaps\{producer="agent-gappy"\} 2/);
-    expect(metrics).toMatch(/stele_events_duplicate_total/);
+    expect(metrics).toMatch(/stele_events_duplicate_total\{source="http:admin"\} [1-9]/);
+    expect(metrics).toMatch(/stele_events_accepted_total\{source="http:admin"\} [1-9]/);
+    expect(metrics).toMatch(/stele_database_bytes [1-9]/);
     expect(metrics).toMatch(/stele_commit_seconds_bucket/);
   });
 
@@ -192,6 +194,8 @@ describe('bad input gets a 4xx with a JSON error, and the server stays up', () =
     const res = await srv.post(JSON.stringify([sampleEvent()]));
     expect(res.status).toBe(200);
     expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(metrics).toMatch(/stele_events_rejected_total\{source="http:admin"\} [1-9]/);
   });
 });
 

@@ -22,7 +22,9 @@ const scryptAsync = promisify(scrypt) as (
 /** scrypt cost: N=2^15, r=8, p=1 (about 50-100 ms here; OWASP's minimum is 2^17 with p=1 for passwords,
  * but tokens carry 256 random bits, so the KDF only has to defeat offline guessing of a leaked hash). */
 const KDF = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
-const CACHE_MS = 5 * 60 * 1000;
+/** How long a verified token is trusted without the KDF; a key revoked by another process stops
+ * working within this time (revoking through the API takes effect at once). */
+const CACHE_MS = 60 * 1000;
 const TOKEN = /^stele_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
 export interface Principal {
@@ -75,6 +77,13 @@ export async function createApiKey(
 
 export class ApiKeyVerifier {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  /** Verifications under way, so concurrent requests with one token share a single KDF run. */
+  private readonly inflight = new Map<string, Promise<Principal | null>>();
+
+  /** Drops cached verifications of one key (after it is revoked). */
+  forget(keyId: string): void {
+    for (const [digest, hit] of this.cache) if (hit.principal?.keyId === keyId) this.cache.delete(digest);
+  }
 
   constructor(
     private readonly store: Store,
@@ -87,7 +96,12 @@ export class ApiKeyVerifier {
     const now = this.clock.now();
     const hit = this.cache.get(digest);
     if (hit && hit.until > now) return hit.principal;
-    const principal = await this.check(token);
+    let pending = this.inflight.get(digest);
+    if (!pending) {
+      pending = this.check(token).finally(() => this.inflight.delete(digest));
+      this.inflight.set(digest, pending);
+    }
+    const principal = await pending;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(digest, { principal, until: now + (principal ? CACHE_MS : 10_000) });
     return principal;
@@ -112,6 +126,17 @@ export class ApiKeyVerifier {
     if (got.length !== want.length || !timingSafeEqual(got, want)) return null;
     return { keyId: record.id, name: record.name, scopes: record.scopes as Scope[] };
   }
+}
+
+/** Marks a key revoked; the verifier cache forgets it at once in this process. */
+export async function revokeApiKey(store: Store, id: string, clock: Clock): Promise<ApiKeyRecord> {
+  const record = await store.getApiKey(id);
+  if (!record) throw new SteleError('not_found', `no API key with id ${id}`);
+  if (record.revoked === null) {
+    record.revoked = clock.now();
+    await store.putApiKey(record);
+  }
+  return record;
 }
 
 /** `admin` implies every scope. */

@@ -35,6 +35,8 @@ export interface AdmitterOptions {
   onCommit?: (firstSeq: number, count: number) => void;
   /** Called with the signed note after each checkpoint is durably stored (witnesses). Must not throw. */
   onCheckpoint?: (note: string) => void;
+  /** A producer skipped `missing` sequence numbers (reported after the commit that showed it). */
+  onGap?: (producerId: string, missing: number, lastSeq: number) => void;
 }
 
 interface Pending {
@@ -155,13 +157,20 @@ export class Admitter {
       sealed.batch.producers = [...producerUpdates.values()];
       await store.append(sealed.batch);
       sealed.commit();
-      for (const [id, state] of producerUpdates) this.producers.set(id, state);
+      for (const [id, state] of producerUpdates) {
+        const missing = state.gaps - (this.producers.get(id)?.gaps ?? 0);
+        this.producers.set(id, state);
+        if (missing > 0) this.options.onGap?.(id, missing, state.lastSeq);
+      }
       sealed.batch.events.forEach((record, i) =>
         owners[i]!.result.accepted.push({ index: owners[i]!.index, seq: record.seq }),
       );
       metrics.committed(
-        owners.map((o) => o.source),
-        results,
+        taken.map((p, i) => ({
+          source: p.source,
+          accepted: results[i]!.accepted.length,
+          duplicates: results[i]!.duplicates.length,
+        })),
         performance.now() - started,
       );
       const first = sealed.batch.events[0];

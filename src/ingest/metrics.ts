@@ -2,7 +2,6 @@
 // and how long commits take.
 
 import { MetricsRegistry, type Counter, type Histogram } from '../core/metrics.js';
-import type { AdmitResult } from './admitter.js';
 
 export class IngestMetrics {
   readonly accepted: Counter;
@@ -29,12 +28,12 @@ export class IngestMetrics {
     );
   }
 
-  committed(sources: string[], results: AdmitResult[], ms: number): void {
-    const bySource = new Map<string, number>();
-    for (const s of sources) bySource.set(s, (bySource.get(s) ?? 0) + 1);
-    for (const [source, n] of bySource) this.accepted.inc({ source }, n);
-    const dupes = results.reduce((n, r) => n + r.duplicates.length, 0);
-    if (dupes > 0) this.duplicates.inc({}, dupes);
+  /** One durable commit: what each request (by its source) got accepted and deduplicated. */
+  committed(requests: Array<{ source: string; accepted: number; duplicates: number }>, ms: number): void {
+    for (const r of requests) {
+      if (r.accepted > 0) this.accepted.inc({ source: r.source }, r.accepted);
+      if (r.duplicates > 0) this.duplicates.inc({ source: r.source }, r.duplicates);
+    }
     this.commitSeconds.observe(ms / 1000);
   }
 

@@ -114,6 +114,8 @@ export interface HttpServerOptions {
   verifier: ApiKeyVerifier;
   /** Called for every finished request (metrics). */
   onRequest?: (method: string, route: string, status: number) => void;
+  /** True once shutdown began: replies then close their connection, so keep-alive ends. */
+  closing?: () => boolean;
 }
 
 export function createHttpServer(options: HttpServerOptions): http.Server {
@@ -134,6 +136,7 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
     sendError(res, new SteleError('validation', 'malformed request URL'));
     return;
   }
+  if (options.closing?.()) res.setHeader('connection', 'close');
   const found = options.router.match(req.method ?? 'GET', url.pathname);
   try {
     if (found === undefined) throw new SteleError('not_found', `no route for ${url.pathname}`);

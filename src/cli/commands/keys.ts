@@ -2,7 +2,8 @@
 
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createApiKey, parseScopes } from '../../auth/api-keys.js';
+import { createApiKey, parseScopes, revokeApiKey } from '../../auth/api-keys.js';
+import { table } from '../output.js';
 import { systemClock } from '../../core/clock.js';
 import { SteleError } from '../../core/errors.js';
 import { loadOrCreateSigner } from '../../ledger/signer-file.js';
@@ -55,5 +56,48 @@ export function registerKeys(program: Command): void {
       if (flags.json)
         process.stdout.write(JSON.stringify({ verifierKey: signer.verifierKey, origin: signer.name }) + '\n');
       else process.stdout.write(signer.verifierKey + '\n');
+    });
+  keys
+    .command('list')
+    .description('list API keys (never their tokens)')
+    .option('--data <dir>', 'embedded data directory')
+    .option('--db <url>', 'PostgreSQL URL')
+    .option('--config <file>', 'configuration file')
+    .option('--json', 'print JSON')
+    .action(async (flags: TargetFlags & { json?: boolean }) => {
+      const store = await openStore(localConfig(flags));
+      try {
+        const list = (await store.listApiKeys()).map(({ hash: _hash, ...k }) => ({
+          ...k,
+          created: new Date(k.created).toISOString(),
+          revoked: k.revoked === null ? null : new Date(k.revoked).toISOString(),
+        }));
+        if (flags.json) process.stdout.write(JSON.stringify(list) + '\n');
+        else
+          process.stdout.write(
+            table(
+              ['id', 'name', 'scopes', 'created', 'revoked'],
+              list.map((k) => [k.id, k.name, k.scopes.join(','), k.created, k.revoked]),
+            ),
+          );
+      } finally {
+        await store.close();
+      }
+    });
+  keys
+    .command('revoke')
+    .description('revoke an API key by id (a running server stops accepting it within a minute)')
+    .argument('<id>', 'key id (see stele keys list)')
+    .option('--data <dir>', 'embedded data directory')
+    .option('--db <url>', 'PostgreSQL URL')
+    .option('--config <file>', 'configuration file')
+    .action(async (id: string, flags: TargetFlags) => {
+      const store = await openStore(localConfig(flags));
+      try {
+        const record = await revokeApiKey(store, id, systemClock);
+        process.stderr.write(`stele: revoked key ${record.id} '${record.name}'\n`);
+      } finally {
+        await store.close();
+      }
     });
 }

@@ -1,0 +1,60 @@
+// Test harness for `stele serve` as a real child process (crash, shutdown and README tests).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const BIN = path.join(ROOT, 'bin', 'stele');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export interface ServeChild {
+  child: ChildProcess;
+  /** The admin token, when this start created it. */
+  token?: string;
+  stderr(): string;
+}
+
+/** Starts `stele serve` and waits until it listens. */
+export async function startServeChild(
+  dataDir: string,
+  port: number,
+  args: string[] = [],
+): Promise<ServeChild> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!err.includes('listening on')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const token = out
+    .trim()
+    .split('\n')
+    .find((l) => l.startsWith('stele_'));
+  return { child, ...(token ? { token } : {}), stderr: () => err };
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
