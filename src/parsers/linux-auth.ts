@@ -5,7 +5,7 @@
 import type { AuditEvent } from '../core/event.js';
 import { buildAuthEvent } from './linux-auth-actions.js';
 import { LINUX_AUTH_DATASET, parseAuthMessage } from './linux-auth-message.js';
-import type { ParseResult, ParserOptions, RecordParser } from './parser.js';
+import { createLineParser, type ParserOptions, type RecordParser } from './parser.js';
 import { createZoneClock, isoToEpoch, matchBsdTime, matchIsoTime, type ZoneClock } from './syslog-time.js';
 
 export { LINUX_AUTH_ACTIONS, type AuthFacts } from './linux-auth-actions.js';
@@ -33,22 +33,9 @@ export type LineResult = { event: AuditEvent } | { error: string } | undefined;
 export function createLinuxAuthParser(options: ParserOptions): RecordParser {
   const clock = createZoneClock(options.now, options.timezone);
   const keepOriginal = options.keepOriginal !== false;
-  return {
-    format: 'linux-auth',
-    push(line: string, lineNumber: number): ParseResult[] {
-      try {
-        const result = parseLinuxAuthLine(line, clock, keepOriginal, options.hostname);
-        if (result === undefined) return [];
-        return 'error' in result
-          ? [{ line: lineNumber, error: result.error }]
-          : [{ line: lineNumber, event: result.event }];
-      } catch (err) {
-        // parseLinuxAuthLine is not meant to throw; if it ever does, the line is rejected, not the stream.
-        return [{ line: lineNumber, error: `internal parser error: ${String(err)}` }];
-      }
-    },
-    end: () => [],
-  };
+  return createLineParser('linux-auth', (line) =>
+    parseLinuxAuthLine(line, clock, keepOriginal, options.hostname),
+  );
 }
 
 /**

@@ -50,3 +50,28 @@ export interface ActionInfo {
   category: string;
   type: string;
 }
+
+/**
+ * A parser for formats whose lines stand alone. `parseLine` returns an event, a rejection, or
+ * undefined for a line to skip; if it ever throws, that line is rejected, never the stream.
+ */
+export function createLineParser(
+  format: Format,
+  parseLine: (line: string) => { event: AuditEvent } | { error: string } | undefined,
+): RecordParser {
+  return {
+    format,
+    push(line: string, lineNumber: number): ParseResult[] {
+      try {
+        const result = parseLine(line);
+        if (result === undefined) return [];
+        return 'error' in result
+          ? [{ line: lineNumber, error: result.error }]
+          : [{ line: lineNumber, event: result.event }];
+      } catch (err) {
+        return [{ line: lineNumber, error: `internal parser error: ${String(err)}` }];
+      }
+    },
+    end: () => [],
+  };
+}

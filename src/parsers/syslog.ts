@@ -7,7 +7,7 @@ import type { AuditEvent } from '../core/event.js';
 import { buildAuthEvent } from './linux-auth-actions.js';
 import { AUTH_PROGRAMS, findIpv4, normalizeProgram, parseAuthMessage } from './linux-auth-message.js';
 import { MAX_LINE_CHARS } from './linux-auth.js';
-import type { ParseResult, ParserOptions, RecordParser } from './parser.js';
+import { createLineParser, type ParserOptions, type RecordParser } from './parser.js';
 import { parseSyslogMessage, type StructuredData, type SyslogMessage } from './syslog-message.js';
 import { createZoneClock, isoToEpoch, matchBsdTime, matchIsoTime, type ZoneClock } from './syslog-time.js';
 
@@ -60,21 +60,7 @@ export interface SyslogParserOptions extends ParserOptions {
 
 export function createSyslogParser(options: SyslogParserOptions): RecordParser {
   const clock = createZoneClock(options.now, options.timezone);
-  return {
-    format: 'syslog',
-    push(line: string, lineNumber: number): ParseResult[] {
-      try {
-        const result = parseSyslogLine(line, clock, options);
-        if (result === undefined) return [];
-        return 'error' in result
-          ? [{ line: lineNumber, error: result.error }]
-          : [{ line: lineNumber, event: result.event }];
-      } catch (err) {
-        return [{ line: lineNumber, error: `internal parser error: ${String(err)}` }];
-      }
-    },
-    end: () => [],
-  };
+  return createLineParser('syslog', (line) => parseSyslogLine(line, clock, options));
 }
 
 /** One message (a line or a decoded frame): an event, a rejection, or undefined if blank. */
