@@ -1,0 +1,216 @@
+// Alerts on PostgreSQL (the Store's detection methods; sqlite-store.ts has the same semantics):
+// dedup within a window, the sink outbox with retries and dead letters, first-seen keys, and the
+// detection cursor, each detection step in one transaction.
+
+import type {
+  AlertDelivery,
+  AlertFilter,
+  AlertRecord,
+  AlertSuppression,
+  DeliveryOutcome,
+  DetectionCommit,
+} from '../store.js';
+import type { PostgresStore } from './postgres-store.js';
+
+interface RawAlertRow {
+  id: number;
+  rule_id: string | null;
+  rule_key: string;
+  title: string;
+  level: string | null;
+  group_key: string;
+  grp: string | null;
+  status: AlertRecord['status'];
+  count: number;
+  first_seq: number;
+  last_seq: number;
+  first_ts: number;
+  last_ts: number;
+  created: number;
+  updated: number;
+}
+
+function toAlert(r: RawAlertRow): AlertRecord {
+  return {
+    id: r.id,
+    ruleId: r.rule_id,
+    ruleKey: r.rule_key,
+    title: r.title,
+    level: r.level,
+    groupKey: r.group_key,
+    group: r.grp === null ? null : (JSON.parse(r.grp) as Record<string, unknown>),
+    status: r.status,
+    count: r.count,
+    firstSeq: r.first_seq,
+    lastSeq: r.last_seq,
+    firstTs: r.first_ts,
+    lastTs: r.last_ts,
+    created: r.created,
+    updated: r.updated,
+  };
+}
+
+export class PostgresAlerts {
+  constructor(private readonly store: PostgresStore) {}
+
+  async recordDetections(commit: DetectionCommit): Promise<{ created: number[]; merged: number[] }> {
+    const created: number[] = [];
+    const merged: number[] = [];
+    await this.store.transaction(async (c) => {
+      for (const a of commit.alerts) {
+        const prev = await c.query<{ id: number; last_ts: number }>(
+          "SELECT id, last_ts FROM alerts WHERE rule_key = $1 AND group_key = $2 AND status <> 'closed' ORDER BY id DESC LIMIT 1",
+          [a.ruleKey, a.groupKey],
+        );
+        const p = prev.rows[0];
+        if (p && Math.abs(a.ts - p.last_ts) <= commit.dedupWindowMs) {
+          await c.query(
+            'UPDATE alerts SET count = count + 1, last_seq = $1, last_ts = GREATEST(last_ts, $2), updated = $3 WHERE id = $4',
+            [a.seq, a.ts, commit.now, p.id],
+          );
+          await c.query('INSERT INTO alert_events (alert_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+            p.id,
+            a.seq,
+          ]);
+          merged.push(p.id);
+          continue;
+        }
+        const group = a.group === null ? null : JSON.stringify(a.group);
+        const inserted = await c.query<{ id: number }>(
+          `INSERT INTO alerts (rule_id, rule_key, title, level, group_key, grp, status, count, first_seq, last_seq,
+             first_ts, last_ts, created, updated) VALUES ($1, $2, $3, $4, $5, $6, 'open', 1, $7, $7, $8, $8, $9, $9)
+           RETURNING id`,
+          [a.ruleId, a.ruleKey, a.title, a.level, a.groupKey, group, a.seq, a.ts, commit.now],
+        );
+        const id = inserted.rows[0]!.id;
+        await c.query('INSERT INTO alert_events (alert_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+          id,
+          a.seq,
+        ]);
+        for (const sink of commit.sinks) {
+          await c.query(
+            'INSERT INTO alert_outbox (alert_id, sink, attempts, next_attempt) VALUES ($1, $2, 0, $3)',
+            [id, sink, commit.now],
+          );
+        }
+        created.push(id);
+      }
+      if (commit.seen.length > 0) {
+        await c.query('INSERT INTO detect_seen (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [
+          commit.seen,
+        ]);
+      }
+      await c.query(
+        "INSERT INTO meta (key, value) VALUES ('detect_cursor', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        [String(commit.cursor)],
+      );
+    }, 'cannot record detections');
+    return { created, merged };
+  }
+
+  async seenKeys(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.store.query<{ key: string }>(
+      'SELECT key FROM detect_seen WHERE key = ANY($1::text[])',
+      [[...keys]],
+    );
+    return new Set(rows.map((r) => r.key));
+  }
+
+  async listAlerts(filter: AlertFilter): Promise<AlertRecord[]> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (filter.status !== undefined) clauses.push(`status = ${p(filter.status)}`);
+    if (filter.rule !== undefined)
+      clauses.push(`(rule_key = ${p(filter.rule)} OR title = ${p(filter.rule)})`);
+    if (filter.level !== undefined) clauses.push(`level = ${p(filter.level)}`);
+    if (filter.since !== undefined) clauses.push(`updated >= ${p(filter.since)}`);
+    if (filter.beforeId !== undefined) clauses.push(`id < ${p(filter.beforeId)}`);
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+    const rows = await this.store.query<RawAlertRow>(
+      `SELECT * FROM alerts ${where} ORDER BY id DESC LIMIT ${p(filter.limit)}`,
+      params,
+    );
+    return rows.map(toAlert);
+  }
+
+  async getAlert(id: number): Promise<(AlertRecord & { seqs: number[] }) | undefined> {
+    const rows = await this.store.query<RawAlertRow>('SELECT * FROM alerts WHERE id = $1', [id]);
+    if (!rows[0]) return undefined;
+    const seqs = await this.store.query<{ seq: number }>(
+      'SELECT seq FROM alert_events WHERE alert_id = $1 ORDER BY seq LIMIT 10000',
+      [id],
+    );
+    return { ...toAlert(rows[0]), seqs: seqs.map((r) => r.seq) };
+  }
+
+  async updateAlertStatus(
+    id: number,
+    status: AlertRecord['status'],
+    now: number,
+  ): Promise<AlertRecord | undefined> {
+    const rows = await this.store.query<RawAlertRow>(
+      'UPDATE alerts SET status = $1, updated = $2 WHERE id = $3 RETURNING *',
+      [status, now, id],
+    );
+    return rows[0] && toAlert(rows[0]);
+  }
+
+  async putSuppression(s: AlertSuppression): Promise<void> {
+    await this.store.query(
+      'INSERT INTO alert_suppressions (rule_key, group_key, until, reason, created) VALUES ($1, $2, $3, $4, $5)',
+      [s.ruleKey, s.groupKey, s.until, s.reason, s.created],
+    );
+  }
+
+  async listSuppressions(now: number): Promise<AlertSuppression[]> {
+    return this.store.query<AlertSuppression>(
+      `SELECT rule_key AS "ruleKey", group_key AS "groupKey", until, reason, created FROM alert_suppressions
+       WHERE until > $1 ORDER BY created`,
+      [now],
+    );
+  }
+
+  async dueDeliveries(now: number, limit: number): Promise<AlertDelivery[]> {
+    return this.store.query<AlertDelivery>(
+      `SELECT id, alert_id AS "alertId", sink, attempts, next_attempt AS "nextAttempt" FROM alert_outbox
+       WHERE delivered IS NULL AND next_attempt <= $1 ORDER BY next_attempt, id LIMIT $2`,
+      [now, limit],
+    );
+  }
+
+  async recordDelivery(o: DeliveryOutcome): Promise<void> {
+    await this.store.transaction(async (c) => {
+      if (o.delivered) {
+        await c.query(
+          'UPDATE alert_outbox SET delivered = $1, attempts = $2, last_error = NULL WHERE id = $3',
+          [o.now, o.attempts, o.id],
+        );
+      } else if (o.dead) {
+        await c.query(
+          `INSERT INTO alert_dead_letters (id, alert_id, sink, attempts, last_error, created)
+           SELECT id, alert_id, sink, $1, $2, $3 FROM alert_outbox WHERE id = $4
+           ON CONFLICT (id) DO UPDATE SET attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error, created = EXCLUDED.created`,
+          [o.attempts, o.error, o.now, o.id],
+        );
+        await c.query('DELETE FROM alert_outbox WHERE id = $1', [o.id]);
+      } else {
+        await c.query(
+          'UPDATE alert_outbox SET attempts = $1, next_attempt = $2, last_error = $3 WHERE id = $4',
+          [o.attempts, o.nextAttempt, o.error, o.id],
+        );
+      }
+    }, 'cannot record a delivery');
+  }
+
+  async listDeadLetters(): Promise<Array<AlertDelivery & { error: string | null; created: number }>> {
+    return this.store.query<AlertDelivery & { error: string | null; created: number }>(
+      `SELECT id, alert_id AS "alertId", sink, attempts, 0 AS "nextAttempt", last_error AS error, created
+       FROM alert_dead_letters ORDER BY id`,
+    );
+  }
+}

@@ -1,0 +1,68 @@
+// The shared store suite on PostgreSQL, in a fresh schema per test, dropped afterwards. Skips with a
+// printed reason when PostgreSQL is unreachable, unless STELE_REQUIRE_PG=1.
+
+import { describe, expect, it } from 'vitest';
+import { dropSchema, PG_URL, pgUnavailableReason, uniqueSchema } from '../../../test/helpers/pg.js';
+import { runStoreSuite } from '../store.case.js';
+import { PostgresStore } from './postgres-store.js';
+import { partitionOf } from './postgres-partitions.js';
+import { recordFor, CORPUS } from '../store.case.js';
+
+const unavailable = await pgUnavailableReason();
+
+if (unavailable) {
+  describe.skip(`store suite: postgres (${unavailable})`, () => {
+    it('skipped', () => undefined);
+  });
+} else {
+  let schema = '';
+  runStoreSuite(
+    'postgres',
+    async () => {
+      schema = uniqueSchema();
+      return PostgresStore.open({ url: PG_URL, schema, poolSize: 3 });
+    },
+    async () => dropSchema(schema),
+  );
+
+  describe('postgres store: partitions and hostile values', () => {
+    it('stores events of any time, creating month partitions on demand', async () => {
+      const s = uniqueSchema();
+      const store = await PostgresStore.open({ url: PG_URL, schema: s, poolSize: 2 });
+      try {
+        const times = ['1969-12-31T23:59:59.000Z', '2001-02-03T04:05:06.000Z', '2300-01-01T00:00:00.000Z'];
+        const records = times.map((t, i) => recordFor({ ...CORPUS[0]!, '@timestamp': t }, i));
+        await store.append({ events: records, nodes: [], frontier: '{}', producers: [] });
+        expect((await store.scanEvents(0, 10)).map((r) => r.ts)).toEqual(times.map((t) => Date.parse(t)));
+        const parts = await store.query<{ name: string }>(
+          `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace
+            WHERE p.relname = 'events' AND n.nspname = $1`,
+          [s],
+        );
+        const names = parts.map((p) => p.name);
+        expect(names).toContain(partitionOf(Date.parse(times[1]!))!.name);
+        expect(names).toContain('events_default');
+      } finally {
+        await store.close();
+        await dropSchema(s);
+      }
+    });
+
+    it('keeps U+0000 in column values exactly', async () => {
+      const s = uniqueSchema();
+      const store = await PostgresStore.open({ url: PG_URL, schema: s, poolSize: 2 });
+      try {
+        const event = { ...CORPUS[0]!, user: { name: 'a\u0000b' }, message: 'x\u0000y \ud800' };
+        await store.append({ events: [recordFor(event, 0)], nodes: [], frontier: '{}', producers: [] });
+        const row = await store.getEvent(0);
+        expect(row!.columns[3]).toBe('a\u0000b');
+        const filter = store.compileFilter({ kind: 'exists', field: 'message' });
+        expect(await store.count(filter)).toBe(1);
+      } finally {
+        await store.close();
+        await dropSchema(s);
+      }
+    });
+  });
+}

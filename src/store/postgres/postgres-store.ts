@@ -1,0 +1,721 @@
+// The PostgreSQL store: one schema in a shared database, reached through a pg.Pool. Events are
+// partitioned by month (postgres-partitions.ts); batches are written with UNNEST of column arrays
+// in one transaction that also checks the ledger continues where the database says it ends.
+
+import pg from 'pg';
+import { ConfigError, StoreError } from '../../core/errors.js';
+import type { Predicate } from '../../query/plan.js';
+import { aggregateSql, extentSql, histogramSql, totalsSql } from '../aggregate-sql.js';
+import type {
+  AlertDelivery,
+  AlertFilter,
+  AlertRecord,
+  AlertSuppression,
+  DeliveryOutcome,
+  DetectionCommit,
+  AggregateGroup,
+  AggregateRequest,
+  ApiKeyRecord,
+  AppendBatch,
+  CheckpointRecord,
+  ErasureUpdate,
+  EventRow,
+  HistogramBucket,
+  HistogramRequest,
+  LedgerState,
+  ProducerState,
+  SearchRequest,
+  SqlFilter,
+  Store,
+} from '../store.js';
+import type { ColumnValues } from '../row-codec.js';
+import { PostgresAlerts } from './postgres-alerts.js';
+import { PostgresCompiler } from './postgres-compiler.js';
+import { translatePgError } from './postgres-errors.js';
+import { fullTextIndexSql, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { PartitionManager } from './postgres-partitions.js';
+
+export interface PostgresStoreOptions {
+  /** postgres://user@host:port/db, optionally with ?schema=NAME. */
+  url: string;
+  /** Schema holding Stele's tables (overrides ?schema=); default `public`. */
+  schema?: string | undefined;
+  /** Connections in the pool. */
+  poolSize?: number;
+  /** Longest a statement may run before it is cancelled (and reported unavailable). */
+  statementTimeoutMs?: number;
+  /** Longest to wait for a connection. */
+  connectTimeoutMs?: number;
+  /** Creates partitions ahead on a timer (the process writing the ledger). */
+  writer?: boolean;
+  applicationName?: string;
+}
+
+export interface PgConnection {
+  connectionString: string;
+  schema: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Splits `?schema=` off the URL; an explicit schema wins. */
+export function parsePgUrl(url: string, schema?: string): PgConnection {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`db: '${url}' is not a postgres:// URL`);
+  }
+  const fromUrl = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  const name = schema ?? fromUrl ?? 'public';
+  if (!SCHEMA_NAME.test(name)) {
+    throw new ConfigError(`db_schema: '${name}' must be a lower-case SQL identifier ([a-z_][a-z0-9_]*)`);
+  }
+  return { connectionString: parsed.toString(), schema: name };
+}
+
+// bigint and numeric arrive as numbers (seqs and epoch ms stay far below 2^53).
+const TYPES = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20 || oid === 1700
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Pool settings shared by the store and the cluster's lease connection. */
+export function pgClientConfig(conn: PgConnection, options: Partial<PostgresStoreOptions>): pg.ClientConfig {
+  return {
+    connectionString: conn.connectionString,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+    statement_timeout: options.statementTimeoutMs ?? 15_000,
+    query_timeout: (options.statementTimeoutMs ?? 15_000) + 2000,
+    idle_in_transaction_session_timeout: 30_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5000,
+    application_name: options.applicationName ?? 'stele',
+    options: `-c search_path=${conn.schema},public`,
+    types: TYPES,
+  };
+}
+
+const EVENT_COLUMNS =
+  'seq, ts, received, source, leaf, seed, body, erased, action, outcome, dataset, user_name, host_name, session_id, raw_columns';
+
+interface RawEventRow {
+  seq: number;
+  ts: number;
+  received: number;
+  source: string;
+  leaf: Buffer;
+  seed: Buffer | null;
+  body: string | null;
+  erased: string | null;
+  action: string | null;
+  outcome: string | null;
+  dataset: string | null;
+  user_name: string | null;
+  host_name: string | null;
+  session_id: string | null;
+  raw_columns: string | null;
+}
+
+/** A transaction step run inside an append (the cluster's inbox bookkeeping). */
+export type AppendHook = (client: pg.PoolClient) => Promise<void>;
+
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres';
+  readonly schema: string;
+  readonly pool: pg.Pool;
+  private readonly partitions: PartitionManager;
+  private fullText = false;
+  private readonly alerts = new PostgresAlerts(this);
+  private aheadTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly connection: PgConnection,
+    private readonly options: PostgresStoreOptions,
+  ) {
+    this.schema = connection.schema;
+    this.pool = new pg.Pool({ ...pgClientConfig(connection, options), max: options.poolSize ?? 8 });
+    // An idle connection that breaks (the server went away) must not crash the process.
+    this.pool.on('error', () => undefined);
+    this.partitions = new PartitionManager(this.pool, this.schema);
+  }
+
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const store = new PostgresStore(parsePgUrl(options.url, options.schema), options);
+    try {
+      await store.migrate();
+      await store.partitions.load();
+      if (options.writer) {
+        await store.partitions.createAround(Date.now());
+        store.aheadTimer = setInterval(() => {
+          store.partitions.createAround(Date.now()).catch(() => undefined);
+        }, 3_600_000);
+        store.aheadTimer.unref();
+      }
+    } catch (err) {
+      await store.pool.end().catch(() => undefined);
+      throw translatePgError(err, `cannot open PostgreSQL schema ${store.schema}`);
+    }
+    return store;
+  }
+
+  async migrate(): Promise<void> {
+    await this.transaction(async (c) => {
+      // One migration run at a time per database: nodes start together, extensions are global.
+      await c.query("SELECT pg_advisory_xact_lock(hashtext('stele migrations'))");
+      await c.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await c.query('CREATE TABLE IF NOT EXISTS migrations (name text PRIMARY KEY, applied bigint NOT NULL)');
+      const { rows } = await c.query<{ name: string }>('SELECT name FROM migrations');
+      const applied = new Set(rows.map((r) => r.name));
+      for (const m of POSTGRES_MIGRATIONS) {
+        if (applied.has(m.name)) continue;
+        await c.query(m.sql);
+        await c.query('INSERT INTO migrations (name, applied) VALUES ($1, $2)', [m.name, Date.now()]);
+      }
+      this.fullText = await this.ensureFullText(c, applied.has('0004-fulltext'));
+    }, 'migration failed');
+  }
+
+  /** The trigram index needs pg_trgm; without it text search scans (still exact). */
+  private async ensureFullText(c: pg.PoolClient, done: boolean): Promise<boolean> {
+    if (done) return true;
+    await c.query('SAVEPOINT trgm');
+    try {
+      await c.query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public');
+      const { rows } = await c.query<{ schema: string }>(
+        "SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'",
+      );
+      await c.query(fullTextIndexSql(rows[0]!.schema));
+      await c.query("INSERT INTO migrations (name, applied) VALUES ('0004-fulltext', $1)", [Date.now()]);
+      await c.query('RELEASE SAVEPOINT trgm');
+      return true;
+    } catch {
+      await c.query('ROLLBACK TO SAVEPOINT trgm');
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.aheadTimer) clearInterval(this.aheadTimer);
+    await this.pool.end().catch(() => undefined);
+  }
+
+  async loadLedgerState(): Promise<LedgerState> {
+    const state = await this.query<{ size: number; frontier: string | null }>(
+      'SELECT size, frontier FROM ledger_state WHERE id = 1',
+    );
+    const producers = await this.query<ProducerState>(
+      'SELECT id, last_seq AS "lastSeq", gaps, events FROM producers ORDER BY id',
+    );
+    return { size: state[0]?.size ?? 0, frontier: state[0]?.frontier ?? null, producers };
+  }
+
+  async findProducerDuplicates(keys: Array<{ id: string; seq: number }>): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    if (keys.length === 0) return found;
+    const rows = await this.query<{ id: string; pseq: number; seq: number }>(
+      `SELECT p.producer_id AS id, p.producer_seq AS pseq, p.seq FROM producer_seqs p
+         JOIN unnest($1::text[], $2::bigint[]) AS k(id, pseq) ON p.producer_id = k.id AND p.producer_seq = k.pseq`,
+      [keys.map((k) => clean(k.id)), keys.map((k) => k.seq)],
+    );
+    for (const r of rows) found.set(`${r.id}\u0000${r.pseq}`, r.seq);
+    return found;
+  }
+
+  async append(batch: AppendBatch): Promise<void> {
+    await this.appendWith(batch);
+  }
+
+  /** Writes a batch, and runs `hook` in the same transaction before it commits. */
+  async appendWith(batch: AppendBatch, hook?: AppendHook): Promise<void> {
+    try {
+      await this.partitions.ensure(batch.events.map((e) => e.ts));
+    } catch (err) {
+      throw translatePgError(err, 'cannot create the partition for these events');
+    }
+    await this.transaction(async (c) => {
+      const state = await c.query<{ size: number }>('SELECT size FROM ledger_state WHERE id = 1 FOR UPDATE');
+      const size = state.rows[0]!.size;
+      const first = batch.events[0]?.seq;
+      if (first !== undefined && first !== size) {
+        throw new StoreError(`ledger moved under this writer: next seq is ${size}, batch starts at ${first}`);
+      }
+      const newSize = size + batch.events.length;
+      if (batch.checkpoint && batch.checkpoint.size !== newSize) {
+        throw new StoreError(
+          `ledger moved under this writer: checkpoint of size ${batch.checkpoint.size} but the ledger holds ${newSize}`,
+        );
+      }
+      if (batch.events.length > 0) await insertEvents(c, batch);
+      if (batch.nodes.length > 0) {
+        await c.query(
+          `INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])
+           ON CONFLICT (level, idx) DO UPDATE SET hash = EXCLUDED.hash`,
+          [batch.nodes.map((n) => n.level), batch.nodes.map((n) => n.index), batch.nodes.map((n) => n.hash)],
+        );
+      }
+      if (batch.producers.length > 0) {
+        const p = batch.producers;
+        await c.query(
+          `INSERT INTO producers (id, last_seq, gaps, events)
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
+           ON CONFLICT (id) DO UPDATE SET last_seq = EXCLUDED.last_seq, gaps = EXCLUDED.gaps, events = EXCLUDED.events`,
+          [p.map((x) => clean(x.id)), p.map((x) => x.lastSeq), p.map((x) => x.gaps), p.map((x) => x.events)],
+        );
+      }
+      if (batch.events.length > 0 || batch.checkpoint) {
+        await c.query('UPDATE ledger_state SET size = $1, frontier = $2 WHERE id = 1', [
+          newSize,
+          batch.frontier,
+        ]);
+      }
+      const cp = batch.checkpoint;
+      if (cp) {
+        await c.query('INSERT INTO checkpoints (size, root, note, created) VALUES ($1, $2, $3, $4)', [
+          cp.size,
+          cp.rootHash,
+          cp.note,
+          cp.created,
+        ]);
+      }
+      if (hook) await hook(c);
+    }, 'cannot write events');
+  }
+
+  async getEvent(seq: number): Promise<EventRow | undefined> {
+    const rows = await this.query<RawEventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = $1`, [seq]);
+    return rows[0] && toEventRow(rows[0]);
+  }
+
+  async scanEvents(fromSeq: number, limit: number): Promise<EventRow[]> {
+    const rows = await this.query<RawEventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+      [fromSeq, limit],
+    );
+    return rows.map(toEventRow);
+  }
+
+  compileFilter(predicate: Predicate): SqlFilter | undefined {
+    return this.compiler().compile(predicate);
+  }
+
+  private compiler(): PostgresCompiler {
+    return new PostgresCompiler({ fullText: this.fullText });
+  }
+
+  async search(request: SearchRequest): Promise<EventRow[]> {
+    const w = new Where(request.where, request.from, request.to);
+    if (request.maxSeq !== undefined) w.add((p) => `seq <= ${p(request.maxSeq)}`);
+    const asc = request.order === 'asc';
+    const after = request.after;
+    if (after) {
+      const op = asc ? '>' : '<';
+      w.add((p) => `(ts ${op} ${p(after.ts)} OR (ts = ${p(after.ts)} AND seq ${op} ${p(after.seq)}))`);
+    }
+    const dir = asc ? 'ASC' : 'DESC';
+    const limit = w.param(request.limit);
+    const rows = await this.query<RawEventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events ${w.sql()} ORDER BY ts ${dir}, seq ${dir} LIMIT ${limit}`,
+      w.params,
+    );
+    return rows.map(toEventRow);
+  }
+
+  async count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number> {
+    const w = new Where(where, from, to);
+    const rows = await this.query<{ n: number }>(`SELECT COUNT(*) AS n FROM events ${w.sql()}`, w.params);
+    return rows[0]?.n ?? 0;
+  }
+
+  async aggregate(
+    request: AggregateRequest,
+  ): Promise<{ groups: AggregateGroup[]; total: number; failures: number }> {
+    const c = this.compiler();
+    const statement = aggregateSql(c, request);
+    // PostgreSQL orders by output names only as bare names; `k IS NULL, k` is `k` (NULLS LAST).
+    const sql = statement.sql.replace(/\b(k\d+) IS NULL, \1\b/g, '$1');
+    type Raw = {
+      n: number;
+      failures: number;
+      distinct_n?: number;
+      first_ts: number;
+      last_ts: number;
+    } & Record<string, unknown>;
+    const rows = await this.query<Raw>(sql, statement.params);
+    const groups = rows.map((r): AggregateGroup => {
+      const group: AggregateGroup = {
+        keys: request.by.map((_, i) => (r[`k${i}`] === null ? null : String(r[`k${i}`]))),
+        count: r.n,
+        failures: r.failures,
+        first: r.first_ts,
+        last: r.last_ts,
+      };
+      if (request.distinct !== undefined) group.distinct = r.distinct_n ?? 0;
+      return group;
+    });
+    const totals = totalsSql(this.compiler(), request.predicate, request.from, request.to);
+    const t = await this.query<{ n: number; failures: number }>(totals.sql, totals.params);
+    return { groups, total: t[0]?.n ?? 0, failures: t[0]?.failures ?? 0 };
+  }
+
+  async histogram(request: HistogramRequest): Promise<HistogramBucket[]> {
+    const statement = histogramSql(this.compiler(), request);
+    const rows = await this.query<{ bucket: number; n: number; failures?: number }>(
+      statement.sql,
+      statement.params,
+    );
+    return rows.map((r) => {
+      const b: HistogramBucket = { start: request.start + r.bucket * request.interval, count: r.n };
+      if (request.failures) b.failures = r.failures ?? 0;
+      return b;
+    });
+  }
+
+  async timeExtent(
+    predicate: Predicate,
+    from?: number,
+    to?: number,
+  ): Promise<{ min: number; max: number } | undefined> {
+    const statement = extentSql(this.compiler(), predicate, from, to);
+    const rows = await this.query<{ min_ts: number | null; max_ts: number | null }>(
+      statement.sql,
+      statement.params,
+    );
+    const r = rows[0];
+    return r && r.min_ts !== null && r.max_ts !== null ? { min: r.min_ts, max: r.max_ts } : undefined;
+  }
+
+  async eraseEvents(updates: ErasureUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    await this.transaction(async (c) => {
+      for (const u of updates) {
+        const { columns, raw } = storedColumns('', u.columns);
+        const [action, outcome, dataset, userName, hostName, sessionId] = columns;
+        // raw_columns starts with the source, which erasure keeps.
+        const rawColumns = raw === null ? null : JSON.stringify(u.columns);
+        await c.query(
+          `UPDATE events SET body = $1, erased = $2, seed = NULL, source_ip = NULL, action = $3, outcome = $4,
+             dataset = $5, user_name = $6, host_name = $7, session_id = $8,
+             raw_columns = CASE WHEN $9::text IS NULL THEN NULL
+               ELSE (jsonb_build_array(COALESCE(raw_columns::jsonb ->> 0, source)) || $9::jsonb)::text END
+           WHERE seq = $10`,
+          [
+            u.body,
+            JSON.stringify(u.erased),
+            action,
+            outcome,
+            dataset,
+            userName,
+            hostName,
+            sessionId,
+            rawColumns,
+            u.seq,
+          ],
+        );
+      }
+    }, 'cannot erase events');
+    // Old row versions stay in the heap until VACUUM reclaims them (docs/postgresql.md).
+    await this.query('VACUUM events').catch(() => undefined);
+  }
+
+  async readNodes(ids: ReadonlyArray<{ level: number; index: number }>): Promise<Array<Buffer | undefined>> {
+    const leaves = ids.filter((i) => i.level === 0).map((i) => i.index);
+    const inner = ids.filter((i) => i.level > 0);
+    const leafRows =
+      leaves.length === 0
+        ? []
+        : await this.query<{ seq: number; leaf: Buffer }>(
+            'SELECT seq, leaf FROM events WHERE seq = ANY($1::bigint[])',
+            [leaves],
+          );
+    const nodeRows =
+      inner.length === 0
+        ? []
+        : await this.query<{ level: number; idx: number; hash: Buffer }>(
+            `SELECT n.level, n.idx, n.hash FROM ledger_nodes n
+               JOIN unnest($1::int[], $2::bigint[]) AS k(level, idx) ON n.level = k.level AND n.idx = k.idx`,
+            [inner.map((i) => i.level), inner.map((i) => i.index)],
+          );
+    const byLeaf = new Map(leafRows.map((r) => [r.seq, r.leaf]));
+    const byNode = new Map(nodeRows.map((r) => [`${r.level}/${r.idx}`, r.hash]));
+    return ids.map((id) => (id.level === 0 ? byLeaf.get(id.index) : byNode.get(`${id.level}/${id.index}`)));
+  }
+
+  async latestCheckpoint(): Promise<CheckpointRecord | undefined> {
+    const rows = await this.query<CheckpointRecord>(
+      'SELECT size, root AS "rootHash", note, created FROM checkpoints ORDER BY size DESC LIMIT 1',
+    );
+    return rows[0];
+  }
+
+  async listCheckpoints(): Promise<CheckpointRecord[]> {
+    return this.query<CheckpointRecord>(
+      'SELECT size, root AS "rootHash", note, created FROM checkpoints ORDER BY size',
+    );
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const rows = await this.query<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key]);
+    return rows[0]?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.query(
+      'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+      [key, value],
+    );
+  }
+
+  /** Sets a value only if the key has none; returns the value the key holds afterwards. */
+  async setMetaOnce(key: string, value: string): Promise<string> {
+    await this.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
+      key,
+      value,
+    ]);
+    return (await this.getMeta(key)) ?? value;
+  }
+
+  async putApiKey(key: ApiKeyRecord): Promise<void> {
+    await this.query(
+      `INSERT INTO api_keys (id, name, scopes, hash, created, revoked) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, scopes = EXCLUDED.scopes, hash = EXCLUDED.hash,
+         created = EXCLUDED.created, revoked = EXCLUDED.revoked`,
+      [key.id, key.name, key.scopes.join(','), key.hash, key.created, key.revoked],
+    );
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const rows = await this.query<RawKeyRow>('SELECT * FROM api_keys WHERE id = $1', [id]);
+    return rows[0] && toKey(rows[0]);
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (await this.query<RawKeyRow>('SELECT * FROM api_keys ORDER BY created, id')).map(toKey);
+  }
+
+  recordDetections(commit: DetectionCommit): Promise<{ created: number[]; merged: number[] }> {
+    return this.alerts.recordDetections(commit);
+  }
+
+  seenKeys(keys: readonly string[]): Promise<Set<string>> {
+    return this.alerts.seenKeys(keys);
+  }
+
+  listAlerts(filter: AlertFilter): Promise<AlertRecord[]> {
+    return this.alerts.listAlerts(filter);
+  }
+
+  getAlert(id: number): Promise<(AlertRecord & { seqs: number[] }) | undefined> {
+    return this.alerts.getAlert(id);
+  }
+
+  updateAlertStatus(
+    id: number,
+    status: AlertRecord['status'],
+    now: number,
+  ): Promise<AlertRecord | undefined> {
+    return this.alerts.updateAlertStatus(id, status, now);
+  }
+
+  putSuppression(s: AlertSuppression): Promise<void> {
+    return this.alerts.putSuppression(s);
+  }
+
+  listSuppressions(now: number): Promise<AlertSuppression[]> {
+    return this.alerts.listSuppressions(now);
+  }
+
+  dueDeliveries(now: number, limit: number): Promise<AlertDelivery[]> {
+    return this.alerts.dueDeliveries(now, limit);
+  }
+
+  recordDelivery(outcome: DeliveryOutcome): Promise<void> {
+    return this.alerts.recordDelivery(outcome);
+  }
+
+  listDeadLetters(): Promise<Array<AlertDelivery & { error: string | null; created: number }>> {
+    return this.alerts.listDeadLetters();
+  }
+
+  async sizeBytes(): Promise<number> {
+    const rows = await this.query<{ n: number | null }>(
+      `SELECT sum(pg_total_relation_size(c.oid))::bigint AS n FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')`,
+      [this.schema],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** One query on a pooled connection, errors translated. */
+  async query<R extends object>(sql: string, params: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query<R & pg.QueryResultRow>(sql, params)).rows;
+    } catch (err) {
+      throw translatePgError(err, 'query failed');
+    }
+  }
+
+  /** Runs `fn` in one transaction on one connection; rolls back on any error. */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>, context: string): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw translatePgError(err, context);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw translatePgError(err, context);
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** Builds a WHERE clause after a compiled filter, numbering placeholders on from its parameters. */
+class Where {
+  readonly params: unknown[];
+  private readonly clauses: string[] = [];
+
+  constructor(filter: SqlFilter | undefined, from?: number, to?: number) {
+    this.params = filter ? [...filter.params] : [];
+    if (filter) this.clauses.push(`(${filter.sql})`);
+    if (from !== undefined) this.add((p) => `ts >= ${p(from)}`);
+    if (to !== undefined) this.add((p) => `ts < ${p(to)}`);
+  }
+
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  add(clause: (p: (value: unknown) => string) => string): void {
+    this.clauses.push(clause((v) => this.param(v)));
+  }
+
+  sql(): string {
+    return this.clauses.length > 0 ? `WHERE ${this.clauses.join(' AND ')}` : '';
+  }
+}
+
+async function insertEvents(c: pg.PoolClient, batch: AppendBatch): Promise<void> {
+  const cols: unknown[][] = Array.from({ length: 17 }, () => []);
+  const producerIds: string[] = [];
+  const producerSeqs: number[] = [];
+  const producerRows: number[] = [];
+  for (const e of batch.events) {
+    const { columns, raw, source } = storedColumns(e.source, e.columns);
+    const [action, outcome, dataset, userName, hostName, sessionId] = columns;
+    const f = e.fields;
+    const producerId = f.producerId === null ? null : clean(f.producerId);
+    const values = [
+      e.seq,
+      e.ts,
+      e.received,
+      source,
+      action,
+      outcome,
+      userName,
+      hostName,
+      f.sourceIp,
+      dataset,
+      sessionId,
+      producerId,
+      f.producerSeq,
+      e.leafHash,
+      e.seed,
+      e.body,
+      raw,
+    ];
+    values.forEach((v, i) => cols[i]!.push(v));
+    if (producerId !== null && f.producerSeq !== null) {
+      producerIds.push(producerId);
+      producerSeqs.push(f.producerSeq);
+      producerRows.push(e.seq);
+    }
+  }
+  await c.query(
+    `INSERT INTO events (seq, ts, received, source, action, outcome, user_name, host_name, source_ip, dataset,
+       session_id, producer_id, producer_seq, leaf, seed, body, raw_columns)
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+       $8::text[], $9::bytea[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bytea[], $15::bytea[],
+       $16::text[], $17::text[])`,
+    cols,
+  );
+  if (producerIds.length > 0) {
+    await c.query(
+      'INSERT INTO producer_seqs (producer_id, producer_seq, seq) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])',
+      [producerIds, producerSeqs, producerRows],
+    );
+  }
+}
+
+/** PostgreSQL text cannot hold U+0000: such values are kept exactly in raw_columns (JSON). */
+function storedColumns(
+  source: string,
+  columns: ColumnValues,
+): { source: string; columns: ColumnValues; raw: string | null } {
+  const hasNul = source.includes('\u0000') || columns.some((v) => v !== null && v.includes('\u0000'));
+  if (!hasNul) return { source, columns, raw: null };
+  return {
+    source: clean(source),
+    columns: columns.map((v) => (v === null ? null : clean(v))),
+    raw: JSON.stringify([source, ...columns]),
+  };
+}
+
+function clean(text: string): string {
+  return text.includes('\u0000') ? text.split('\u0000').join('\ufffd') : text;
+}
+
+interface RawKeyRow {
+  id: string;
+  name: string;
+  scopes: string;
+  hash: string;
+  created: number;
+  revoked: number | null;
+}
+
+function toKey(row: RawKeyRow): ApiKeyRecord {
+  return { ...row, scopes: row.scopes.split(',').filter(Boolean) };
+}
+
+function toEventRow(row: RawEventRow): EventRow {
+  let source = row.source;
+  let columns: ColumnValues = [
+    row.action,
+    row.outcome,
+    row.dataset,
+    row.user_name,
+    row.host_name,
+    row.session_id,
+  ];
+  if (row.raw_columns !== null) {
+    const raw = JSON.parse(row.raw_columns) as [string, ...ColumnValues];
+    source = raw[0];
+    columns = raw.slice(1) as ColumnValues;
+  }
+  return {
+    seq: row.seq,
+    ts: row.ts,
+    received: row.received,
+    source,
+    body: row.body,
+    columns,
+    leafHash: row.leaf,
+    seed: row.seed,
+    erased: row.erased === null ? null : (JSON.parse(row.erased) as Record<string, string>),
+  };
+}
