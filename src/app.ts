@@ -23,6 +23,12 @@ import { registerLedgerRoutes } from './server/routes/ledger.js';
 import { registerK8sAuditRoute } from './server/routes/k8s-audit.js';
 import { registerErasureRoute } from './server/routes/erasure.js';
 import { registerOpsRoutes } from './server/routes/ops.js';
+import { registerAlertRoutes } from './server/routes/alerts.js';
+import { builtinRulesDir, loadDetectionRules } from './detect/rules.js';
+import { createDetectionService, type DetectionService } from './detect/service.js';
+import { steleEvent } from './detect/stele-events.js';
+import { createDispatcher, createSinks, type SinkConfig } from './sinks/index.js';
+import { isAlertStore } from './store/store.js';
 import { startSources } from './sources/index.js';
 import type { ServerDeps } from './server/deps.js';
 import { openStore, acquireWriterLock, type WriterLock } from './store/open.js';
@@ -94,8 +100,18 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   const { store } = ledger;
   const metrics = new IngestMetrics();
   const state = await store.loadLedgerState();
+  // Live detection (docs/detection.md): rules run after each commit; alerts go to the sinks.
+  let detection: DetectionService | undefined;
+  const sinks = createSinks(config.sinks as SinkConfig[]);
+  const loadedRules = loadDetectionRules(config.rules.length > 0 ? config.rules : [builtinRulesDir()]);
+  for (const e of loadedRules.errors) console.error(`stele: rule ${e.title ?? ''} (${e.path}): ${e.reason}`);
   const admitter = new Admitter(
     {
+      onCommit: () => detection?.kick(),
+      onGap: (producer, missing, lastSeq) => {
+        const event = steleEvent('stele.producer_gap', 'failure', clock.now(), { producer, missing, last_seq: lastSeq });
+        admitter.submit([{ index: 0, event, ts: clock.now() }], 'stele').catch(() => undefined);
+      },
       store,
       ledger: ledger.writer,
       clock,
@@ -122,7 +138,27 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     metrics,
     shuttingDown: () => shuttingDown,
   };
+  // A dialect without alert tables (isAlertStore false) runs without live detection.
+  const alertStore = isAlertStore(store) ? store : undefined;
+  const dispatcher =
+    alertStore &&
+    createDispatcher({ store: alertStore, sinks, clock, onError: (m) => console.error(`stele: alert delivery: ${m}`) });
+  detection = alertStore && createDetectionService({
+    store: alertStore,
+    rules: loadedRules.rules,
+    clock,
+    sinks: sinks.map((s) => s.sink.name),
+    timezone: config.timezone,
+    ...(config.detection?.working_hours ? { workingHours: config.detection.working_hours } : {}),
+    ...(config.detection?.dedup_window_ms === undefined ? {} : { dedupWindowMs: config.detection.dedup_window_ms }),
+    ...(config.detection?.warmup_events === undefined ? {} : { warmupEvents: config.detection.warmup_events }),
+    suppress: config.detection?.suppress ?? [],
+    onAlerts: () => dispatcher?.kick(),
+    onError: (m) => console.error(`stele: ${m}`),
+  });
+  await detection?.start();
   const router = new Router();
+  if (alertStore) registerAlertRoutes(router, { store: alertStore, clock });
   registerEventRoutes(router, deps);
   registerLedgerRoutes(router, deps);
   registerK8sAuditRoute(router, deps);
@@ -166,6 +202,8 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       await sources.close();
       await admitter.close();
       await closed;
+      await detection?.close();
+      await dispatcher?.close();
       await witnesses.close();
       await ledger.writer.close();
       await store.close();

@@ -55,6 +55,37 @@ export const ConfigSchema = Type.Object(
     sources: Type.Array(SourceSchema),
     rules: Type.Array(Type.String()),
     sinks: Type.Array(SinkSchema),
+    detection: Type.Optional(
+      Type.Object(
+        {
+          working_hours: Type.Optional(
+            Type.Object(
+              {
+                days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 })),
+                start: Type.String({ pattern: '^\\d{2}:\\d{2}$' }),
+                end: Type.String({ pattern: '^\\d{2}:\\d{2}$' }),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          dedup_window_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+          warmup_events: Type.Optional(Type.Integer({ minimum: 0 })),
+          suppress: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  rule: Type.String({ minLength: 1 }),
+                  group: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+                  until: Type.Optional(Type.String({ minLength: 1 })),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     timezone: Type.String({ minLength: 1 }),
     ledger: Type.Object(
       {

@@ -170,6 +170,109 @@ export interface ApiKeyRecord {
   revoked: number | null;
 }
 
+/** A stored alert (docs/detection.md): one rule + group, deduplicated within a window. */
+export interface AlertRecord {
+  id: number;
+  ruleId: string | null;
+  /** The rule's id, else its title: what dedup and suppression key on. */
+  ruleKey: string;
+  title: string;
+  level: string | null;
+  groupKey: string;
+  group: Record<string, unknown> | null;
+  status: 'open' | 'acknowledged' | 'closed';
+  count: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** Event time of the first and last event, epoch ms. */
+  firstTs: number;
+  lastTs: number;
+  created: number;
+  updated: number;
+}
+
+export interface NewAlert {
+  ruleKey: string;
+  ruleId: string | null;
+  title: string;
+  level: string | null;
+  groupKey: string;
+  group: Record<string, unknown> | null;
+  seq: number;
+  ts: number;
+}
+
+/** One detection step, written in one transaction: alerts, first-seen keys, the cursor. */
+export interface DetectionCommit {
+  alerts: NewAlert[];
+  /** Last ledger seq processed. */
+  cursor: number;
+  seen: string[];
+  /** Sinks a new alert is queued for. */
+  sinks: string[];
+  dedupWindowMs: number;
+  now: number;
+}
+
+export interface AlertFilter {
+  status?: string;
+  rule?: string;
+  level?: string;
+  /** Alerts updated at or after this time (epoch ms). */
+  since?: number;
+  /** Alerts with an id below this (newest first paging). */
+  beforeId?: number;
+  limit: number;
+}
+
+export interface AlertSuppression {
+  ruleKey: string;
+  /** null: every group of the rule. */
+  groupKey: string | null;
+  until: number;
+  reason: string;
+  created: number;
+}
+
+export interface AlertDelivery {
+  id: number;
+  alertId: number;
+  sink: string;
+  attempts: number;
+  nextAttempt: number;
+}
+
+export interface DeliveryOutcome {
+  id: number;
+  delivered: boolean;
+  attempts: number;
+  nextAttempt: number;
+  error: string | null;
+  /** Give up: move to the dead-letter table. */
+  dead: boolean;
+  now: number;
+}
+
+/** Alert and detection state (docs/detection.md); a dialect that has it says so with isAlertStore. */
+export interface AlertStore {
+  readonly supportsAlerts: true;
+  /** Detection state: alerts, first-seen keys and the cursor of live detection, in one transaction. */
+  recordDetections(commit: DetectionCommit): Promise<{ created: number[]; merged: number[] }>;
+  seenKeys(keys: readonly string[]): Promise<Set<string>>;
+  listAlerts(filter: AlertFilter): Promise<AlertRecord[]>;
+  getAlert(id: number): Promise<(AlertRecord & { seqs: number[] }) | undefined>;
+  updateAlertStatus(id: number, status: AlertRecord['status'], now: number): Promise<AlertRecord | undefined>;
+  putSuppression(s: AlertSuppression): Promise<void>;
+  listSuppressions(now: number): Promise<AlertSuppression[]>;
+  dueDeliveries(now: number, limit: number): Promise<AlertDelivery[]>;
+  recordDelivery(outcome: DeliveryOutcome): Promise<void>;
+  listDeadLetters(): Promise<Array<AlertDelivery & { error: string | null; created: number }>>;
+}
+
+export function isAlertStore(store: object): store is AlertStore {
+  return (store as Partial<AlertStore>).supportsAlerts === true;
+}
+
 export interface Store {
   readonly dialect: string;
   /** Creates or upgrades the schema. */

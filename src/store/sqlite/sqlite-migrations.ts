@@ -96,4 +96,61 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     WHERE json_extract(body, '$.message') IS NOT NULL OR json_extract(body, '$.event.original') IS NOT NULL;
   `,
   },
+  {
+    name: '0100-detection-alerts',
+    sql: `
+  CREATE TABLE alerts (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    rule_id   TEXT,
+    rule_key  TEXT NOT NULL,              -- rule id, else title: dedup and suppression key
+    title     TEXT NOT NULL,
+    level     TEXT,
+    group_key TEXT NOT NULL,              -- canonical JSON of the group values ('' for none)
+    grp       TEXT,                       -- the group values as JSON
+    status    TEXT NOT NULL,              -- open | acknowledged | closed
+    count     INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq  INTEGER NOT NULL,
+    first_ts  INTEGER NOT NULL,
+    last_ts   INTEGER NOT NULL,
+    created   INTEGER NOT NULL,
+    updated   INTEGER NOT NULL
+  );
+  CREATE INDEX alerts_dedup ON alerts (rule_key, group_key, id);
+  CREATE INDEX alerts_updated ON alerts (updated);
+  CREATE TABLE alert_events (
+    alert_id INTEGER NOT NULL,
+    seq      INTEGER NOT NULL,
+    PRIMARY KEY (alert_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE alert_suppressions (
+    rule_key  TEXT NOT NULL,
+    group_key TEXT,
+    until     INTEGER NOT NULL,
+    reason    TEXT NOT NULL,
+    created   INTEGER NOT NULL
+  );
+  CREATE TABLE alert_outbox (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert_id     INTEGER NOT NULL,
+    sink         TEXT NOT NULL,
+    attempts     INTEGER NOT NULL,
+    next_attempt INTEGER NOT NULL,
+    delivered    INTEGER,                 -- time acknowledged by the sink; NULL while pending
+    last_error   TEXT
+  );
+  CREATE INDEX alert_outbox_due ON alert_outbox (next_attempt) WHERE delivered IS NULL;
+  CREATE TABLE alert_dead_letters (
+    id         INTEGER PRIMARY KEY,       -- the outbox id it had
+    alert_id   INTEGER NOT NULL,
+    sink       TEXT NOT NULL,
+    attempts   INTEGER NOT NULL,
+    last_error TEXT,
+    created    INTEGER NOT NULL
+  );
+  CREATE TABLE detect_seen (
+    key TEXT PRIMARY KEY                  -- first-seen state (derived.ts)
+  ) WITHOUT ROWID;
+  `,
+  },
 ];

@@ -25,6 +25,14 @@ import type { Predicate } from '../../query/plan.js';
 import { aggregateSql, extentSql, histogramSql, totalsSql } from '../aggregate-sql.js';
 import { registerSqliteFunctions } from './sqlite-functions.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import type {
+  AlertDelivery,
+  AlertFilter,
+  AlertRecord,
+  AlertSuppression,
+  DeliveryOutcome,
+  DetectionCommit,
+} from '../store.js';
 import { SqliteCompiler } from './sqlite-compiler.js';
 import { configureConnection, SqliteBatchWriter } from './sqlite-writer.js';
 import { builtScript, createWorkerClient } from '../../core/worker-rpc.js';
@@ -332,6 +340,149 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM api_keys ORDER BY created').all() as RawKeyRow[]).map(toKey);
   }
 
+  readonly supportsAlerts = true as const;
+
+  async recordDetections(commit: DetectionCommit): Promise<{ created: number[]; merged: number[] }> {
+    const db = this.db;
+    const created: number[] = [];
+    const merged: number[] = [];
+    const latest = db.prepare(
+      "SELECT id, last_ts FROM alerts WHERE rule_key = ? AND group_key = ? AND status != 'closed' ORDER BY id DESC LIMIT 1",
+    );
+    const bump = db.prepare(
+      'UPDATE alerts SET count = count + 1, last_seq = ?, last_ts = MAX(last_ts, ?), updated = ? WHERE id = ?',
+    );
+    const insert = db.prepare(
+      `INSERT INTO alerts (rule_id, rule_key, title, level, group_key, grp, status, count, first_seq, last_seq,
+         first_ts, last_ts, created, updated) VALUES (?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, ?, ?, ?, ?)`,
+    );
+    const link = db.prepare('INSERT OR IGNORE INTO alert_events (alert_id, seq) VALUES (?, ?)');
+    const enqueue = db.prepare(
+      'INSERT INTO alert_outbox (alert_id, sink, attempts, next_attempt) VALUES (?, ?, 0, ?)',
+    );
+    const seen = db.prepare('INSERT OR IGNORE INTO detect_seen (key) VALUES (?)');
+    this.run(() =>
+      db.transaction(() => {
+        for (const a of commit.alerts) {
+          const prev = latest.get(a.ruleKey, a.groupKey) as { id: number; last_ts: number } | undefined;
+          if (prev && Math.abs(a.ts - prev.last_ts) <= commit.dedupWindowMs) {
+            bump.run(a.seq, a.ts, commit.now, prev.id);
+            link.run(prev.id, a.seq);
+            merged.push(prev.id);
+            continue;
+          }
+          const group = a.group === null ? null : JSON.stringify(a.group);
+          const id = Number(
+            insert.run(a.ruleId, a.ruleKey, a.title, a.level, a.groupKey, group, a.seq, a.seq, a.ts, a.ts, commit.now, commit.now)
+              .lastInsertRowid,
+          );
+          link.run(id, a.seq);
+          for (const sink of commit.sinks) enqueue.run(id, sink, commit.now);
+          created.push(id);
+        }
+        for (const key of commit.seen) seen.run(key);
+        this.putMeta.run('detect_cursor', String(commit.cursor));
+      })(),
+    );
+    return { created, merged };
+  }
+
+  async seenKeys(keys: readonly string[]): Promise<Set<string>> {
+    const get = this.db.prepare('SELECT 1 FROM detect_seen WHERE key = ?');
+    return new Set(keys.filter((k) => get.get(k) !== undefined));
+  }
+
+  async listAlerts(filter: AlertFilter): Promise<AlertRecord[]> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      clauses.push(sql);
+      params.push(value);
+    };
+    if (filter.status !== undefined) add('status = ?', filter.status);
+    if (filter.rule !== undefined) {
+      clauses.push('(rule_key = ? OR title = ?)');
+      params.push(filter.rule, filter.rule);
+    }
+    if (filter.level !== undefined) add('level = ?', filter.level);
+    if (filter.since !== undefined) add('updated >= ?', filter.since);
+    if (filter.beforeId !== undefined) add('id < ?', filter.beforeId);
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+    const rows = this.run(() =>
+      this.db.prepare(`SELECT * FROM alerts ${where} ORDER BY id DESC LIMIT ?`).all(...params, filter.limit),
+    ) as RawAlertRow[];
+    return rows.map(toAlert);
+  }
+
+  async getAlert(id: number): Promise<(AlertRecord & { seqs: number[] }) | undefined> {
+    const row = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as RawAlertRow | undefined;
+    if (!row) return undefined;
+    const seqs = this.db
+      .prepare('SELECT seq FROM alert_events WHERE alert_id = ? ORDER BY seq LIMIT 10000')
+      .all(id) as Array<{ seq: number }>;
+    return { ...toAlert(row), seqs: seqs.map((r) => r.seq) };
+  }
+
+  async updateAlertStatus(id: number, status: AlertRecord['status'], now: number): Promise<AlertRecord | undefined> {
+    this.db.prepare('UPDATE alerts SET status = ?, updated = ? WHERE id = ?').run(status, now, id);
+    const row = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as RawAlertRow | undefined;
+    return row && toAlert(row);
+  }
+
+  async putSuppression(s: AlertSuppression): Promise<void> {
+    this.db
+      .prepare('INSERT INTO alert_suppressions (rule_key, group_key, until, reason, created) VALUES (?, ?, ?, ?, ?)')
+      .run(s.ruleKey, s.groupKey, s.until, s.reason, s.created);
+  }
+
+  async listSuppressions(now: number): Promise<AlertSuppression[]> {
+    return this.db
+      .prepare(
+        'SELECT rule_key AS ruleKey, group_key AS groupKey, until, reason, created FROM alert_suppressions WHERE until > ? ORDER BY created',
+      )
+      .all(now) as AlertSuppression[];
+  }
+
+  async dueDeliveries(now: number, limit: number): Promise<AlertDelivery[]> {
+    return this.db
+      .prepare(
+        `SELECT id, alert_id AS alertId, sink, attempts, next_attempt AS nextAttempt FROM alert_outbox
+         WHERE delivered IS NULL AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?`,
+      )
+      .all(now, limit) as AlertDelivery[];
+  }
+
+  async recordDelivery(o: DeliveryOutcome): Promise<void> {
+    this.run(() =>
+      this.db.transaction(() => {
+        if (o.delivered) {
+          this.db.prepare('UPDATE alert_outbox SET delivered = ?, attempts = ?, last_error = NULL WHERE id = ?').run(o.now, o.attempts, o.id);
+        } else if (o.dead) {
+          this.db
+            .prepare(
+              `INSERT OR REPLACE INTO alert_dead_letters (id, alert_id, sink, attempts, last_error, created)
+               SELECT id, alert_id, sink, ?, ?, ? FROM alert_outbox WHERE id = ?`,
+            )
+            .run(o.attempts, o.error, o.now, o.id);
+          this.db.prepare('DELETE FROM alert_outbox WHERE id = ?').run(o.id);
+        } else {
+          this.db
+            .prepare('UPDATE alert_outbox SET attempts = ?, next_attempt = ?, last_error = ? WHERE id = ?')
+            .run(o.attempts, o.nextAttempt, o.error, o.id);
+        }
+      })(),
+    );
+  }
+
+  async listDeadLetters(): Promise<Array<AlertDelivery & { error: string | null; created: number }>> {
+    return this.db
+      .prepare(
+        `SELECT id, alert_id AS alertId, sink, attempts, 0 AS nextAttempt, last_error AS error, created
+         FROM alert_dead_letters ORDER BY id`,
+      )
+      .all() as Array<AlertDelivery & { error: string | null; created: number }>;
+  }
+
   async sizeBytes(): Promise<number> {
     let total = 0;
     for (const suffix of ['', '-wal', '-shm']) {
@@ -370,6 +521,44 @@ interface RawKeyRow {
   hash: string;
   created: number;
   revoked: number | null;
+}
+
+interface RawAlertRow {
+  id: number;
+  rule_id: string | null;
+  rule_key: string;
+  title: string;
+  level: string | null;
+  group_key: string;
+  grp: string | null;
+  status: AlertRecord['status'];
+  count: number;
+  first_seq: number;
+  last_seq: number;
+  first_ts: number;
+  last_ts: number;
+  created: number;
+  updated: number;
+}
+
+function toAlert(r: RawAlertRow): AlertRecord {
+  return {
+    id: r.id,
+    ruleId: r.rule_id,
+    ruleKey: r.rule_key,
+    title: r.title,
+    level: r.level,
+    groupKey: r.group_key,
+    group: r.grp === null ? null : (JSON.parse(r.grp) as Record<string, unknown>),
+    status: r.status,
+    count: r.count,
+    firstSeq: r.first_seq,
+    lastSeq: r.last_seq,
+    firstTs: r.first_ts,
+    lastTs: r.last_ts,
+    created: r.created,
+    updated: r.updated,
+  };
 }
 
 function toKey(row: RawKeyRow): ApiKeyRecord {

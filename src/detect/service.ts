@@ -1,0 +1,223 @@
+// Live detection inside `stele serve`: after each commit, events are read back in seq order from the
+// persisted cursor, run through the rules, and the alerts, first-seen keys and new cursor are
+// written in one transaction, so a restart resumes without missing or re-alerting. Correlation
+// windows are rebuilt at start by replaying the events just before the cursor with alerts discarded.
+
+import type { Clock } from '../core/clock.js';
+import {
+  rowToEvent,
+  type AlertStore,
+  type AlertSuppression,
+  type NewAlert,
+  type Store,
+} from '../store/store.js';
+import type { Alert, SigmaRule } from './sigma/index.js';
+import { seenPairKey, seenUserKey, trackedLogin, type SeenSet, type WorkingHours } from './derived.js';
+import { createDetectionPipeline } from './pipeline.js';
+
+export const CURSOR_KEY = 'detect_cursor';
+
+export interface ConfiguredSuppression {
+  rule: string;
+  group?: Record<string, unknown>;
+  /** RFC 3339; absent = until removed from the config. */
+  until?: string;
+}
+
+export interface DetectionServiceOptions {
+  store: Store & AlertStore;
+  rules: readonly SigmaRule[];
+  clock: Clock;
+  /** Sink names each new alert is queued for. */
+  sinks: string[];
+  timezone?: string;
+  workingHours?: WorkingHours;
+  dedupWindowMs?: number;
+  suppress?: readonly ConfiguredSuppression[];
+  /** Events before the cursor replayed at start to rebuild correlation windows. */
+  warmupEvents?: number;
+  batchSize?: number;
+  /** Called after a batch created alerts (the dispatcher delivers them). */
+  onAlerts?: () => void;
+  onError?: (message: string) => void;
+}
+
+export interface DetectionService {
+  start(): Promise<void>;
+  /** New events were committed. */
+  kick(): void;
+  /** Resolves when every committed event has been processed. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+  readonly cursor: number;
+}
+
+/** Group of an alert: the correlation's group-by values, else who did it where. */
+export function alertGroup(alert: Alert, event: Record<string, unknown>): Record<string, unknown> | null {
+  if (alert.group) return alert.group;
+  const pick = (path: string) =>
+    path
+      .split('.')
+      .reduce<unknown>(
+        (o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
+        event,
+      );
+  const out: Record<string, unknown> = {};
+  for (const f of ['user.name', 'host.name', 'source.ip']) {
+    const v = pick(f);
+    if (v !== undefined && v !== null) out[f] = v;
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+export function groupKey(group: Record<string, unknown> | null): string {
+  if (group === null) return '';
+  return JSON.stringify(
+    Object.keys(group)
+      .sort()
+      .map((k) => [k, group[k]]),
+  );
+}
+
+const ruleKeyOf = (a: Alert) => a.rule.id ?? a.rule.title;
+
+export function createDetectionService(o: DetectionServiceOptions): DetectionService {
+  const { store, clock } = o;
+  const batchSize = o.batchSize ?? 500;
+  const pipeline = createDetectionPipeline({
+    rules: o.rules,
+    ...(o.timezone ? { timezone: o.timezone } : {}),
+    ...(o.workingHours ? { workingHours: o.workingHours } : {}),
+  });
+  const configured: AlertSuppression[] = (o.suppress ?? []).map((s) => ({
+    ruleKey: s.rule,
+    groupKey: s.group === undefined ? null : groupKey(s.group),
+    until: s.until === undefined ? Number.MAX_SAFE_INTEGER : Date.parse(s.until),
+    reason: 'config',
+    created: 0,
+  }));
+  let cursor = -1;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let closed = false;
+
+  const suppressed = (list: AlertSuppression[], a: NewAlert) =>
+    list.some(
+      (s) =>
+        (s.ruleKey === a.ruleKey || s.ruleKey === a.title) &&
+        (s.groupKey === null || s.groupKey === a.groupKey),
+    );
+
+  /** One batch: returns false when there was nothing to read. */
+  const step = async (): Promise<boolean> => {
+    const rows = await store.scanEvents(cursor + 1, batchSize);
+    if (rows.length === 0) return false;
+    const events = rows.map((r) => ({
+      seq: r.seq,
+      ts: r.ts,
+      event: rowToEvent(r) as Record<string, unknown> | undefined,
+    }));
+    // First-seen state for this batch: what the database knows, plus what the batch adds.
+    const keys = events.flatMap(({ event }) => {
+      const login = event && trackedLogin(event);
+      return login ? [seenUserKey(login.user), seenPairKey(login.user, login.ip)] : [];
+    });
+    const known = await store.seenKeys([...new Set(keys)]);
+    const added = new Set<string>();
+    const seen: SeenSet = { has: (k) => known.has(k) || added.has(k), add: (k) => void added.add(k) };
+    pipeline.useSeen(seen);
+    const now = clock.now();
+    const active = [...configured.filter((s) => s.until > now), ...(await store.listSuppressions(now))];
+    const alerts: NewAlert[] = [];
+    for (const { seq, ts, event } of events) {
+      if (!event) continue; // body expired (erased): nothing to match
+      for (const a of pipeline.process(event, seq)) {
+        const group = alertGroup(a, event);
+        const candidate: NewAlert = {
+          ruleKey: ruleKeyOf(a),
+          ruleId: a.rule.id,
+          title: a.rule.title,
+          level: a.rule.level,
+          groupKey: groupKey(group),
+          group,
+          seq,
+          ts,
+        };
+        if (!suppressed(active, candidate)) alerts.push(candidate);
+      }
+    }
+    const last = rows[rows.length - 1]!.seq;
+    const result = await store.recordDetections({
+      alerts,
+      cursor: last,
+      seen: [...added],
+      sinks: o.sinks,
+      dedupWindowMs: o.dedupWindowMs ?? 15 * 60_000,
+      now,
+    });
+    cursor = last;
+    if (result.created.length > 0) o.onAlerts?.();
+    return true;
+  };
+
+  const loop = async () => {
+    while (!closed && (await step()));
+  };
+
+  const run = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = loop()
+      .catch((err: unknown) =>
+        o.onError?.(`detection stopped at seq ${cursor + 1}: ${(err as Error).message}`),
+      )
+      .finally(() => {
+        running = undefined;
+        if (again && !closed) {
+          again = false;
+          void run();
+        }
+      });
+    return running;
+  };
+
+  return {
+    get cursor() {
+      return cursor;
+    },
+    async start() {
+      const saved = await store.getMeta(CURSOR_KEY);
+      cursor = saved === undefined ? -1 : Number(saved);
+      // Warm-up: rebuild correlation windows from the events just before the cursor, alerts dropped;
+      // first-seen state is read but not written (those events already updated it).
+      const warm = Math.max(0, cursor + 1 - (o.warmupEvents ?? 10_000));
+      for (let from = warm; from <= cursor;) {
+        const rows = await store.scanEvents(from, Math.min(batchSize, cursor + 1 - from));
+        if (rows.length === 0) break;
+        const keys = rows.flatMap((r) => {
+          const e = rowToEvent(r) as Record<string, unknown> | undefined;
+          const login = e && trackedLogin(e);
+          return login ? [seenUserKey(login.user), seenPairKey(login.user, login.ip)] : [];
+        });
+        const known = await store.seenKeys(keys);
+        pipeline.useSeen({ has: (k) => known.has(k), add: () => undefined });
+        for (const r of rows) {
+          const e = rowToEvent(r);
+          if (e) pipeline.process(e, r.seq);
+        }
+        from = rows[rows.length - 1]!.seq + 1;
+      }
+      void run();
+    },
+    kick: () => void run(),
+    async idle() {
+      while (running) await running;
+    },
+    async close() {
+      closed = true;
+      while (running) await running;
+    },
+  };
+}
