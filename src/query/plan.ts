@@ -285,9 +285,24 @@ const ALL_ONES = (1n << 128n) - 1n;
  * Returns undefined for anything that is not an address.
  */
 export function ipToComparable(ip: string): string | undefined {
+  // Fast path for the common case, without BigInt: IPv4 is ::ffff:a.b.c.d.
+  const v4 = IPV4.exec(ip);
+  if (v4) {
+    let hex = V4_MAPPED_HEX;
+    for (let i = 1; i <= 4; i++) {
+      const octet = Number(v4[i]);
+      if (octet > 255) return undefined;
+      hex += octet < 16 ? `0${octet.toString(16)}` : octet.toString(16);
+    }
+    return hex;
+  }
   const parsed = parseIp(ip);
   return parsed && toHex(parsed.value);
 }
+
+// No leading zeros, as parseIpv4 requires: 010 is octal to some tools and decimal to others.
+const IPV4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+const V4_MAPPED_HEX = '00000000000000000000ffff';
 
 function toHex(value: bigint): string {
   return value.toString(16).padStart(32, '0');
