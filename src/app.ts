@@ -19,6 +19,9 @@ import type { SignerKey } from './ledger/note.js';
 import { SearchService } from './query/search.js';
 import { createHttpServer, Router } from './server/http.js';
 import { registerEventRoutes } from './server/routes/events.js';
+import { registerSearchRoutes } from './server/routes/search.js';
+import { registerExportRoutes } from './server/routes/export.js';
+import { registerInvestigateRoutes } from './server/routes/investigate.js';
 import { registerLedgerRoutes } from './server/routes/ledger.js';
 import { registerK8sAuditRoute } from './server/routes/k8s-audit.js';
 import { registerErasureRoute } from './server/routes/erasure.js';
@@ -160,6 +163,9 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   const router = new Router();
   if (alertStore) registerAlertRoutes(router, { store: alertStore, clock });
   registerEventRoutes(router, deps);
+  registerSearchRoutes(router, deps); // before the ledger routes: it serves audited proofs
+  registerExportRoutes(router, deps);
+  registerInvestigateRoutes(router, deps);
   registerLedgerRoutes(router, deps);
   registerK8sAuditRoute(router, deps);
   registerErasureRoute(router, deps);

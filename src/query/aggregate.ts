@@ -38,12 +38,12 @@ export interface HistogramResult {
 
 /** Fixed bucket widths, so bucket edges fall on round times (UTC). */
 const NICE_INTERVALS = [
-  1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 10_800_000,
-  21_600_000, 43_200_000, 86_400_000, 604_800_000,
+  1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
+  3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000,
 ];
 const MAX_BUCKETS = 2_000;
 
-/** The smallest round interval giving at most 100 buckets over [from, to) (about 50-100). */
+/** The smallest round interval giving at most 100 buckets over [from, to) (40-100, mostly 50-100). */
 export function autoInterval(from: number, to: number): number {
   const span = Math.max(1, to - from);
   return NICE_INTERVALS.find((i) => span / i <= 100) ?? Math.ceil(span / 100 / 86_400_000) * 86_400_000;

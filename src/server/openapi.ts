@@ -185,6 +185,192 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/v1/aggregate': {
+        get: {
+          summary:
+            'Exact counts of matching events by fields: top N, distinct counts, failure ratio (scope read)',
+          parameters: [
+            ...searchParams,
+            {
+              name: 'by',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'Up to 3 fields, comma-separated',
+            },
+            { name: 'top', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000 } },
+            {
+              name: 'distinct',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'Count distinct values of this field per group',
+            },
+            { name: 'sort', in: 'query', schema: { enum: ['count', 'failures', 'distinct'] } },
+          ],
+          responses: {
+            '200': {
+              description: 'Groups, largest first',
+              content: json({
+                type: 'object',
+                properties: {
+                  by: { type: 'array', items: { type: 'string' } },
+                  total: { type: 'integer' },
+                  failures: { type: 'integer' },
+                  groups: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        keys: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
+                        count: { type: 'integer' },
+                        failures: { type: 'integer' },
+                        failure_ratio: { type: 'number' },
+                        distinct: { type: 'integer' },
+                        first: { type: 'string', format: 'date-time' },
+                        last: { type: 'string', format: 'date-time' },
+                      },
+                    },
+                  },
+                },
+              }),
+            },
+            ...errors,
+          },
+        },
+      },
+      '/v1/histogram': {
+        get: {
+          summary: 'Matching events per time bucket (scope read)',
+          parameters: [
+            ...searchParams,
+            {
+              name: 'interval',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'auto (50-100 buckets), or 30s, 5m, 1h, 1d, 1w',
+            },
+            {
+              name: 'failures',
+              in: 'query',
+              schema: { type: 'boolean' },
+              description: 'Also count failures per bucket',
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'Every bucket of the range, empty ones included',
+              content: json({
+                type: 'object',
+                properties: {
+                  interval_ms: { type: 'integer' },
+                  total: { type: 'integer' },
+                  buckets: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        start: { type: 'string', format: 'date-time' },
+                        count: { type: 'integer' },
+                        failures: { type: 'integer' },
+                      },
+                    },
+                  },
+                },
+              }),
+            },
+            ...errors,
+          },
+        },
+      },
+      '/v1/export': {
+        get: {
+          summary: 'Every matching event, streamed newest first (scope read)',
+          parameters: [...searchParams, { name: 'format', in: 'query', schema: { enum: ['ndjson', 'csv'] } }],
+          responses: {
+            '200': {
+              description: 'NDJSON or CSV (formula-safe cells)',
+              content: {
+                'application/x-ndjson': { schema: { type: 'string' } },
+                'text/csv': { schema: { type: 'string' } },
+              },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/v1/timeline': {
+        get: {
+          summary:
+            'Events of a session, or of a user and/or host, oldest first, with first-seen annotations (scope read)',
+          parameters: [
+            { name: 'session', in: 'query', schema: { type: 'string' } },
+            { name: 'user', in: 'query', schema: { type: 'string' } },
+            { name: 'host', in: 'query', schema: { type: 'string' } },
+            searchParams[1]!,
+            searchParams[2]!,
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000 } },
+          ],
+          responses: {
+            '200': {
+              description: 'Events; annotations: first_login_to_host, first_ip_for_user',
+              content: json({
+                type: 'object',
+                properties: { events: { type: 'array', items: ref('AuditEvent') } },
+              }),
+            },
+            ...errors,
+          },
+        },
+      },
+      '/v1/pivot': {
+        get: {
+          summary: 'Users and hosts seen with an IP or CIDR block (source.ip, related.*) (scope read)',
+          parameters: [
+            { name: 'ip', in: 'query', required: true, schema: { type: 'string' } },
+            searchParams[1]!,
+            searchParams[2]!,
+            { name: 'top', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+          ],
+          responses: {
+            '200': { description: '{ip, events, users, hosts}', content: json({ type: 'object' }) },
+            ...errors,
+          },
+        },
+      },
+      '/v1/first-seen': {
+        get: {
+          summary:
+            "A user's first successful login (to a host) and when each source IP was first seen (scope read)",
+          parameters: [
+            { name: 'user', in: 'query', required: true, schema: { type: 'string' } },
+            { name: 'host', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': { description: '{user, host, first_login, ips}', content: json({ type: 'object' }) },
+            ...errors,
+          },
+        },
+      },
+      '/v1/events/{seq}/around': {
+        get: {
+          summary: 'Events on the same host within ± N minutes of an event, oldest first (scope read)',
+          parameters: [
+            seqParam,
+            { name: 'minutes', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1440 } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000 } },
+          ],
+          responses: {
+            '200': {
+              description: '{event, events}',
+              content: json({
+                type: 'object',
+                properties: { event: ref('AuditEvent'), events: { type: 'array', items: ref('AuditEvent') } },
+              }),
+            },
+            '404': error,
+            ...errors,
+          },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'OK' } } } },
       '/metrics': {
         get: {

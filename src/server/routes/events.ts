@@ -9,6 +9,7 @@ import { createParser, FORMATS, isFormat } from '../../parsers/index.js';
 import { sendJson, type RequestContext, type Router } from '../http.js';
 import type { ServerDeps } from '../deps.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { auditRead, describeRead } from './search.js';
 
 export const MAX_PAGE = 10_000;
 
@@ -112,12 +113,15 @@ async function list(ctx: RequestContext, deps: ServerDeps): Promise<void> {
       ? encodeCursor({ ts: Date.parse(last['@timestamp']), seq: last.stele.seq, max: maxSeq })
       : null;
   sendJson(ctx.res, 200, { events: page, next_cursor });
+  auditRead(ctx, deps, 'stele.search', describeRead(ctx.url), page.length);
 }
 
 async function count(ctx: RequestContext, deps: ServerDeps): Promise<void> {
   const p = ctx.url.searchParams;
   const search = deps.search.prepare(p.get('q') ?? '', p.get('from'), p.get('to'));
-  sendJson(ctx.res, 200, { count: await deps.search.count(search) });
+  const n = await deps.search.count(search);
+  sendJson(ctx.res, 200, { count: n });
+  auditRead(ctx, deps, 'stele.search', describeRead(ctx.url), n);
 }
 
 async function getOne(ctx: RequestContext, deps: ServerDeps): Promise<void> {
@@ -125,6 +129,7 @@ async function getOne(ctx: RequestContext, deps: ServerDeps): Promise<void> {
   const event = await deps.search.get(seq);
   if (!event) throw new SteleError('not_found', `no event with seq ${seq}`);
   sendJson(ctx.res, 200, event);
+  auditRead(ctx, deps, 'stele.search', `seq=${seq}`, 1);
 }
 
 export function parseSeq(text: string): number {

@@ -1,0 +1,146 @@
+// /v1/aggregate and /v1/histogram, and the read audit: every search, count, export, aggregation and
+// proof served through the API is itself recorded as an event (dataset stele.audit).
+
+import { systemClock } from '../../core/clock.js';
+import { SteleError } from '../../core/errors.js';
+import type { AuditEvent } from '../../core/event.js';
+import { validateEvent } from '../../core/validate.js';
+import { AggregateService, type AggregateOptions } from '../../query/aggregate.js';
+import { sendJson, type RequestContext, type Router } from '../http.js';
+import type { ServerDeps } from '../deps.js';
+
+export type ReadAction = 'stele.search' | 'stele.export' | 'stele.proof';
+
+const MAX_QUERY_IN_AUDIT = 4096;
+let auditFailures = 0;
+
+/** Audit events that could not be recorded (the read itself was served). */
+export function readAuditFailures(): number {
+  return auditFailures;
+}
+
+/**
+ * Records who read what and how many results they got. Called after the reply was sent; never
+ * throws and is not awaited, so reading is not slowed by the commit. The audit event is admitted
+ * like any other (source `stele`), which reads nothing, so it cannot recurse.
+ */
+export function auditRead(
+  ctx: RequestContext,
+  deps: ServerDeps,
+  action: ReadAction,
+  query: string,
+  results: number,
+): void {
+  try {
+    const keyName = ctx.principal?.name ?? 'anonymous';
+    const shown = query.length > MAX_QUERY_IN_AUDIT ? `${query.slice(0, MAX_QUERY_IN_AUDIT)}…` : query;
+    const route = ctx.url.pathname;
+    const event: Record<string, unknown> = {
+      '@timestamp': new Date().toISOString(),
+      event: { action, outcome: 'success', type: 'access', kind: 'event', dataset: 'stele.audit' },
+      user: { name: keyName },
+      service: { type: 'stele', name: 'stele' },
+      labels: { route, query: shown, results: String(results) },
+      related: { user: [keyName] },
+      message: `${action} by API key '${keyName}' on ${route}: ${results} result${results === 1 ? '' : 's'}${shown ? ` for ${shown}` : ''}`,
+    };
+    const remote = ctx.req.socket.remoteAddress;
+    if (remote) {
+      const ip = remote.startsWith('::ffff:') ? remote.slice(7) : remote;
+      event.source = { ip };
+      (event.related as Record<string, unknown>).ip = [ip];
+    }
+    const checked = validateEvent(event);
+    if (!checked.ok) {
+      auditFailures++;
+      return;
+    }
+    const audit: AuditEvent = checked.event;
+    deps.admitter
+      .submit([{ index: 0, event: audit, ts: Date.parse(audit['@timestamp']) }], 'stele')
+      .catch(() => {
+        auditFailures++;
+      });
+  } catch {
+    auditFailures++;
+  }
+}
+
+/** The query text of a read, as recorded: q plus the other parameters that shaped the result. */
+export function describeRead(url: URL): string {
+  const params = [...url.searchParams].filter(([k]) => k !== 'cursor');
+  return params.map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
+const services = new WeakMap<ServerDeps, AggregateService>();
+function aggregates(deps: ServerDeps): AggregateService {
+  let s = services.get(deps);
+  if (!s) services.set(deps, (s = new AggregateService(deps.store, deps.search, systemClock)));
+  return s;
+}
+
+export function registerSearchRoutes(router: Router, deps: ServerDeps): void {
+  router.on('GET', '/v1/aggregate', 'read', (ctx) => aggregate(ctx, deps));
+  router.on('GET', '/v1/histogram', 'read', (ctx) => histogram(ctx, deps));
+  // Registered before the ledger routes so proofs are audited too; the proof itself is the ledger's.
+  router.on('GET', '/v1/events/{seq}/proof', 'read', async (ctx) => {
+    const seq = ctx.params.seq!;
+    // Same check as events.ts parseSeq (not imported: events.ts imports this module).
+    if (!/^\d{1,15}$/.test(seq)) throw new SteleError('validation', `'${seq}' is not a ledger index`);
+    const proof = await deps.ledger.proveInclusion(Number(seq));
+    sendJson(ctx.res, 200, proof);
+    auditRead(ctx, deps, 'stele.proof', `seq=${ctx.params.seq}`, 1);
+  });
+}
+
+function intParam(url: URL, name: string): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^\d{1,9}$/.test(raw)) throw new SteleError('validation', `${name} must be a positive integer`);
+  return Number(raw);
+}
+
+async function aggregate(ctx: RequestContext, deps: ServerDeps): Promise<void> {
+  const p = ctx.url.searchParams;
+  const search = deps.search.prepare(p.get('q') ?? '', p.get('from'), p.get('to'));
+  const by = (p.get('by') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const options: AggregateOptions = { by };
+  const top = intParam(ctx.url, 'top');
+  if (top !== undefined) options.top = top;
+  const distinct = p.get('distinct');
+  if (distinct) options.distinct = distinct;
+  const sort = p.get('sort');
+  if (sort) {
+    if (sort !== 'count' && sort !== 'failures' && sort !== 'distinct') {
+      throw new SteleError('validation', 'sort must be count, failures or distinct');
+    }
+    options.sort = sort;
+  }
+  const result = await aggregates(deps).aggregate(search, options);
+  sendJson(ctx.res, 200, {
+    ...result,
+    groups: result.groups.map((g) => ({
+      ...g,
+      keys: Object.fromEntries(result.by.map((f, i) => [f, g.keys[i] ?? null])),
+      first: new Date(g.first).toISOString(),
+      last: new Date(g.last).toISOString(),
+    })),
+  });
+  auditRead(ctx, deps, 'stele.search', describeRead(ctx.url), result.total);
+}
+
+async function histogram(ctx: RequestContext, deps: ServerDeps): Promise<void> {
+  const p = ctx.url.searchParams;
+  const search = deps.search.prepare(p.get('q') ?? '', p.get('from'), p.get('to'));
+  const failures = p.get('failures') === 'true';
+  const result = await aggregates(deps).histogram(search, p.get('interval') ?? 'auto', failures);
+  sendJson(ctx.res, 200, {
+    interval_ms: result.interval,
+    total: result.total,
+    buckets: result.buckets.map((b) => ({ ...b, start: new Date(b.start).toISOString() })),
+  });
+  auditRead(ctx, deps, 'stele.search', describeRead(ctx.url), result.total);
+}
