@@ -129,9 +129,11 @@ async function expectFailure(
   expect(report.ok).toBe(false);
   expect(report.reason).toBe(reason);
   expect(report.firstBadIndex).toBe(index);
-  const cli = stele('verify', '--data', dataDir);
+  // The CLI reads and recomputes in worker threads (each with its own connection): same verdict.
+  const cli = stele('verify', '--data', dataDir, '--workers', '2', '--json');
   expect(cli.status).toBe(3);
   expect(cli.stderr).toBe(`stele: ${reason}\n`);
+  expect(JSON.parse(cli.stdout)).toEqual({ ...report, elapsedMs: expect.any(Number) });
   return report;
 }
 

@@ -1,9 +1,12 @@
-// Recomputing leaf hashes from stored rows, for verification: in this thread, or spread over worker
-// threads (two HMACs per personal field make this the costly step). Each row is rebuilt with
-// rowToEvent and hashed with ledgerEntry, exactly as the writer and the proofs do.
+// Reading and recomputing the stored entries, for verification: ranges of rows are read from the
+// store and each row's leaf hash is recomputed with rowToEvent and ledgerEntry, exactly as the
+// writer and the proofs do. Two HMACs per personal field make this the costly step, so worker
+// threads can do it, each reading its ranges through its own read-only store connection; the
+// calling thread then only compares hashes and extends the tree.
 
 import { builtScript, createWorkerClient } from '../core/worker-rpc.js';
-import { rowToEvent, type EventRow } from '../store/store.js';
+import { openStore, type StoreTarget } from '../store/open.js';
+import { rowToEvent, type EventRow, type Store } from '../store/store.js';
 import { ledgerEntry } from './entry.js';
 import { hashLeaf } from './merkle.js';
 
@@ -15,17 +18,23 @@ export type RecomputedLeaf =
   | { kind: 'expired' }
   | { kind: 'unreadable'; reason: string };
 
-/** What recomputation needs of a row. */
-export type RecomputeRow = Omit<EventRow, 'leafHash'>;
+/** A stored row as verification sees it: where it is, its stored leaf and what it recomputes to. */
+export interface CheckedRow {
+  seq: number;
+  ts: number;
+  leafHash: Buffer;
+  recomputed: RecomputedLeaf;
+}
 
-export interface Recomputer {
-  recompute(rows: readonly RecomputeRow[]): Promise<RecomputedLeaf[]>;
+export interface RowChecker {
+  /** The rows with from <= seq < to, in seq order. */
+  read(from: number, to: number): Promise<CheckedRow[]>;
   close(): Promise<void>;
 }
 
 /** The leaf hash the row's event would have at ledger index `seq` (its own by default). */
 export function recomputeLeaf(
-  row: RecomputeRow,
+  row: Omit<EventRow, 'leafHash'>,
   personalFields: readonly string[],
   seq = row.seq,
 ): RecomputedLeaf {
@@ -51,73 +60,110 @@ function unreadable(reason: string): RecomputedLeaf {
   return { kind: 'unreadable', reason };
 }
 
-export function createInlineRecomputer(personalFields: readonly string[]): Recomputer {
+/** Reads and recomputes the rows of [from, to) from `store`, in this thread. */
+export async function checkRange(
+  store: Store,
+  personalFields: readonly string[],
+  from: number,
+  to: number,
+): Promise<CheckedRow[]> {
+  // At most to - from rows fall in the range; rows past a gap spill over and are dropped.
+  const rows = (await store.scanEvents(from, to - from)).filter((row) => row.seq < to);
+  return rows.map((row) => ({
+    seq: row.seq,
+    ts: row.ts,
+    leafHash: row.leafHash,
+    recomputed: recomputeLeaf(row, personalFields),
+  }));
+}
+
+export function createInlineChecker(store: Store, personalFields: readonly string[]): RowChecker {
   return {
-    async recompute(rows) {
-      return rows.map((row) => recomputeLeaf(row, personalFields));
-    },
+    read: (from, to) => checkRange(store, personalFields, from, to),
     async close() {},
   };
 }
 
-/** What a worker sends back for a batch: 32 bytes per row, and the rows that are not plain leaves. */
-export interface WorkerReply {
-  hashes: Uint8Array;
+/** A range of checked rows packed for postMessage: a few typed arrays instead of objects per row. */
+export interface PackedRows {
+  seqs: Float64Array;
+  ts: Float64Array;
+  stored: Uint8Array;
+  leaves: Uint8Array;
   expired: number[];
   unreadable: Array<[number, string]>;
-  /** Rows whose ts column is not their `@timestamp`. */
   badTimes: number[];
 }
 
-/** Packs recomputed leaves for postMessage: one buffer of hashes instead of a Buffer per row. */
-export function encodeReply(leaves: readonly RecomputedLeaf[]): WorkerReply {
-  const reply: WorkerReply = {
-    hashes: new Uint8Array(leaves.length * 32),
+export function packRows(rows: readonly CheckedRow[]): PackedRows {
+  const packed: PackedRows = {
+    seqs: Float64Array.from(rows, (r) => r.seq),
+    ts: Float64Array.from(rows, (r) => r.ts),
+    stored: new Uint8Array(rows.length * 32),
+    leaves: new Uint8Array(rows.length * 32),
     expired: [],
     unreadable: [],
     badTimes: [],
   };
-  leaves.forEach((r, i) => {
-    if (r.kind === 'expired') reply.expired.push(i);
-    else if (r.kind === 'unreadable') reply.unreadable.push([i, r.reason]);
+  rows.forEach((row, i) => {
+    packed.stored.set(row.leafHash, i * 32);
+    const r = row.recomputed;
+    if (r.kind === 'expired') packed.expired.push(i);
+    else if (r.kind === 'unreadable') packed.unreadable.push([i, r.reason]);
     else {
-      reply.hashes.set(r.leaf, i * 32);
-      if (!r.timeMatches) reply.badTimes.push(i);
+      packed.leaves.set(r.leaf, i * 32);
+      if (!r.timeMatches) packed.badTimes.push(i);
     }
   });
-  return reply;
+  return packed;
+}
+
+function unpackRows(packed: PackedRows): CheckedRow[] {
+  const view = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const stored = view(packed.stored);
+  const leaves = view(packed.leaves);
+  const rows: CheckedRow[] = Array.from(packed.seqs, (seq, i) => ({
+    seq,
+    ts: packed.ts[i]!,
+    leafHash: stored.subarray(i * 32, i * 32 + 32),
+    recomputed: { kind: 'leaf', leaf: leaves.subarray(i * 32, i * 32 + 32), timeMatches: true },
+  }));
+  for (const i of packed.badTimes)
+    rows[i]!.recomputed = { ...rows[i]!.recomputed, timeMatches: false } as RecomputedLeaf;
+  for (const i of packed.expired) rows[i]!.recomputed = { kind: 'expired' };
+  for (const [i, reason] of packed.unreadable) rows[i]!.recomputed = { kind: 'unreadable', reason };
+  return rows;
 }
 
 /**
- * `count` worker threads taking batches in turn, or this thread when `count` is 0 or the worker
- * script is not built.
+ * `count` worker threads, each with its own read-only connection to `target`, taking ranges in
+ * turn. Without a built worker script (tests run from sources) the check stays in this thread.
  */
-export function createRecomputer(personalFields: readonly string[], count: number): Recomputer {
-  const script = count > 0 ? builtScript(import.meta.url, 'verify-worker.js') : undefined;
-  if (!script) return createInlineRecomputer(personalFields);
-  const clients = Array.from({ length: count }, () => createWorkerClient(script, { personalFields }));
+export function createRowChecker(
+  store: Store,
+  personalFields: readonly string[],
+  workers: { count: number; target?: StoreTarget | undefined },
+): RowChecker {
+  const script =
+    workers.count > 0 && workers.target ? builtScript(import.meta.url, 'verify-worker.js') : undefined;
+  if (!script) return createInlineChecker(store, personalFields);
+  const clients = Array.from({ length: workers.count }, () =>
+    createWorkerClient(script, { personalFields, target: workers.target }),
+  );
   let next = 0;
   return {
-    async recompute(rows) {
+    async read(from, to) {
       const client = clients[next++ % clients.length]!;
-      return decodeReply(await client.call<WorkerReply>({ rows }), rows.length);
+      return unpackRows(await client.call<PackedRows>({ from, to }));
     },
     async close() {
+      await Promise.all(clients.map((client) => client.call({ close: true }).catch(() => undefined)));
       await Promise.all(clients.map((client) => client.close()));
     },
   };
 }
 
-function decodeReply(reply: WorkerReply, count: number): RecomputedLeaf[] {
-  const all = Buffer.from(reply.hashes.buffer, reply.hashes.byteOffset, reply.hashes.byteLength);
-  const leaves: RecomputedLeaf[] = Array.from({ length: count }, (_, i) => ({
-    kind: 'leaf',
-    leaf: all.subarray(i * 32, i * 32 + 32),
-    timeMatches: true,
-  }));
-  for (const i of reply.badTimes)
-    leaves[i] = { ...(leaves[i] as { leaf: Buffer }), kind: 'leaf', timeMatches: false };
-  for (const i of reply.expired) leaves[i] = { kind: 'expired' };
-  for (const [i, reason] of reply.unreadable) leaves[i] = { kind: 'unreadable', reason };
-  return leaves;
+/** Opens the read-only store a worker reads from. */
+export function openWorkerStore(target: StoreTarget): Promise<Store> {
+  return openStore(target, { readonly: true });
 }

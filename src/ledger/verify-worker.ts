@@ -1,15 +1,35 @@
-// The worker side of verify-recompute.ts: recomputes the leaf hashes of a batch of stored rows.
+// The worker side of verify-recompute.ts: reads ranges of rows through its own read-only store
+// connection and recomputes their leaf hashes.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeReply, recomputeLeaf, type RecomputeRow } from './verify-recompute.js';
+import type { StoreTarget } from '../store/open.js';
+import type { Store } from '../store/store.js';
+import { checkRange, openWorkerStore, packRows } from './verify-recompute.js';
 
-const { personalFields } = workerData as { personalFields: string[] };
+const { personalFields, target } = workerData as { personalFields: string[]; target: StoreTarget };
+let store: Promise<Store> | undefined;
 
-parentPort!.on('message', ({ id, rows }: { id: number; rows: RecomputeRow[] }) => {
-  try {
-    const reply = encodeReply(rows.map((row) => recomputeLeaf(row, personalFields)));
-    parentPort!.postMessage({ ...reply, id }, [reply.hashes.buffer as ArrayBuffer]);
-  } catch (err) {
-    parentPort!.postMessage({ id, error: (err as Error).message });
-  }
+interface Request {
+  id: number;
+  from?: number;
+  to?: number;
+  close?: boolean;
+}
+
+parentPort!.on('message', (request: Request) => {
+  void answer(request).then(
+    ({ reply, transfer }) => parentPort!.postMessage({ ...reply, id: request.id }, transfer),
+    (err: unknown) => parentPort!.postMessage({ id: request.id, error: (err as Error).message }),
+  );
 });
+
+async function answer(request: Request): Promise<{ reply: object; transfer: ArrayBuffer[] }> {
+  if (request.close) {
+    if (store) await (await store).close();
+    return { reply: {}, transfer: [] };
+  }
+  store ??= openWorkerStore(target);
+  const packed = packRows(await checkRange(await store, personalFields, request.from!, request.to!));
+  const buffers = [packed.seqs, packed.ts, packed.stored, packed.leaves].map((a) => a.buffer as ArrayBuffer);
+  return { reply: packed, transfer: buffers };
+}

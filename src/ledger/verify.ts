@@ -5,12 +5,13 @@
 
 import { availableParallelism } from 'node:os';
 import { IntegrityError, ValidationError } from '../core/errors.js';
+import type { StoreTarget } from '../store/open.js';
 import type { CheckpointRecord, EventRow, Store } from '../store/store.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { STORED_LEVEL_STRIDE } from './ledger.js';
 import { CompactRange, nodeRange, type NodeId } from './merkle.js';
 import { parseVerifierKey, type VerifierKey } from './note.js';
-import { createRecomputer, recomputeLeaf, type RecomputedLeaf, type Recomputer } from './verify-recompute.js';
+import { createRowChecker, recomputeLeaf, type CheckedRow, type RowChecker } from './verify-recompute.js';
 
 export interface VerifyOptions {
   /** The key every checkpoint must be signed with (C2SP verifier key text, or parsed). */
@@ -20,9 +21,11 @@ export interface VerifyOptions {
   /** A signed checkpoint note saved earlier: the log must extend it. */
   against?: string;
   onProgress?: (done: number, total: number) => void;
-  /** Worker threads recomputing entries; 0 keeps it in this thread. Default: by log size and cores. */
+  /** Worker threads reading and recomputing entries; 0 keeps it in this thread. Default: by log size and cores. */
   workers?: number;
-  /** Rows read per store scan. */
+  /** Where worker threads open their own read-only connection to the store; without it, no workers. */
+  target?: StoreTarget;
+  /** Entries read per range. */
   batchSize?: number;
 }
 
@@ -73,19 +76,20 @@ export async function verifyLedger(store: Store, options: VerifyOptions): Promis
   // Checkpoints first: every checkpoint listed covers rows that exist by the time the state is read.
   const checkpoints = await store.listCheckpoints();
   const state = await store.loadLedgerState();
-  const workers = options.workers ?? (state.size >= WORKER_THRESHOLD ? defaultWorkers() : 0);
-  const recomputer = createRecomputer(options.personalFields, workers);
-  const run = new VerificationRun(store, key, options, checkpoints, state.size, recomputer);
+  const count = options.workers ?? (state.size >= WORKER_THRESHOLD ? defaultWorkers() : 0);
+  const checker = createRowChecker(store, options.personalFields, { count, target: options.target });
+  const run = new VerificationRun(store, key, options, checkpoints, state.size, checker);
   try {
     await run.execute();
   } finally {
-    await recomputer.close();
+    await checker.close();
   }
   return run.report(performance.now() - started);
 }
 
 function defaultWorkers(): number {
-  return Math.max(1, Math.min(8, availableParallelism() - 1));
+  // The calling thread only compares hashes and extends the tree: every core can recompute.
+  return Math.min(8, availableParallelism());
 }
 
 class VerificationRun {
@@ -109,7 +113,7 @@ class VerificationRun {
     private readonly options: VerifyOptions,
     private readonly checkpoints: CheckpointRecord[],
     size: number,
-    private readonly recomputer: Recomputer,
+    private readonly checker: RowChecker,
   ) {
     this.fields = options.personalFields;
     this.total = size;
@@ -132,53 +136,53 @@ class VerificationRun {
   // The scan
 
   private async scan(): Promise<void> {
-    for await (const { rows, leaves } of this.batches(this.range.size)) {
-      await this.prefetchNodes(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        const leaf = leaves[i]!;
-        const verdict = this.check(row, leaf);
+    for await (const { from, to, rows } of this.ranges(this.range.size)) {
+      await this.prefetchNodes(to - from);
+      for (const row of rows) {
+        const verdict = this.check(row);
         if (verdict === 'stop') return;
         if (verdict === 'mismatch') {
-          const moved = await this.findMove(row);
+          const moved = await this.findMove(row.seq);
           if (moved) return this.fail(moved);
           this.suspect = row.seq;
         }
-        this.range.append(leaf.kind === 'leaf' ? leaf.leaf : row.leafHash, this.onNode);
+        const { recomputed } = row;
+        this.range.append(recomputed.kind === 'leaf' ? recomputed.leaf : row.leafHash, this.onNode);
         this.checkRootsAt(this.range.size);
         if (this.failure) return;
       }
       this.total = Math.max(this.total, this.range.size);
       this.options.onProgress?.(this.range.size, this.total);
+      if (this.range.size < to) {
+        // The range came back short: the end of the log, or a gap before the next stored entry.
+        // (An entry at exactly the next index arrived meanwhile: execute() scans again.)
+        const [next] = await this.store.scanEvents(this.range.size, 1);
+        if (next && next.seq > this.range.size) this.check({ ...next, recomputed: { kind: 'expired' } });
+        return;
+      }
     }
   }
 
-  /** Batches of rows with their recomputed leaves, a few recomputed ahead of the one in hand. */
-  private async *batches(from: number) {
-    const size = this.options.batchSize ?? 2048;
-    const depth = 4;
-    const queue: Array<Promise<{ rows: EventRow[]; leaves: RecomputedLeaf[] }>> = [];
-    let next = from;
-    let exhausted = false;
-    while (true) {
-      while (!exhausted && queue.length < depth) {
-        const rows = await this.store.scanEvents(next, size);
-        if (rows.length === 0) exhausted = true;
-        else {
-          next = rows[rows.length - 1]!.seq + 1;
-          const job = this.recomputer.recompute(rows).then((leaves) => ({ rows, leaves }));
-          job.catch(() => undefined); // awaited below, or abandoned when verification stops early
-          queue.push(job);
-        }
+  /** Consecutive ranges of checked rows, a few read and recomputed ahead of the one in hand. */
+  private async *ranges(start: number) {
+    const size = this.options.batchSize ?? 4096;
+    const queue: Array<Promise<{ from: number; to: number; rows: CheckedRow[] }>> = [];
+    let next = start;
+    for (;;) {
+      while (queue.length < 4) {
+        const from = next;
+        const to = (next += size);
+        const job = this.checker.read(from, to).then((rows) => ({ from, to, rows }));
+        job.catch(() => undefined); // awaited below, or abandoned when verification stops
+        queue.push(job);
       }
-      const job = queue.shift();
-      if (!job) return;
-      yield await job;
+      yield await queue.shift()!;
     }
   }
 
   /** Checks one row at the next index; 'mismatch' = its event does not match its stored leaf hash. */
-  private check(row: EventRow, leaf: RecomputedLeaf): 'ok' | 'mismatch' | 'stop' {
+  private check(row: CheckedRow): 'ok' | 'mismatch' | 'stop' {
+    const leaf = row.recomputed;
     const index = this.range.size;
     if (row.seq !== index) {
       return this.stop({
@@ -329,8 +333,8 @@ class VerificationRun {
   // Where a mismatching event came from
 
   /** A mismatching row whose event matches its stored leaf at another index was moved or copied. */
-  private async findMove(row: EventRow): Promise<Failure | undefined> {
-    const i = row.seq;
+  private async findMove(i: number): Promise<Failure | undefined> {
+    const row = (await this.store.getEvent(i))!;
     const from = this.originalIndex(row);
     if (from !== undefined && from > i) {
       return {
