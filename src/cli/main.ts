@@ -2,8 +2,8 @@
 // an exit code in exit.ts.
 
 import { Command, CommanderError } from 'commander';
+import { registerAlerts } from './commands/alerts.js';
 import { registerErase } from './commands/erase.js';
-import { registerDetect } from './commands/detect.js';
 import { registerDetect } from './commands/detect.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerKeys } from './commands/keys.js';
@@ -26,8 +26,8 @@ export function buildProgram(): Command {
   registerQuery(program);
   registerLedgerCommands(program);
   registerDetect(program);
-  registerDetect(program);
   registerErase(program);
+  registerAlerts(program);
   return program;
 }
 

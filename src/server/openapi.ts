@@ -63,6 +63,29 @@ export function openApiDocument(): object {
             },
           },
         },
+        Alert: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            rule: {
+              type: 'object',
+              properties: {
+                id: { type: ['string', 'null'] },
+                title: { type: 'string' },
+                level: { type: ['string', 'null'] },
+              },
+            },
+            group: { type: ['object', 'null'] },
+            status: { type: 'string', enum: ['open', 'acknowledged', 'closed'] },
+            count: { type: 'integer' },
+            first_seq: { type: 'integer' },
+            last_seq: { type: 'integer' },
+            first_time: { type: 'string' },
+            last_time: { type: 'string' },
+            created: { type: 'string' },
+            updated: { type: 'string' },
+          },
+        },
         InclusionProof: {
           type: 'object',
           properties: {
@@ -369,6 +392,119 @@ export function openApiDocument(): object {
             '404': error,
             ...errors,
           },
+        },
+      },
+      '/v1/alerts': {
+        get: {
+          summary: 'Alerts, newest first (scope read)',
+          parameters: [
+            {
+              name: 'status',
+              in: 'query',
+              schema: { type: 'string', enum: ['open', 'acknowledged', 'closed'] },
+            },
+            { name: 'rule', in: 'query', schema: { type: 'string' }, description: 'Rule id or title' },
+            {
+              name: 'level',
+              in: 'query',
+              schema: { type: 'string', enum: ['informational', 'low', 'medium', 'high', 'critical'] },
+            },
+            { name: 'since', in: 'query', schema: { type: 'string' }, description: 'RFC 3339 or now-24h' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description: 'A page of alerts',
+              content: json({
+                type: 'object',
+                properties: {
+                  alerts: { type: 'array', items: ref('Alert') },
+                  next_cursor: { type: ['string', 'null'] },
+                },
+              }),
+            },
+            ...errors,
+          },
+        },
+      },
+      '/v1/alerts/{id}': {
+        get: {
+          summary: 'One alert with the seqs of its events (scope read)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+          responses: {
+            '200': { description: 'The alert', content: json(ref('Alert')) },
+            '404': error,
+            ...errors,
+          },
+        },
+        patch: {
+          summary: 'Change status or suppress (scope admin)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+          requestBody: {
+            content: json({
+              type: 'object',
+              properties: {
+                status: { type: 'string', enum: ['open', 'acknowledged', 'closed'] },
+                suppress_for: { type: 'string', description: 'A duration like 24h' },
+                suppress_all_groups: { type: 'boolean' },
+              },
+            }),
+          },
+          responses: {
+            '200': { description: 'The alert', content: json(ref('Alert')) },
+            '404': error,
+            ...errors,
+          },
+        },
+      },
+      '/v1/alerts/suppressions': {
+        get: {
+          summary: 'Active suppressions (scope read)',
+          responses: { '200': { description: 'Suppressions' }, ...errors },
+        },
+        post: {
+          summary: 'Suppress a rule, or a rule and group, for a time (scope admin)',
+          responses: { '200': { description: 'Stored' }, ...errors },
+        },
+      },
+      '/v1/erasure': {
+        post: {
+          summary: "Erase a person's personal data; proofs stay valid (scope admin)",
+          requestBody: {
+            content: json({
+              type: 'object',
+              required: ['user'],
+              properties: { user: { type: 'string' }, ips: { type: 'array', items: { type: 'string' } } },
+            }),
+          },
+          responses: {
+            '200': {
+              description: 'What was erased',
+              content: json({
+                type: 'object',
+                properties: {
+                  events: { type: 'integer' },
+                  firstSeq: { type: ['integer', 'null'] },
+                  lastSeq: { type: ['integer', 'null'] },
+                  ips: { type: 'integer' },
+                },
+              }),
+            },
+            ...errors,
+          },
+        },
+      },
+      '/v1/k8s/audit': {
+        post: {
+          summary: 'Kubernetes audit webhook backend: an audit.k8s.io/v1 EventList (scope ingest)',
+          requestBody: {
+            content: json({
+              type: 'object',
+              properties: { kind: { const: 'EventList' }, items: { type: 'array' } },
+            }),
+          },
+          responses: { '200': { description: 'Stored', content: json(ref('IngestReply')) }, ...errors },
         },
       },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'OK' } } } },

@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import { SteleError } from '../../core/errors.js';
 import { groupKey } from '../../detect/service.js';
 import type { AlertRecord, AlertStore } from '../../store/store.js';
+import { alertJson } from '../../detect/alert-view.js';
 import { readBody } from '../body.js';
 import { sendJson, type Router } from '../http.js';
 
@@ -29,22 +30,6 @@ function parseSince(text: string, now: number): number {
   if (Number.isNaN(t))
     throw new SteleError('validation', `since: '${text}' is not RFC 3339 or now-<duration>`);
   return t;
-}
-
-export function alertJson(a: AlertRecord) {
-  return {
-    id: a.id,
-    rule: { id: a.ruleId, title: a.title, level: a.level },
-    group: a.group,
-    status: a.status,
-    count: a.count,
-    first_seq: a.firstSeq,
-    last_seq: a.lastSeq,
-    first_time: new Date(a.firstTs).toISOString(),
-    last_time: new Date(a.lastTs).toISOString(),
-    created: new Date(a.created).toISOString(),
-    updated: new Date(a.updated).toISOString(),
-  };
 }
 
 async function jsonBody(req: Parameters<typeof readBody>[0]): Promise<Record<string, unknown>> {
