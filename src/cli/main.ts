@@ -11,6 +11,10 @@ import { registerLedgerCommands } from './commands/ledger-commands.js';
 import { registerParse } from './commands/parse.js';
 import { registerQuery } from './commands/query.js';
 import { registerServe } from './commands/serve.js';
+import { registerStats } from './commands/stats.js';
+import { registerTimeline } from './commands/timeline.js';
+import { registerPivot } from './commands/pivot.js';
+import { registerAround } from './commands/around.js';
 import { EXIT, reportError } from './exit.js';
 
 export function buildProgram(): Command {
@@ -24,6 +28,10 @@ export function buildProgram(): Command {
   registerParse(program);
   registerIngest(program);
   registerQuery(program);
+  registerStats(program);
+  registerTimeline(program);
+  registerPivot(program);
+  registerAround(program);
   registerLedgerCommands(program);
   registerDetect(program);
   registerErase(program);

@@ -144,6 +144,27 @@ export class AggregateService {
   }
 }
 
+/** The JSON shape of an aggregation in the API and the CLI: keys by field, times in RFC 3339. */
+export function presentAggregate(result: AggregateResult): object {
+  return {
+    ...result,
+    groups: result.groups.map((g) => ({
+      ...g,
+      keys: Object.fromEntries(result.by.map((f, i) => [f, g.keys[i] ?? null])),
+      first: new Date(g.first).toISOString(),
+      last: new Date(g.last).toISOString(),
+    })),
+  };
+}
+
+export function presentHistogram(result: HistogramResult): object {
+  return {
+    interval_ms: result.interval,
+    total: result.total,
+    buckets: result.buckets.map((b) => ({ ...b, start: new Date(b.start).toISOString() })),
+  };
+}
+
 function ratio(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000;
 }

@@ -5,7 +5,12 @@ import { systemClock } from '../../core/clock.js';
 import { SteleError } from '../../core/errors.js';
 import type { AuditEvent } from '../../core/event.js';
 import { validateEvent } from '../../core/validate.js';
-import { AggregateService, type AggregateOptions } from '../../query/aggregate.js';
+import {
+  AggregateService,
+  presentAggregate,
+  presentHistogram,
+  type AggregateOptions,
+} from '../../query/aggregate.js';
 import { sendJson, type RequestContext, type Router } from '../http.js';
 import type { ServerDeps } from '../deps.js';
 
@@ -120,15 +125,7 @@ async function aggregate(ctx: RequestContext, deps: ServerDeps): Promise<void> {
     options.sort = sort;
   }
   const result = await aggregates(deps).aggregate(search, options);
-  sendJson(ctx.res, 200, {
-    ...result,
-    groups: result.groups.map((g) => ({
-      ...g,
-      keys: Object.fromEntries(result.by.map((f, i) => [f, g.keys[i] ?? null])),
-      first: new Date(g.first).toISOString(),
-      last: new Date(g.last).toISOString(),
-    })),
-  });
+  sendJson(ctx.res, 200, presentAggregate(result));
   auditRead(ctx, deps, 'stele.search', describeRead(ctx.url), result.total);
 }
 
@@ -137,10 +134,6 @@ async function histogram(ctx: RequestContext, deps: ServerDeps): Promise<void> {
   const search = deps.search.prepare(p.get('q') ?? '', p.get('from'), p.get('to'));
   const failures = p.get('failures') === 'true';
   const result = await aggregates(deps).histogram(search, p.get('interval') ?? 'auto', failures);
-  sendJson(ctx.res, 200, {
-    interval_ms: result.interval,
-    total: result.total,
-    buckets: result.buckets.map((b) => ({ ...b, start: new Date(b.start).toISOString() })),
-  });
+  sendJson(ctx.res, 200, presentHistogram(result));
   auditRead(ctx, deps, 'stele.search', describeRead(ctx.url), result.total);
 }
