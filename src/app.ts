@@ -34,6 +34,7 @@ import { createDispatcher, createSinks, type SinkConfig } from './sinks/index.js
 import { isAlertStore } from './store/store.js';
 import { startSources } from './sources/index.js';
 import type { ServerDeps } from './server/deps.js';
+import { createAdmission } from './cluster/admission.js';
 import { openStore, acquireWriterLock, type WriterLock } from './store/open.js';
 import type { Store } from './store/store.js';
 
@@ -99,16 +100,23 @@ export interface RunningServer {
 
 export async function startServer(config: Config, clock: Clock = systemClock): Promise<RunningServer> {
   const witnesses = createWitnessPublisher(config.ledger.witnesses ?? []);
-  const ledger = await openLedger(config, clock);
-  const { store } = ledger;
   const metrics = new IngestMetrics();
-  const state = await store.loadLedgerState();
-  // Live detection (docs/detection.md): rules run after each commit; alerts go to the sinks.
+  const onCheckpoint = (note: string) => {
+    witnesses.publish(note).catch((err: Error) => console.error(`stele: ${err.message}`));
+  };
   let detection: DetectionService | undefined;
+  // PostgreSQL: several nodes, one sequencer at a time (src/cluster/); SQLite: this process alone.
+  const cluster = config.db
+    ? await createAdmission(config, { clock, metrics, pinPersonalFields, onCheckpoint, onCommit: () => detection?.kick() })
+    : undefined;
+  const ledger = cluster ? undefined : await openLedger(config, clock);
+  const store = cluster?.store ?? ledger!.store;
+  const state = ledger ? await store.loadLedgerState() : { producers: [] };
+  // Live detection (docs/detection.md): rules run after each commit; alerts go to the sinks.
   const sinks = createSinks(config.sinks as SinkConfig[]);
   const loadedRules = loadDetectionRules(config.rules.length > 0 ? config.rules : [builtinRulesDir()]);
   for (const e of loadedRules.errors) console.error(`stele: rule ${e.title ?? ''} (${e.path}): ${e.reason}`);
-  const admitter = new Admitter(
+  const admitter = cluster ? (cluster.admitter as Admitter) : new Admitter(
     {
       onCommit: () => detection?.kick(),
       onGap: (producer, missing, lastSeq) => {
@@ -116,14 +124,12 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
         admitter.submit([{ index: 0, event, ts: clock.now() }], 'stele').catch(() => undefined);
       },
       store,
-      ledger: ledger.writer,
+      ledger: ledger!.writer,
       clock,
       metrics,
       maxBatchEvents: config.limits.max_batch_events,
       checkpointIntervalMs: config.ledger.checkpoint_interval_ms,
-      onCheckpoint: (note) => {
-        witnesses.publish(note).catch((err: Error) => console.error(`stele: ${err.message}`));
-      },
+      onCheckpoint,
     },
     state.producers,
   );
@@ -137,16 +143,16 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     store,
     admitter,
     search: new SearchService(store, clock),
-    ledger: ledger.service,
+    ledger: cluster?.ledger ?? ledger!.service,
     metrics,
     shuttingDown: () => shuttingDown,
   };
   // A dialect without alert tables (isAlertStore false) runs without live detection.
   const alertStore = isAlertStore(store) ? store : undefined;
-  const dispatcher =
+  const startDispatcher = () =>
     alertStore &&
     createDispatcher({ store: alertStore, sinks, clock, onError: (m) => console.error(`stele: alert delivery: ${m}`) });
-  detection = alertStore && createDetectionService({
+  const startDetection = () => alertStore && createDetectionService({
     store: alertStore,
     rules: loadedRules.rules,
     clock,
@@ -159,7 +165,23 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     onAlerts: () => dispatcher?.kick(),
     onError: (m) => console.error(`stele: ${m}`),
   });
-  await detection?.start();
+  // With several nodes, detection and alert delivery run on the sequencer only: once per event.
+  let dispatcher = cluster ? undefined : startDispatcher();
+  if (!cluster) {
+    detection = startDetection();
+    await detection?.start();
+  }
+  cluster?.whileSequencer(async () => {
+    dispatcher = startDispatcher();
+    detection = startDetection();
+    await detection?.start();
+    return async () => {
+      const [d, s] = [detection, dispatcher];
+      [detection, dispatcher] = [undefined, undefined];
+      await d?.close();
+      await s?.close();
+    };
+  });
   const router = new Router();
   if (alertStore) registerAlertRoutes(router, { store: alertStore, clock });
   registerEventRoutes(router, deps);
@@ -187,11 +209,15 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   }).catch(async (err: unknown) => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await admitter.close();
-    await ledger.writer.close();
-    await store.close();
-    ledger.lock.release();
+    await closeBackend();
     throw err;
   });
+  async function closeBackend(): Promise<void> {
+    if (cluster) return cluster.close();
+    await ledger!.writer.close();
+    await store.close();
+    ledger!.lock.release();
+  }
   const bound = server.address();
   const address =
     typeof bound === 'object' && bound
@@ -211,9 +237,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       await detection?.close();
       await dispatcher?.close();
       await witnesses.close();
-      await ledger.writer.close();
-      await store.close();
-      ledger.lock.release();
+      await closeBackend();
     },
   };
   if (bootstrapToken !== undefined) running.bootstrapToken = bootstrapToken;

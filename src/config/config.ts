@@ -52,6 +52,8 @@ export const ConfigSchema = Type.Object(
     listen: HostPort,
     data: Type.String({ minLength: 1 }),
     db: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    /** PostgreSQL schema for Stele's tables (else ?schema= in db, else public). */
+    db_schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
     sources: Type.Array(SourceSchema),
     rules: Type.Array(Type.String()),
     sinks: Type.Array(SinkSchema),

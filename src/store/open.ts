@@ -1,15 +1,19 @@
-// Chooses the store from the configuration, and guards an embedded data directory against two
-// writers at once (two sequencers would fork the ledger).
+// Chooses the store from the configuration (--data: SQLite, --db: PostgreSQL), and guards an
+// embedded data directory against two writers at once (two sequencers would fork the ledger).
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, SteleError } from '../core/errors.js';
+import { SteleError } from '../core/errors.js';
 import type { Store } from './store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 
 export interface StoreTarget {
   data: string;
+  /** postgres://... (with ?schema=NAME), instead of the data directory. */
   db?: string | undefined;
+  /** Schema for the PostgreSQL tables; wins over ?schema=; default `public` (docs/postgresql.md). */
+  db_schema?: string | undefined;
 }
 
 export interface OpenOptions {
@@ -20,7 +24,8 @@ export interface OpenOptions {
 
 export async function openStore(target: StoreTarget, options: OpenOptions = {}): Promise<Store> {
   if (target.db) {
-    throw new ConfigError('PostgreSQL (--db) is not available in this version yet; use --data DIR');
+    // A shared database is written by the sequencer only (src/cluster/); every node may open it.
+    return PostgresStore.open({ url: target.db, schema: target.db_schema, writer: options.writer ?? false });
   }
   if (options.readonly && !fs.existsSync(path.join(target.data, 'stele.db'))) {
     throw new SteleError(

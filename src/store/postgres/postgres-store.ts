@@ -125,6 +125,7 @@ export type AppendHook = (client: pg.PoolClient) => Promise<void>;
 
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
+  readonly supportsAlerts = true as const;
   readonly schema: string;
   readonly pool: pg.Pool;
   private readonly partitions: PartitionManager;
@@ -211,6 +212,12 @@ export class PostgresStore implements Store {
       'SELECT id, last_seq AS "lastSeq", gaps, events FROM producers ORDER BY id',
     );
     return { size: state[0]?.size ?? 0, frontier: state[0]?.frontier ?? null, producers };
+  }
+
+  /** Entries in the ledger as committed (cheap: one row). */
+  async ledgerSize(): Promise<number> {
+    const rows = await this.query<{ size: number }>('SELECT size FROM ledger_state WHERE id = 1');
+    return rows[0]?.size ?? 0;
   }
 
   async findProducerDuplicates(keys: Array<{ id: string; seq: number }>): Promise<Map<string, number>> {

@@ -1,0 +1,25 @@
+// Producer gap accounting for the cluster's sequencer, the same rules as ingest/admitter.ts: a jump
+// past lastSeq + 1 adds the skipped numbers to `gaps`; a late event below lastSeq fills one.
+
+import type { ProducerState } from '../store/store.js';
+
+export function trackProducer(
+  known: ReadonlyMap<string, ProducerState>,
+  updates: Map<string, ProducerState>,
+  id: string,
+  seq: number,
+): void {
+  const prev = updates.get(id) ?? known.get(id);
+  if (!prev) {
+    updates.set(id, { id, lastSeq: seq, gaps: 0, events: 1 });
+    return;
+  }
+  const next = { ...prev, events: prev.events + 1 };
+  if (seq > prev.lastSeq) {
+    next.gaps += seq - prev.lastSeq - 1;
+    next.lastSeq = seq;
+  } else if (next.gaps > 0) {
+    next.gaps -= 1;
+  }
+  updates.set(id, next);
+}
