@@ -89,7 +89,7 @@ export async function verifyLedger(store: Store, options: VerifyOptions): Promis
 
 function defaultWorkers(): number {
   // The calling thread only compares hashes and extends the tree: every core can recompute.
-  return Math.min(8, availableParallelism());
+  return Math.min(64, availableParallelism());
 }
 
 class VerificationRun {
