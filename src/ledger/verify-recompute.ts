@@ -27,6 +27,8 @@ export interface CheckedRow {
 }
 
 export interface RowChecker {
+  /** Ranges worth having in flight at once. */
+  readonly depth: number;
   /** The rows with from <= seq < to, in seq order. */
   read(from: number, to: number): Promise<CheckedRow[]>;
   close(): Promise<void>;
@@ -79,6 +81,7 @@ export async function checkRange(
 
 export function createInlineChecker(store: Store, personalFields: readonly string[]): RowChecker {
   return {
+    depth: 2,
     read: (from, to) => checkRange(store, personalFields, from, to),
     async close() {},
   };
@@ -152,6 +155,7 @@ export function createRowChecker(
   );
   let next = 0;
   return {
+    depth: 2 * clients.length,
     async read(from, to) {
       const client = clients[next++ % clients.length]!;
       return unpackRows(await client.call<PackedRows>({ from, to }));
