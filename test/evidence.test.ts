@@ -270,6 +270,30 @@ describe('evidence bundles', () => {
     }
   });
 
+  it('refuses a directory that is not empty, and a checkpoint not signed by the given key', async () => {
+    const taken = await stele('export', '--evidence', bundle, '--query', '', '--data', srv.dataDir);
+    expect(taken.status).toBe(2);
+    expect(taken.stderr).toMatch(/is not empty; give a new directory\n$/);
+    const other = createSignerKey('stele/x').verifierKey;
+    const dir = path.join(tempDir('stele-bundle-'), 'wrong-key');
+    const wrong = await stele(
+      'export',
+      '--evidence',
+      dir,
+      '--query',
+      '',
+      '--data',
+      srv.dataDir,
+      '--key',
+      other,
+    );
+    expect(wrong.status).toBe(3);
+    expect(wrong.stderr).toMatch(
+      /^stele: the checkpoint's signature does not verify with the key stele\/x\+/,
+    );
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
   it('verifies offline with stele verify-bundle, with and without --key', async () => {
     const plain = await stele('verify-bundle', bundle);
     expect(plain.status).toBe(0);

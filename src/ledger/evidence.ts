@@ -10,7 +10,6 @@ import type { StoredEvent } from '../core/event.js';
 import { IntegrityError, SteleError, ValidationError } from '../core/errors.js';
 import { SearchService } from '../query/search.js';
 import { rowToEvent, type EventRow, type Store } from '../store/store.js';
-import { openCheckpoint } from './checkpoint.js';
 import { deriveSalt } from './commitment.js';
 import { ledgerEntry } from './entry.js';
 import {
@@ -27,6 +26,7 @@ import { bundleReadme } from './evidence-readme.js';
 import { LedgerService } from './ledger-service.js';
 import { hashLeaf, inclusionProof, verifyInclusion } from './merkle.js';
 import type { VerifierKey } from './note.js';
+import { readCheckpointNote } from './verify-proof.js';
 
 export { verifyBundle, type BundleReport } from './evidence-verify.js';
 
@@ -56,10 +56,12 @@ export interface ExportSummary {
 const PAGE = 1000;
 
 export async function exportEvidence(store: Store, options: ExportOptions): Promise<ExportSummary> {
-  prepareDir(options.dir);
+  if (fs.existsSync(options.dir) && fs.readdirSync(options.dir).length > 0) {
+    throw new ValidationError(`--evidence: ${options.dir} is not empty; give a new directory`);
+  }
   const record = await store.latestCheckpoint();
   if (!record) throw new SteleError('not_found', 'no checkpoint yet: the ledger is empty');
-  const { checkpoint } = openCheckpoint(record.note, [options.verifierKey]);
+  const checkpoint = readCheckpointNote(record.note, options.verifierKey);
   const rows = await selectRows(store, options, checkpoint.size);
   const reader = new LedgerService(store, options.personalFields).reader;
   const events: StoredEvent[] = [];
@@ -114,13 +116,6 @@ export async function exportEvidence(store: Store, options: ExportOptions): Prom
   };
 }
 
-function prepareDir(dir: string): void {
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    throw new ValidationError(`--evidence: ${dir} is not empty; give a new directory`);
-  }
-  fs.mkdirSync(dir, { recursive: true });
-}
-
 /** The rows the query selects among the entries the checkpoint covers, in ledger order. */
 async function selectRows(store: Store, options: ExportOptions, treeSize: number): Promise<EventRow[]> {
   const search = new SearchService(store, options.clock).prepare(options.query, options.from, options.to);
@@ -171,6 +166,7 @@ function ndjson(values: readonly unknown[]): string {
 }
 
 function writeBundle(dir: string, manifest: Manifest, files: Record<string, string>): void {
+  fs.mkdirSync(dir, { recursive: true });
   for (const name of HASHED_FILES) {
     const text = files[name]!;
     fs.writeFileSync(path.join(dir, name), text);
