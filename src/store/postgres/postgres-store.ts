@@ -141,6 +141,8 @@ export class PostgresStore implements Store {
     this.pool = new pg.Pool({ ...pgClientConfig(connection, options), max: options.poolSize ?? 8 });
     // An idle connection that breaks (the server went away) must not crash the process.
     this.pool.on('error', () => undefined);
+    // So does one that breaks while checked out between two queries; the next query reports it.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
     this.partitions = new PartitionManager(this.pool, this.schema);
   }
 
