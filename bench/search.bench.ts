@@ -1,0 +1,354 @@
+// Search benchmark: loads N generated events (bench/gen.ts; 10 M, or 1 M with --quick) over 30 days
+// into a fresh data dir through the in-process Admitter (bulk rate), then, while a separate
+// `stele serve` process ingests 10,000 events/s, measures p95 latencies of filtered searches,
+// full-text terms, exact counts, a 30-day hourly histogram, top users by failures, and the NDJSON
+// export rate. Queries run on their own read-only connection, as a second server process would.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { openLedger } from '../src/app.js';
+import { loadConfig } from '../src/config/config.js';
+import { systemClock } from '../src/core/clock.js';
+import { validateEvent } from '../src/core/validate.js';
+import { Admitter, type Candidate } from '../src/ingest/admitter.js';
+import { IngestMetrics } from '../src/ingest/metrics.js';
+import { AggregateService } from '../src/query/aggregate.js';
+import { SearchService } from '../src/query/search.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { EventGenerator } from './gen.js';
+import { fmt, percentile } from './stats.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'stele');
+const DAY = 86_400_000;
+
+interface Measure {
+  name: string;
+  target: string;
+  p50: number;
+  p95: number;
+  runs: number;
+  /** Whether p95 met the target. */
+  ok: boolean;
+  note?: string;
+}
+
+async function* candidateBatches(gen: EventGenerator, size: number): AsyncGenerator<Candidate[]> {
+  let batch: Candidate[] = [];
+  for (const chunk of gen.chunks()) {
+    for (const line of chunk.split('\n')) {
+      if (!line) continue;
+      const v = validateEvent(JSON.parse(line));
+      if (!v.ok) throw new Error(`generated event rejected: ${v.field}: ${v.message}`);
+      batch.push({ index: batch.length, event: v.event, ts: Date.parse(v.event['@timestamp']) });
+      if (batch.length === size) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Bulk load through the Admitter with a few batches in flight, as a busy server would. */
+async function bulkLoad(dataDir: string, n: number, start: number, log: (s: string) => void) {
+  const ledger = await openLedger(loadConfig({ overrides: { data: dataDir } }));
+  const admitter = new Admitter(
+    { store: ledger.store, ledger: ledger.writer, clock: systemClock, metrics: new IngestMetrics() },
+    [],
+  );
+  const gen = new EventGenerator({ events: n, days: 30, seed: 1, start });
+  const t = performance.now();
+  const inFlight = new Set<Promise<unknown>>();
+  let done = 0;
+  let nextLog = 0;
+  for await (const batch of candidateBatches(gen, 5000)) {
+    const p = admitter.submit(batch, 'bench').then(() => {
+      inFlight.delete(p);
+      done += batch.length;
+    });
+    inFlight.add(p);
+    if (inFlight.size >= 4) await Promise.race(inFlight);
+    if (done >= nextLog) {
+      log(`  loaded ${fmt(done)} of ${fmt(n)} (${fmt(done / ((performance.now() - t) / 1000))} events/s)`);
+      nextLog += Math.max(100_000, n / 10);
+    }
+  }
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - t) / 1000;
+  await admitter.close();
+  await ledger.writer.close();
+  await ledger.store.close();
+  ledger.lock.release();
+  return { events: n, seconds, rate: n / seconds };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServe(dataDir: string): Promise<{ child: ChildProcess; port: number; token: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (err += d));
+  while (!err.includes('listening on')) {
+    if (child.exitCode !== null) throw new Error(`server failed: ${err}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, port, token: out.trim().split('\n').pop()!.trim() };
+}
+
+/** Posts `rate` events/s in batches of 500 (fresh timestamps) until stopped; counts what was acknowledged. */
+function feed(port: number, token: string, rate: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const gen = new EventGenerator({ events: 5_000_000, days: 1, seed: 99, start: Date.now() - DAY });
+  const chunks = gen.chunks();
+  const pending: string[] = [];
+  let acked = 0;
+  let stopped = false;
+  const started = performance.now();
+  const next = (n: number): string[] => {
+    while (pending.length < n) pending.push(...(chunks.next().value ?? '').split('\n').filter(Boolean));
+    const out = pending.splice(0, n);
+    const now = new Date().toISOString();
+    return out.map((l) => l.replace(/"@timestamp":"[^"]+"/, `"@timestamp":"${now}"`));
+  };
+  const send = (lines: string[]) =>
+    new Promise<void>((resolve) => {
+      const body = Buffer.from(`[${lines.join(',')}]`);
+      const req = http.request(
+        {
+          agent,
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/events',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'content-length': body.length,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode === 200) acked += lines.length;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => resolve());
+      req.end(body);
+    });
+  let sent = 0;
+  const timer = setInterval(() => {
+    // Catch up after the event loop was busy with a query: send what the schedule says is due.
+    const due = Math.floor(((performance.now() - started) / 1000) * rate) - sent;
+    for (let k = 0; k < Math.min(20, Math.floor(due / 500)); k++) {
+      sent += 500;
+      void send(next(500));
+    }
+  }, 25);
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      agent.destroy();
+      const seconds = (performance.now() - started) / 1000;
+      return { acked, seconds, rate: acked / seconds, stopped };
+    },
+  };
+}
+
+async function timed(runs: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn(i);
+    out.push(performance.now() - t);
+    await new Promise((r) => setImmediate(r)); // let the feeder send between queries
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function measure(name: string, target: string, limitMs: number, times: number[], note?: string): Measure {
+  const p95 = percentile(times, 95);
+  const m: Measure = {
+    name,
+    target,
+    p50: percentile(times, 50),
+    p95,
+    runs: times.length,
+    ok: p95 <= limitMs,
+  };
+  if (note) m.note = note;
+  return m;
+}
+
+export async function runSearchBench(options: {
+  quick?: boolean;
+  log: (s: string) => void;
+}): Promise<string> {
+  const { log } = options;
+  const override = Number(process.env.BENCH_SEARCH_EVENTS);
+  const n = Number.isInteger(override) && override > 0 ? override : options.quick ? 1_000_000 : 10_000_000;
+  const runs = options.quick ? 15 : 30;
+  const end = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  const start = end - 30 * DAY;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stele-bench-search-'));
+  try {
+    log(`search: bulk load of ${fmt(n)} generated events over 30 days...`);
+    const load = await bulkLoad(dataDir, n, start, log);
+    const diskBytes = fs.statSync(path.join(dataDir, 'stele.db')).size;
+
+    log('search: starting stele serve with a 10,000 events/s feed...');
+    const server = await startServe(dataDir);
+    const feeder = feed(server.port, server.token, 10_000);
+    const store = new SqliteStore(dataDir, { readonly: true });
+    const search = new SearchService(store, systemClock);
+    const aggregates = new AggregateService(store, search, systemClock);
+    const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'];
+    const hosts = ['web-00', 'api-00', 'db-00', 'cache-00', 'bastion-00', 'web-01', 'api-01', 'build-00'].map(
+      (h) => `${h}.prod.example.com`,
+    );
+    const terms = [
+      'invalid',
+      'systemctl',
+      'AccessDenied',
+      'journalctl',
+      'iptables',
+      'publickey',
+      'billing',
+      'kube-system',
+    ];
+    const page = async (q: string, from?: string) => search.page(search.prepare(q, from), { limit: 100 });
+    const results: Measure[] = [];
+    try {
+      await new Promise((r) => setTimeout(r, 1000)); // the feed reaches its rate
+      log('search: filtered searches...');
+      results.push(
+        measure(
+          'Filtered search: user + last 24 h, first page of 100',
+          '≤ 50 ms',
+          50,
+          await timed(runs, (i) => page(`user.name:${users[i % users.length]}`, 'now-24h')),
+        ),
+        measure(
+          'Filtered search: outcome + host, first page',
+          '≤ 50 ms',
+          50,
+          await timed(runs, (i) => page(`outcome:failure AND host:${hosts[i % hosts.length]}`)),
+        ),
+        measure(
+          'Filtered search: CIDR (source.ip:198.51.0.0/16), first page',
+          '≤ 50 ms',
+          50,
+          await timed(runs, (i) => page(`source.ip:198.51.${i % 200}.0/24`)),
+        ),
+      );
+      log('search: full text...');
+      results.push(
+        measure(
+          'Full-text term (message / event.original), first page',
+          '≤ 100 ms',
+          100,
+          await timed(runs, (i) => page(terms[i % terms.length]!)),
+        ),
+      );
+      log('search: exact counts...');
+      const counts = [
+        'outcome:failure',
+        'action:ssh.login',
+        `user:${users[0]}`,
+        'dataset:k8s.audit AND outcome:failure',
+        '',
+      ];
+      results.push(
+        measure(
+          'Exact count of a filter (30 days)',
+          '≤ 500 ms',
+          500,
+          await timed(Math.min(runs, 10), (i) => search.count(search.prepare(counts[i % counts.length]!))),
+        ),
+      );
+      log('search: histogram and top users...');
+      results.push(
+        measure(
+          '30-day hourly histogram (720 buckets, all events)',
+          '≤ 500 ms',
+          500,
+          await timed(5, () => aggregates.histogram(search.prepare('', 'now-30d', 'now'), '1h')),
+        ),
+        measure(
+          'Top 10 users by failures over 30 days',
+          '≤ 1 s',
+          1000,
+          await timed(5, () =>
+            aggregates.aggregate(search.prepare('outcome:failure', 'now-30d'), {
+              by: ['user.name'],
+              top: 10,
+            }),
+          ),
+        ),
+      );
+      log('search: export to NDJSON...');
+      const exportN = Math.min(n, options.quick ? 200_000 : 1_000_000);
+      const prepared = search.prepare('');
+      const sink = fs.createWriteStream('/dev/null');
+      const t = performance.now();
+      let exported = 0;
+      let after: { ts: number; seq: number } | undefined;
+      while (exported < exportN) {
+        const events = await search.page(prepared, { limit: 500, after });
+        if (events.length === 0) break;
+        if (!sink.write(events.map((e) => JSON.stringify(e) + '\n').join('')))
+          await new Promise<void>((r) => sink.once('drain', () => r()));
+        exported += events.length;
+        const last = events.at(-1)!;
+        after = { ts: Date.parse(last['@timestamp']), seq: last.stele.seq };
+      }
+      sink.end();
+      const exportRate = exported / ((performance.now() - t) / 1000);
+      const fed = feeder.stop();
+      await store.close();
+      server.child.kill('SIGTERM');
+      await new Promise((r) => server.child.once('exit', r));
+
+      const ms = (x: number) => (x < 10 ? x.toFixed(1) : fmt(x));
+      return [
+        `${fmt(n)} events from \`bench/gen.ts\` (seed 1) over 30 days, loaded into a fresh data dir; queries on a`,
+        'read-only connection of the benchmark process while a separate `stele serve` process ingested a',
+        `generated feed (target 10,000 events/s; achieved **${fmt(fed.rate)} events/s** acknowledged during the queries).`,
+        '',
+        '| measurement | target | p50 | p95 | met |',
+        '|---|---|---|---|---|',
+        `| Bulk load through the Admitter (validate, ledger, FTS, 5,000 per batch, 4 in flight) | ≥ 50,000 events/s | | **${fmt(load.rate)} events/s** (${load.seconds.toFixed(0)} s) | ${load.rate >= 50_000 ? 'yes' : 'no'} |`,
+        ...results.map(
+          (r) =>
+            `| ${r.name} (${r.runs} runs) | ${r.target} | ${ms(r.p50)} ms | **${ms(r.p95)} ms** | ${r.ok ? 'yes' : 'no'} |`,
+        ),
+        `| Export to NDJSON (${fmt(exported)} events, pages of 500) | ≥ 200,000 events/s | | **${fmt(exportRate)} events/s** | ${exportRate >= 200_000 ? 'yes' : 'no'} |`,
+        `| Database file after load | | | ${fmt(diskBytes / n)} bytes/event (${fmt(diskBytes / 2 ** 20)} MiB) | |`,
+      ].join('\n');
+    } finally {
+      feeder.stop();
+      if (server.child.exitCode === null) server.child.kill('SIGTERM');
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
