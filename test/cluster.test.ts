@@ -292,14 +292,15 @@ describe.skipIf(unavailable !== undefined)('several nodes on one PostgreSQL', ()
     const proxy = await startProxy(target.hostname, Number(target.port || 5432));
     const viaProxy = new URL(pgUrlWithSchema(schema));
     viaProxy.host = `127.0.0.1:${proxy.port}`;
-    let node: Node | undefined;
+    const started: Node[] = [];
     cleanups.push(async () => {
-      if (node) await stopNode(node, 'SIGKILL');
+      for (const n of started) await stopNode(n, 'SIGKILL');
       await proxy.close();
       await dropSchema(schema);
       fs.rmSync(dir, { recursive: true, force: true });
     });
-    node = await startNode(viaProxy.toString(), keyFile, dir, await freePort());
+    const node = await startNode(viaProxy.toString(), keyFile, dir, await freePort());
+    started.push(node);
     const token = node.token!;
     const clients = Array.from({ length: 4 }, (_, i) => newClient(`pgdown-client-${i}`));
     let stopped = false;

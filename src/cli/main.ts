@@ -8,6 +8,7 @@ import { registerDetect } from './commands/detect.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLedgerCommands } from './commands/ledger-commands.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerParse } from './commands/parse.js';
 import { registerQuery } from './commands/query.js';
 import { registerServe } from './commands/serve.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerLedgerCommands(program);
   registerDetect(program);
   registerErase(program);
+  registerMigrate(program);
   registerAlerts(program);
   return program;
 }
