@@ -87,7 +87,15 @@ describe('erasure', () => {
       headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' },
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ events: 3 });
+    // The person's two events and the address-only one lose every personal value; carol's event
+    // from the same address loses only the address.
+    expect(await res.json()).toMatchObject({ events: 4, remaining: 0 });
+    const carol = (await (await srv.get('/v1/events?q=user.name:carol')).json()) as {
+      events: Array<Record<string, any>>;
+    };
+    expect(carol.events).toHaveLength(1);
+    expect(carol.events[0]!.source.ip).toBe('[erased]');
+    expect(carol.events[0]!.message).toBe('Accepted publickey for carol');
 
     const erasedView = (await (await srv.get('/v1/events?q=user.name:"[erased]"')).json()) as {
       events: Array<Record<string, any>>;

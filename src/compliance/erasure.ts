@@ -11,7 +11,7 @@ import { hashLeaf } from '../ledger/merkle.js';
 import { fieldValues, parseCidr, type Predicate } from '../query/plan.js';
 import { encodeBody } from '../store/row-codec.js';
 import type { ErasureUpdate, EventRow, Store } from '../store/store.js';
-import { rowToEvent } from '../store/store.js';
+import { isAlertStore, rowToEvent } from '../store/store.js';
 
 export const ERASED = '[erased]';
 
@@ -30,8 +30,10 @@ export interface ErasureReport {
   events: number;
   firstSeq: number | null;
   lastSeq: number | null;
-  /** Addresses whose events (naming no other user) were erased too. */
+  /** Addresses of the person (given, or found in their events) that were erased too. */
   ips: number;
+  /** Events that still name the person in fields that are not personal (cannot be erased). */
+  remaining: number;
 }
 
 export async function eraseSubject(
@@ -67,45 +69,94 @@ export async function eraseSubject(
       kind: 'or',
       items: blocks.flatMap((b) => IP_FIELDS.map((field) => ({ kind: 'cidr' as const, field, ...b }))),
     };
-    for (const row of await allRows(store, byIp)) {
-      const actor = rowToEvent(row)?.user?.name;
-      // An address's events are the subject's unless they name someone else.
-      if (actor === undefined || actor === subject.user || actor === ERASED) rows.set(row.seq, row);
-    }
+    for (const row of await allRows(store, byIp)) rows.set(row.seq, row);
   }
 
-  const updates = [...rows.values()].flatMap((row) => {
-    const update = eraseRow(row, personalFields);
-    return update ? [update] : [];
-  });
+  // The person's own events lose every personal value; anyone else's only the values naming them.
+  const mentions = [subject.user, ...ips];
+  const updates: ErasureUpdate[] = [];
+  let remaining = 0;
+  for (const row of rows.values()) {
+    const event = rowToEvent(row);
+    if (!event) continue;
+    const actor = event.user?.name;
+    const own = actor === undefined || actor === subject.user || actor === ERASED;
+    const erased = eraseRow(
+      row,
+      personalFields,
+      own ? () => true : (_field, value) => mentionsAny(value, mentions),
+    );
+    if (erased) updates.push(erased.update);
+    if (mentionsOutside(erased ? erased.event : event, personalFields, mentions)) remaining++;
+  }
+  // Derived copies first (alerts, first-seen state), then the events, whose write also folds the WAL.
+  if (isAlertStore(store)) await store.eraseDerived(mentions, ERASED);
   for (let i = 0; i < updates.length; i += 1000) await store.eraseEvents(updates.slice(i, i + 1000));
+  if (updates.length === 0) await store.eraseEvents([]);
   const seqs = updates.map((u) => u.seq).sort((a, b) => a - b);
-  return { events: seqs.length, firstSeq: seqs[0] ?? null, lastSeq: seqs.at(-1) ?? null, ips: ips.size };
+  return {
+    events: seqs.length,
+    firstSeq: seqs[0] ?? null,
+    lastSeq: seqs.at(-1) ?? null,
+    ips: ips.size,
+    remaining,
+  };
+}
+
+/** Whether a value (any JSON) contains one of the strings. */
+function mentionsAny(value: unknown, needles: readonly string[]): boolean {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return needles.some((n) => text.includes(n));
+}
+
+/** Whether the event still names the person outside its personal fields (which cannot be erased). */
+function mentionsOutside(
+  event: StoredEvent,
+  personalFields: readonly string[],
+  needles: readonly string[],
+): boolean {
+  const copy = structuredClone(event) as Record<string, unknown>;
+  for (const field of personalFields) if (getPath(copy, field) !== undefined) setPath(copy, field, null);
+  return mentionsAny(copy, needles);
 }
 
 /**
- * The erased form of one row, or undefined when it holds no personal value any more. Throws if the
- * erased event would not hash to the same leaf: erasure must never alter the ledger.
+ * The erased form of one row: each personal value `erase` selects becomes "[erased]" with its
+ * commitment kept; the salts of the others are kept explicitly and the seed is deleted. Undefined
+ * when nothing is selected. Throws if the erased event would not hash to the same leaf: erasure
+ * must never alter the ledger.
  */
-export function eraseRow(row: EventRow, personalFields: readonly string[]): ErasureUpdate | undefined {
+export function eraseRow(
+  row: EventRow,
+  personalFields: readonly string[],
+  erase: (field: string, value: unknown) => boolean,
+): { update: ErasureUpdate; event: StoredEvent } | undefined {
   const event = rowToEvent(row);
   if (!event) return undefined;
-  const erased: Record<string, string> = { ...(row.erased ?? {}) };
+  const commitments: Record<string, string> = { ...(row.erased?.commitments ?? {}) };
+  const salts: Record<string, string> = { ...(row.erased?.salts ?? {}) };
   let changed = false;
   for (const field of personalFields) {
     const value = getPath(event, field);
     if (value === undefined || value === null || value === ERASED) continue;
-    let commitment = erased[field];
-    if (commitment === undefined) {
-      if (!row.seed)
-        throw new IntegrityError(`event ${row.seq}: ${field} has no salt to commit with`, row.seq);
-      commitment = commitValue(deriveSalt(row.seed, field), value);
+    const kept = salts[field];
+    const salt = row.seed
+      ? deriveSalt(row.seed, field)
+      : kept === undefined
+        ? undefined
+        : Buffer.from(kept, 'base64');
+    if (!erase(field, value)) {
+      if (salt) salts[field] = salt.toString('base64');
+      continue;
     }
-    erased[field] = commitment;
+    if (!salt) throw new IntegrityError(`event ${row.seq}: ${field} has no salt to commit with`, row.seq);
+    commitments[field] = commitValue(salt, value);
+    delete salts[field];
     setPath(event, field, ERASED);
     changed = true;
   }
-  if (!changed && row.seed === null) return undefined;
+  if (!changed) return undefined;
+  const erased = { commitments, salts };
   const leaf = hashLeaf(ledgerEntry(event, null, personalFields, erased));
   if (!leaf.equals(row.leafHash)) {
     throw new IntegrityError(
@@ -113,8 +164,8 @@ export function eraseRow(row: EventRow, personalFields: readonly string[]): Eras
       row.seq,
     );
   }
-  const { body, columns } = encodeBody(event as StoredEvent);
-  return { seq: row.seq, body, columns, erased };
+  const { body, columns } = encodeBody(event);
+  return { update: { seq: row.seq, body, columns, erased }, event };
 }
 
 async function allRows(store: Store, predicate: Predicate): Promise<EventRow[]> {

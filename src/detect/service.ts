@@ -37,6 +37,8 @@ export interface DetectionServiceOptions {
   /** Events before the cursor replayed at start to rebuild correlation windows. */
   warmupEvents?: number;
   batchSize?: number;
+  /** Most time between a commit and the detection pass that reads it (default 100 ms). */
+  delayMs?: number;
   /** Called after a batch created alerts (the dispatcher delivers them). */
   onAlerts?: () => void;
   onError?: (message: string) => void;
@@ -83,7 +85,9 @@ const ruleKeyOf = (a: Alert) => a.rule.id ?? a.rule.title;
 
 export function createDetectionService(o: DetectionServiceOptions): DetectionService {
   const { store, clock } = o;
-  const batchSize = o.batchSize ?? 500;
+  const batchSize = o.batchSize ?? 5000;
+  const delay = o.delayMs ?? 100;
+  let timer: NodeJS.Timeout | undefined;
   const pipeline = createDetectionPipeline({
     rules: o.rules,
     ...(o.timezone ? { timezone: o.timezone } : {}),
@@ -211,12 +215,28 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
       }
       void run();
     },
-    kick: () => void run(),
+    kick() {
+      // Commits arrive many times a second under load; one pass every `delay` reads them all in
+      // large batches, so detection adds a few transactions a second instead of one per commit.
+      if (timer || closed) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        void run();
+      }, delay);
+      timer.unref();
+    },
     async idle() {
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+        void run();
+      }
       while (running) await running;
     },
     async close() {
       closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
       while (running) await running;
     },
   };

@@ -6,6 +6,9 @@ import type { AuditEvent } from '../core/event.js';
 import type { Clock } from '../core/clock.js';
 import { SteleError } from '../core/errors.js';
 import type { LedgerWriter } from '../ledger/ledger.js';
+
+/** Batches sealed and sent to the store but not yet durable; more would only add latency. */
+const MAX_IN_FLIGHT = 3;
 import type { ProducerState, Store } from '../store/store.js';
 import { indexedFields } from './fields.js';
 import type { IngestMetrics } from './metrics.js';
@@ -52,6 +55,14 @@ export class Admitter {
   private writing: Promise<void> | undefined;
   private closed = false;
   private readonly producers = new Map<string, ProducerState>();
+  /** Producer states including batches sealed but not yet written. */
+  private producerTip = new Map<string, ProducerState>();
+  /** Producer keys of batches sealed but not yet written, with their seqs (dedupe across them). */
+  private readonly pendingKeys = new Map<string, number>();
+  /** Writes under way, oldest first. */
+  private readonly inflight: Array<Promise<void>> = [];
+  private failed = false;
+  private wake: (() => void) | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly maxBatch: number;
   private readonly interval: number;
@@ -61,6 +72,7 @@ export class Admitter {
     producers: ProducerState[],
   ) {
     for (const p of producers) this.producers.set(p.id, { ...p });
+    this.producerTip = new Map(this.producers);
     this.maxBatch = options.maxBatchEvents ?? 10_000;
     this.interval = options.checkpointIntervalMs ?? 1000;
     // Half the interval, so an entry waits at most about one interval for its checkpoint.
@@ -88,6 +100,7 @@ export class Admitter {
     return new Promise((resolve, reject) => {
       this.queue.push({ candidates, source, resolve, reject });
       this.queuedEvents += candidates.length;
+      this.wake?.();
       this.kick();
     });
   }
@@ -110,77 +123,122 @@ export class Admitter {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const taken: Pending[] = [];
-      let n = 0;
-      while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.candidates.length <= this.maxBatch)) {
-        const p = this.queue.shift()!;
-        taken.push(p);
-        n += p.candidates.length;
+    for (;;) {
+      if (this.failed) {
+        // A write failed: the ones behind it fail too (the store checks the seq), then start over
+        // from what is durable.
+        await Promise.allSettled(this.inflight);
+        this.options.ledger.abandon();
+        this.producerTip = new Map(this.producers);
+        this.failed = false;
       }
-      this.queuedEvents -= n;
-      await this.commitBatch(taken);
+      if (this.queue.length > 0 && this.inflight.length < MAX_IN_FLIGHT) {
+        await this.sealAndWrite(this.take());
+        continue;
+      }
+      if (this.inflight.length === 0) break;
+      // Wait for the oldest write, or for new requests to seal while it is on its way.
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        void this.inflight[0]!.then(resolve, resolve);
+      });
+      this.wake = undefined;
     }
     if (!this.closed) await this.writeCheckpointIfDue(this.interval);
   }
 
-  private async commitBatch(taken: Pending[]): Promise<void> {
+  /** The next group of requests, up to maxBatch events (at least one request). */
+  private take(): Pending[] {
+    const taken: Pending[] = [];
+    let n = 0;
+    while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.candidates.length <= this.maxBatch)) {
+      const p = this.queue.shift()!;
+      taken.push(p);
+      n += p.candidates.length;
+    }
+    this.queuedEvents -= n;
+    return taken;
+  }
+
+  /**
+   * Deduplicates and seals a group of requests, then sends it to the store without waiting: the
+   * next group is sealed (hashed) while this one is written. Writes complete in order.
+   */
+  private async sealAndWrite(taken: Pending[]): Promise<void> {
     const { store, ledger, clock, metrics } = this.options;
     const started = performance.now();
+    const results = taken.map((): AdmitResult => ({ accepted: [], duplicates: [] }));
+    const owners: Array<{ result: AdmitResult; index: number }> = [];
+    const producerUpdates = new Map<string, ProducerState>();
+    const keys: string[] = [];
+    let sealed: Awaited<ReturnType<LedgerWriter['seal']>>;
     try {
       const known = await store.findProducerDuplicates(producerKeys(taken));
-      const results = taken.map((): AdmitResult => ({ accepted: [], duplicates: [] }));
       const admitted = [];
-      const owners: Array<{ result: AdmitResult; index: number; source: string }> = [];
-      const producerUpdates = new Map<string, ProducerState>();
-      const inBatch = new Map<string, number>();
-      let nextSeq = ledger.size;
+      let nextSeq = ledger.nextSeq;
       for (const [r, pending] of taken.entries()) {
         for (const c of pending.candidates) {
           const producer = c.event.stele?.producer;
           if (producer) {
             const key = `${producer.id}\u0000${producer.seq}`;
-            const seen = known.get(key) ?? inBatch.get(key);
+            const seen = known.get(key) ?? this.pendingKeys.get(key);
             if (seen !== undefined) {
               results[r]!.duplicates.push({ index: c.index, seq: seen });
               continue;
             }
-            inBatch.set(key, nextSeq);
-            trackProducer(this.producers, producerUpdates, producer.id, producer.seq);
+            this.pendingKeys.set(key, nextSeq);
+            keys.push(key);
+            trackProducer(this.producerTip, producerUpdates, producer.id, producer.seq);
           }
           admitted.push({ event: c.event, ts: c.ts, source: pending.source, fields: indexedFields(c.event) });
-          owners.push({ result: results[r]!, index: c.index, source: pending.source });
+          owners.push({ result: results[r]!, index: c.index });
           nextSeq++;
         }
       }
-      const sealed = await ledger.seal(admitted, clock.now());
-      sealed.batch.producers = [...producerUpdates.values()];
-      await store.append(sealed.batch);
-      sealed.commit();
-      for (const [id, state] of producerUpdates) {
-        const missing = state.gaps - (this.producers.get(id)?.gaps ?? 0);
-        this.producers.set(id, state);
-        if (missing > 0) this.options.onGap?.(id, missing, state.lastSeq);
-      }
-      sealed.batch.events.forEach((record, i) =>
-        owners[i]!.result.accepted.push({ index: owners[i]!.index, seq: record.seq }),
-      );
-      metrics.committed(
-        taken.map((p, i) => ({
-          source: p.source,
-          accepted: results[i]!.accepted.length,
-          duplicates: results[i]!.duplicates.length,
-        })),
-        performance.now() - started,
-      );
-      const first = sealed.batch.events[0];
-      if (first) this.options.onCommit?.(first.seq, sealed.batch.events.length);
-      if (sealed.batch.checkpoint) this.options.onCheckpoint?.(sealed.batch.checkpoint.note);
-      taken.forEach((p, i) => p.resolve(results[i]!));
+      sealed = await ledger.seal(admitted, clock.now());
     } catch (err) {
+      for (const key of keys) this.pendingKeys.delete(key);
       metrics.commitFailed();
       for (const p of taken) p.reject(err);
+      return;
     }
+    sealed.batch.producers = [...producerUpdates.values()];
+    for (const [id, state] of producerUpdates) this.producerTip.set(id, state);
+    const written = store.append(sealed.batch).then(
+      () => {
+        sealed.commit();
+        for (const [id, state] of producerUpdates) {
+          const missing = state.gaps - (this.producers.get(id)?.gaps ?? 0);
+          this.producers.set(id, state);
+          if (missing > 0) this.options.onGap?.(id, missing, state.lastSeq);
+        }
+        sealed.batch.events.forEach((record, i) =>
+          owners[i]!.result.accepted.push({ index: owners[i]!.index, seq: record.seq }),
+        );
+        metrics.committed(
+          taken.map((p, i) => ({
+            source: p.source,
+            accepted: results[i]!.accepted.length,
+            duplicates: results[i]!.duplicates.length,
+          })),
+          performance.now() - started,
+        );
+        const first = sealed.batch.events[0];
+        if (first) this.options.onCommit?.(first.seq, sealed.batch.events.length);
+        if (sealed.batch.checkpoint) this.options.onCheckpoint?.(sealed.batch.checkpoint.note);
+        taken.forEach((p, i) => p.resolve(results[i]!));
+      },
+      (err: unknown) => {
+        this.failed = true;
+        metrics.commitFailed();
+        for (const p of taken) p.reject(err);
+      },
+    );
+    const tracked: Promise<void> = written.finally(() => {
+      for (const key of keys) this.pendingKeys.delete(key);
+      this.inflight.splice(this.inflight.indexOf(tracked), 1);
+    });
+    this.inflight.push(tracked);
   }
 
   private async writeCheckpointIfDue(intervalMs: number): Promise<void> {

@@ -6,20 +6,28 @@ import type { StoredEvent } from '../core/event.js';
 import { IntegrityError } from '../core/errors.js';
 import { buildEntry, commitValue, deriveSalt } from './commitment.js';
 
-/** Commitments of erased values, by field: what stands in for a value and salt that were deleted. */
-export type ErasedCommitments = Readonly<Record<string, string>>;
+/**
+ * What replaces an event's seed once some of its personal values are erased: the commitments of
+ * the erased values, and the salts (base64) of the personal values kept (ADR 0001).
+ */
+export interface ErasureMaterial {
+  commitments: Readonly<Record<string, string>>;
+  salts: Readonly<Record<string, string>>;
+}
 
 export function ledgerEntry(
   event: StoredEvent,
   seed: Buffer | null,
   personalFields: readonly string[],
-  erased: ErasedCommitments | null = null,
+  erased: ErasureMaterial | null = null,
 ): Buffer {
   return buildEntry(event, personalFields, (field, value) => {
-    const kept = erased?.[field];
+    const kept = erased?.commitments[field];
     if (kept !== undefined) return kept;
-    if (!seed)
+    const salt = seed ? deriveSalt(seed, field) : erased?.salts[field];
+    if (salt === undefined) {
       throw new IntegrityError(`no salt for personal field ${field}: its seed is gone but it was not erased`);
-    return commitValue(deriveSalt(seed, field), value);
+    }
+    return commitValue(typeof salt === 'string' ? Buffer.from(salt, 'base64') : salt, value);
   });
 }

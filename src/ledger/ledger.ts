@@ -43,8 +43,13 @@ export interface AdmittedEvent {
 }
 
 export class LedgerWriter {
+  /** The tree as durably stored. */
   private range: CompactRange;
+  /** The tree after the last sealed batch: batches may be sealed while earlier ones are written. */
+  private tip: CompactRange;
   private lastCheckpoint: { size: number; at: number };
+  /** When the last checkpoint in a sealed batch (written or not) was signed. */
+  private tipCheckpointAt: number;
 
   private constructor(
     private readonly options: LedgerOptions,
@@ -53,7 +58,9 @@ export class LedgerWriter {
     lastCheckpoint: CheckpointRecord | undefined,
   ) {
     this.range = range;
+    this.tip = range.clone();
     this.lastCheckpoint = { size: lastCheckpoint?.size ?? 0, at: lastCheckpoint?.created ?? 0 };
+    this.tipCheckpointAt = this.lastCheckpoint.at;
   }
 
   static async open(store: Store, options: LedgerOptions, hasher?: LeafHasher): Promise<LedgerWriter> {
@@ -70,8 +77,20 @@ export class LedgerWriter {
     );
   }
 
+  /** Entries durably stored. */
   get size(): number {
     return this.range.size;
+  }
+
+  /** The seq the next sealed event gets (past batches sealed but not yet written). */
+  get nextSeq(): number {
+    return this.tip.size;
+  }
+
+  /** Forgets every sealed batch not yet committed (their write failed): the tip goes back. */
+  abandon(): void {
+    this.tip = this.range.clone();
+    this.tipCheckpointAt = this.lastCheckpoint.at;
   }
 
   async close(): Promise<void> {
@@ -83,11 +102,12 @@ export class LedgerWriter {
   }
 
   /**
-   * Assigns seqs to the events, builds their entries and leaf hashes and extends the tree.
-   * The writer's own state changes only when `commit()` is called after the store accepted the batch.
+   * Assigns seqs to the events, builds their entries and leaf hashes and extends the tree from the
+   * tip. Batches are committed in the order they were sealed: `commit()` once the store has the
+   * batch, or `abandon()` if a write failed. Seals must not overlap (await one before the next).
    */
   async seal(events: AdmittedEvent[], received: number): Promise<{ batch: AppendBatch; commit: () => void }> {
-    const base = this.range.size;
+    const base = this.tip.size;
     const seeds = randomBytes(32 * events.length);
     const records: EventRecord[] = events.map((admitted, i) => {
       // Stele's own fields are assigned here, whatever the sender put in them; they and the
@@ -106,8 +126,8 @@ export class LedgerWriter {
       };
     });
     const leaves = await this.hasher.hash(records);
-    if (this.range.size !== base) throw new Error('ledger changed while a batch was being sealed');
-    const range = this.range.clone();
+    if (this.tip.size !== base) throw new Error('ledger changed while a batch was being sealed');
+    const range = this.tip.clone();
     const nodes: StoredNode[] = [];
     const onNode = (id: { level: number; index: number }, hash: Buffer) => {
       if (id.level > 0 && id.level % STORED_LEVEL_STRIDE === 0) nodes.push({ ...id, hash });
@@ -118,7 +138,11 @@ export class LedgerWriter {
     });
     const batch: AppendBatch = { events: records, nodes, frontier: range.toJSON(), producers: [] };
     const checkpoint = this.maybeCheckpoint(range, received);
-    if (checkpoint) batch.checkpoint = checkpoint;
+    if (checkpoint) {
+      batch.checkpoint = checkpoint;
+      this.tipCheckpointAt = checkpoint.created;
+    }
+    this.tip = range;
     return {
       batch,
       commit: () => {
@@ -138,14 +162,15 @@ export class LedgerWriter {
     return this.range.size > this.lastCheckpoint.size && now - this.lastCheckpoint.at >= intervalMs;
   }
 
-  /** A checkpoint-only batch (no events), for when events stopped arriving. */
+  /** A checkpoint-only batch (no events), for when events stopped arriving; only with nothing in flight. */
   sealCheckpoint(now: number): { batch: AppendBatch; commit: () => void } | undefined {
-    if (this.range.size === this.lastCheckpoint.size) return undefined;
+    if (this.range.size === this.lastCheckpoint.size || this.tip.size !== this.range.size) return undefined;
     const checkpoint = this.signCheckpoint(this.range, now);
     return {
       batch: { events: [], nodes: [], frontier: this.range.toJSON(), producers: [], checkpoint },
       commit: () => {
         this.lastCheckpoint = { size: checkpoint.size, at: checkpoint.created };
+        this.tipCheckpointAt = checkpoint.created;
       },
     };
   }
@@ -153,7 +178,7 @@ export class LedgerWriter {
   private maybeCheckpoint(range: CompactRange, now: number): CheckpointRecord | undefined {
     // Sign with the batch when the last checkpoint is older than half the interval, so the
     // timer-driven path (sealCheckpoint) rarely has to write a batch of its own.
-    if (now - this.lastCheckpoint.at < CHECKPOINT_BATCH_MS) return undefined;
+    if (now - this.tipCheckpointAt < CHECKPOINT_BATCH_MS) return undefined;
     return this.signCheckpoint(range, now);
   }
 

@@ -4,6 +4,7 @@
 import type { StoredEvent } from '../core/event.js';
 import type { Predicate } from '../query/plan.js';
 import { decodeRow, type ColumnValues } from './row-codec.js';
+import type { ErasureMaterial } from '../ledger/entry.js';
 
 /** A ledger node: the hash of the complete subtree of 2^level leaves starting at leaf index*2^level. */
 export interface StoredNode {
@@ -86,8 +87,8 @@ export interface EventRow {
   columns: ColumnValues;
   leafHash: Buffer;
   seed: Buffer | null;
-  /** Commitments of erased personal values, by field; null when nothing was erased. */
-  erased: Record<string, string> | null;
+  /** Commitments of erased personal values and salts of the kept ones; null when nothing was erased. */
+  erased: ErasureMaterial | null;
 }
 
 /** New content for an event whose personal data is erased; its leaf hash does not change. */
@@ -95,7 +96,7 @@ export interface ErasureUpdate {
   seq: number;
   body: string;
   columns: ColumnValues;
-  erased: Record<string, string>;
+  erased: ErasureMaterial;
 }
 
 export interface SearchRequest {
@@ -267,6 +268,11 @@ export interface AlertStore {
   dueDeliveries(now: number, limit: number): Promise<AlertDelivery[]>;
   recordDelivery(outcome: DeliveryOutcome): Promise<void>;
   listDeadLetters(): Promise<Array<AlertDelivery & { error: string | null; created: number }>>;
+  /**
+   * Erasure of derived copies of personal values (user names, addresses): first-seen keys that
+   * contain them are deleted, and alert groups and suppressions holding them read "[erased]".
+   */
+  eraseDerived(values: readonly string[], replacement: string): Promise<{ seen: number; alerts: number }>;
 }
 
 export function isAlertStore(store: object): store is AlertStore {
@@ -328,7 +334,9 @@ export interface Store {
 }
 
 /** Rebuilds the stored event from a row, or undefined when its body has expired. */
-export function rowToEvent(row: Pick<EventRow, 'seq' | 'received' | 'source' | 'body' | 'columns'>): StoredEvent | undefined {
+export function rowToEvent(
+  row: Pick<EventRow, 'seq' | 'received' | 'source' | 'body' | 'columns'>,
+): StoredEvent | undefined {
   if (row.body === null) return undefined;
   return decodeRow({ ...row, body: row.body });
 }

@@ -97,6 +97,7 @@ export class SqliteStore implements Store {
   private readonly findProducer: Database.Statement;
   /** The full-text index exists (a data dir created before it, opened read-only, has none). */
   private readonly fullText: boolean = false;
+  private vocab: { documents: Database.Statement; size: Database.Statement } | undefined;
   private readonly writer: { append(batch: AppendBatch): Promise<void>; close(): Promise<void> } | undefined;
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
@@ -193,7 +194,26 @@ export class SqliteStore implements Store {
   }
 
   private compiler(): SqliteCompiler {
-    return new SqliteCompiler({ fullText: this.fullText });
+    if (!this.fullText) return new SqliteCompiler();
+    this.vocab ??= this.prepareVocab();
+    const { documents, size } = this.vocab;
+    const events = (size.get() as { n: number }).n;
+    return new SqliteCompiler({
+      fullText: true,
+      events,
+      trigramDocuments: (t) => (documents.get(t) as { doc: number } | undefined)?.doc ?? 0,
+    });
+  }
+
+  /** Per-trigram document counts of the full-text index (a per-connection fts5vocab table). */
+  private prepareVocab(): { documents: Database.Statement; size: Database.Statement } {
+    this.db.exec(
+      "CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_fts_vocab USING fts5vocab(main, 'events_fts', 'row')",
+    );
+    return {
+      documents: this.db.prepare('SELECT doc FROM temp.events_fts_vocab WHERE term = ?'),
+      size: this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM events'),
+    };
   }
 
   async aggregate(
@@ -268,6 +288,62 @@ export class SqliteStore implements Store {
     return (this.run(() => this.db.prepare(sql).get(...params)) as { n: number }).n;
   }
 
+  async eraseDerived(
+    values: readonly string[],
+    replacement: string,
+  ): Promise<{ seen: number; alerts: number }> {
+    const targets = new Set(values);
+    const scrub = (v: unknown): unknown =>
+      typeof v === 'string' ? (targets.has(v) ? replacement : v) : Array.isArray(v) ? v.map(scrub) : v;
+    const scrubGroup = (json: string | null): string | null => {
+      if (json === null || json === '') return json;
+      const group = JSON.parse(json) as Record<string, unknown>;
+      for (const k of Object.keys(group)) group[k] = scrub(group[k]);
+      return JSON.stringify(group);
+    };
+    // group_key is the canonical form of the group: [[field, value], ...] sorted by field.
+    const scrubKey = (key: string | null): string | null =>
+      key === null || key === ''
+        ? key
+        : JSON.stringify((JSON.parse(key) as Array<[string, unknown]>).map(([k, v]) => [k, scrub(v)]));
+    let seen = 0;
+    let alerts = 0;
+    this.run(() =>
+      this.db.transaction(() => {
+        for (const value of targets) {
+          // First-seen keys are NUL-separated parts (detect/derived.ts): delete those naming the value.
+          const keys = this.db
+            .prepare('SELECT key FROM detect_seen WHERE instr(key, ?) > 0')
+            .all(value) as Array<{ key: string }>;
+          for (const { key } of keys) {
+            if (!key.split('\u0000').includes(value)) continue;
+            seen += this.db.prepare('DELETE FROM detect_seen WHERE key = ?').run(key).changes;
+          }
+          const rows = this.db
+            .prepare(
+              'SELECT id, grp, group_key FROM alerts WHERE instr(grp, ?) > 0 OR instr(group_key, ?) > 0',
+            )
+            .all(value, value) as Array<{ id: number; grp: string | null; group_key: string }>;
+          for (const row of rows) {
+            this.db
+              .prepare('UPDATE alerts SET grp = ?, group_key = ? WHERE id = ?')
+              .run(scrubGroup(row.grp), scrubKey(row.group_key), row.id);
+            alerts++;
+          }
+          const sup = this.db
+            .prepare('SELECT rowid, group_key FROM alert_suppressions WHERE instr(group_key, ?) > 0')
+            .all(value) as Array<{ rowid: number; group_key: string }>;
+          for (const row of sup) {
+            this.db
+              .prepare('UPDATE alert_suppressions SET group_key = ? WHERE rowid = ?')
+              .run(scrubKey(row.group_key), row.rowid);
+          }
+        }
+      })(),
+    );
+    return { seen, alerts };
+  }
+
   async eraseEvents(updates: ErasureUpdate[]): Promise<void> {
     const update = this.db.prepare(
       `UPDATE events SET body = ?, erased = ?, seed = NULL, source_ip = NULL, action = ?, outcome = ?, dataset = ?,
@@ -277,7 +353,17 @@ export class SqliteStore implements Store {
       this.db.transaction(() => {
         for (const u of updates) {
           const [action, outcome, dataset, userName, hostName, sessionId] = u.columns;
-          update.run(u.body, JSON.stringify(u.erased), action, outcome, dataset, userName, hostName, sessionId, u.seq);
+          update.run(
+            u.body,
+            JSON.stringify(u.erased),
+            action,
+            outcome,
+            dataset,
+            userName,
+            hostName,
+            sessionId,
+            u.seq,
+          );
           if (this.fullText) reindexText(this.db, u.seq);
         }
         // Rewrite the full-text segments so no token of an erased value stays on a page.
@@ -373,8 +459,20 @@ export class SqliteStore implements Store {
           }
           const group = a.group === null ? null : JSON.stringify(a.group);
           const id = Number(
-            insert.run(a.ruleId, a.ruleKey, a.title, a.level, a.groupKey, group, a.seq, a.seq, a.ts, a.ts, commit.now, commit.now)
-              .lastInsertRowid,
+            insert.run(
+              a.ruleId,
+              a.ruleKey,
+              a.title,
+              a.level,
+              a.groupKey,
+              group,
+              a.seq,
+              a.seq,
+              a.ts,
+              a.ts,
+              commit.now,
+              commit.now,
+            ).lastInsertRowid,
           );
           link.run(id, a.seq);
           for (const sink of commit.sinks) enqueue.run(id, sink, commit.now);
@@ -423,7 +521,11 @@ export class SqliteStore implements Store {
     return { ...toAlert(row), seqs: seqs.map((r) => r.seq) };
   }
 
-  async updateAlertStatus(id: number, status: AlertRecord['status'], now: number): Promise<AlertRecord | undefined> {
+  async updateAlertStatus(
+    id: number,
+    status: AlertRecord['status'],
+    now: number,
+  ): Promise<AlertRecord | undefined> {
     this.db.prepare('UPDATE alerts SET status = ?, updated = ? WHERE id = ?').run(status, now, id);
     const row = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as RawAlertRow | undefined;
     return row && toAlert(row);
@@ -431,7 +533,9 @@ export class SqliteStore implements Store {
 
   async putSuppression(s: AlertSuppression): Promise<void> {
     this.db
-      .prepare('INSERT INTO alert_suppressions (rule_key, group_key, until, reason, created) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO alert_suppressions (rule_key, group_key, until, reason, created) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(s.ruleKey, s.groupKey, s.until, s.reason, s.created);
   }
 
@@ -456,7 +560,9 @@ export class SqliteStore implements Store {
     this.run(() =>
       this.db.transaction(() => {
         if (o.delivered) {
-          this.db.prepare('UPDATE alert_outbox SET delivered = ?, attempts = ?, last_error = NULL WHERE id = ?').run(o.now, o.attempts, o.id);
+          this.db
+            .prepare('UPDATE alert_outbox SET delivered = ?, attempts = ?, last_error = NULL WHERE id = ?')
+            .run(o.now, o.attempts, o.id);
         } else if (o.dead) {
           this.db
             .prepare(
@@ -575,7 +681,7 @@ function toEventRow(row: RawEventRow): EventRow {
     columns: [row.action, row.outcome, row.dataset, row.user_name, row.host_name, row.session_id],
     leafHash: row.leaf,
     seed: row.seed,
-    erased: row.erased === null ? null : (JSON.parse(row.erased) as Record<string, string>),
+    erased: row.erased === null ? null : (JSON.parse(row.erased) as EventRow['erased']),
   };
 }
 
