@@ -10,7 +10,13 @@ const MAX_TRIGRAMS = 6;
 export interface SqliteCompilerOptions {
   /** The events_fts table (trigram, contentless) exists. */
   fullText?: boolean;
+  /** How many events hold a trigram (fts5vocab), and how many events there are: picks index or scan. */
+  trigramDocuments?: (trigram: string) => number;
+  events?: number;
 }
+
+/** Results a first page needs; with it, sqrt(PAGE * events) candidates is where a scan gets cheaper. */
+const PAGE = 100;
 
 export class SqliteCompiler extends FilterCompiler {
   constructor(private readonly options: SqliteCompilerOptions = {}) {
@@ -96,6 +102,12 @@ export class SqliteCompiler extends FilterCompiler {
     if (!this.options.fullText) return undefined;
     const trigrams = literals.flatMap((l) => spread(trigramsOf(l), MAX_TRIGRAMS));
     if (trigrams.length === 0) return undefined; // shorter than three characters: scan
+    if (this.options.trigramDocuments && this.options.events !== undefined) {
+      // Every candidate is verified and sorted before the first row comes out, while a scan in time
+      // order stops after a page of matches: a scan wins once candidates exceed sqrt(page * events).
+      const candidates = Math.min(...trigrams.map((t) => this.options.trigramDocuments!(t.toLowerCase())));
+      if (candidates > Math.sqrt(PAGE * this.options.events)) return undefined;
+    }
     // Single trigrams need no phrase support (the index is detail=none); "" quotes a quote.
     const match = [...new Set(trigrams)].map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
     return `events.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ${this.bind(match)})`;

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseQuery } from '../../query/parser.js';
-import { planQuery } from '../../query/plan.js';
-import { runStoreSuite } from '../store.case.js';
+import { matchesPredicate, planQuery } from '../../query/plan.js';
+import type { AuditEvent } from '../../core/event.js';
+import { recordFor, runStoreSuite } from '../store.case.js';
 import { SqliteStore } from './sqlite-store.js';
 
 let dir = '';
@@ -26,5 +27,27 @@ describe('sqlite full-text index', () => {
     expect(sql('ab')).not.toContain('events_fts');
     expect(sql('process.command_line:*nginx*')).not.toContain('events_fts');
     void store.close();
+  });
+
+  it('scans instead when a term is so common that a page of matches is found sooner in time order', async () => {
+    const store = new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'stele-fts-')));
+    const events = Array.from({ length: 3000 }, (_, i) => ({
+      '@timestamp': new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+      event: { action: 'ssh.login' },
+      message: i === 1234 ? 'a rare needle here' : `common words ${i}`,
+    })) as AuditEvent[];
+    await store.append({ events: events.map(recordFor), nodes: [], frontier: '{}', producers: [] });
+    const plan = (q: string) => planQuery(parseQuery(q), { now: 0 });
+    expect(store.compileFilter(plan('needle'))?.sql).toContain('events_fts MATCH');
+    expect(store.compileFilter(plan('common'))?.sql).not.toContain('events_fts');
+    for (const q of ['needle', 'common', 'words 12', 'NOT common']) {
+      const expected = events.flatMap((e, seq) => (matchesPredicate(plan(q), e) ? [seq] : [])).reverse();
+      const rows = await store.search({ where: store.compileFilter(plan(q)), limit: 5000 });
+      expect(
+        rows.map((r) => r.seq),
+        q,
+      ).toEqual(expected);
+    }
+    await store.close();
   });
 });
