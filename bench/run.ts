@@ -5,7 +5,11 @@ import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runDetectBench } from './detect.bench.js';
 import { runIngestBench, type IngestResults } from './ingest.bench.js';
+import { runPostgresBench } from './postgres.bench.js';
+import { runSearchBench } from './search.bench.js';
+import { runSyslogBench } from './syslog.bench.js';
 import { fmt } from './stats.js';
 
 const DOC = path.resolve(import.meta.dirname, '..', '..', 'docs', 'benchmarks.md');
@@ -21,6 +25,18 @@ const BENCHES: Bench[] = [
     name: 'ingest',
     title: 'Ingest',
     run: async (quick, log) => renderIngest(await runIngestBench({ quick, log })),
+  },
+  { name: 'syslog', title: 'Sources and parsers', run: (quick, log) => runSyslogBench({ quick, log }) },
+  { name: 'detect', title: 'Detection', run: (quick, log) => runDetectBench({ quick, log }) },
+  {
+    name: 'search',
+    title: 'Search at 10 million events',
+    run: (quick, log) => runSearchBench({ quick, log }),
+  },
+  {
+    name: 'postgres',
+    title: 'PostgreSQL and several nodes',
+    run: (quick, log) => runPostgresBench({ quick, log }),
   },
 ];
 
