@@ -725,6 +725,6 @@ function toEventRow(row: RawEventRow): EventRow {
     columns,
     leafHash: row.leaf,
     seed: row.seed,
-    erased: row.erased === null ? null : (JSON.parse(row.erased) as Record<string, string>),
+    erased: row.erased === null ? null : (JSON.parse(row.erased) as EventRow['erased']),
   };
 }
