@@ -272,7 +272,9 @@ export class SqliteStore implements Store {
     }
     const asc = request.order === 'asc';
     if (request.after) {
-      clauses.push(asc ? '(ts > ? OR (ts = ? AND seq > ?))' : '(ts < ? OR (ts = ? AND seq < ?))');
+      // The leading `ts <=` (or `>=`) lets the ts index seek to the position; an OR alone would make
+      // every page scan from the newest event (quadratic exports and deep cursors).
+      clauses.push(asc ? 'ts >= ? AND (ts > ? OR seq > ?)' : 'ts <= ? AND (ts < ? OR seq < ?)');
       params.push(request.after.ts, request.after.ts, request.after.seq);
     }
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
