@@ -153,4 +153,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   ) WITHOUT ROWID;
   `,
   },
+  {
+    // "Top users by failures" reads user_name for every failure in a time range: with the user in the
+    // outcome index that is an index-only scan. Replaces events_outcome_ts (same leading columns).
+    name: '0201-search-outcome-ts-user-index',
+    sql: `
+  CREATE INDEX events_outcome_ts_user ON events (outcome, ts, user_name) WHERE outcome IS NOT NULL;
+  DROP INDEX events_outcome_ts;
+  `,
+  },
 ];
