@@ -50,6 +50,23 @@ function toAlert(r: RawAlertRow): AlertRecord {
   };
 }
 
+/**
+ * First-seen keys are NUL-separated (detect/derived.ts) and PostgreSQL text cannot hold U+0000:
+ * they are stored with NUL as `\0` and backslash as `\\`, which is reversible.
+ */
+function encodeKey(key: string): string {
+  return key.split('\\').join('\\\\').split('\u0000').join('\\0');
+}
+
+function decodeKey(stored: string): string {
+  return stored.replace(/\\(\\|0)/g, (_, c: string) => (c === '0' ? '\u0000' : '\\'));
+}
+
+/** A string as it appears inside JSON text. */
+function jsonInner(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
+}
+
 export class PostgresAlerts {
   constructor(private readonly store: PostgresStore) {}
 
@@ -97,7 +114,7 @@ export class PostgresAlerts {
       }
       if (commit.seen.length > 0) {
         await c.query('INSERT INTO detect_seen (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [
-          commit.seen,
+          commit.seen.map(encodeKey),
         ]);
       }
       await c.query(
@@ -112,9 +129,9 @@ export class PostgresAlerts {
     if (keys.length === 0) return new Set();
     const rows = await this.store.query<{ key: string }>(
       'SELECT key FROM detect_seen WHERE key = ANY($1::text[])',
-      [[...keys]],
+      [keys.map(encodeKey)],
     );
-    return new Set(rows.map((r) => r.key));
+    return new Set(rows.map((r) => decodeKey(r.key)));
   }
 
   async listAlerts(filter: AlertFilter): Promise<AlertRecord[]> {
@@ -205,6 +222,64 @@ export class PostgresAlerts {
         );
       }
     }, 'cannot record a delivery');
+  }
+
+  async eraseDerived(
+    values: readonly string[],
+    replacement: string,
+  ): Promise<{ seen: number; alerts: number }> {
+    const targets = new Set(values);
+    const scrub = (v: unknown): unknown =>
+      typeof v === 'string' ? (targets.has(v) ? replacement : v) : Array.isArray(v) ? v.map(scrub) : v;
+    const scrubGroup = (json: string | null): string | null => {
+      if (json === null || json === '') return json;
+      const group = JSON.parse(json) as Record<string, unknown>;
+      for (const k of Object.keys(group)) group[k] = scrub(group[k]);
+      return JSON.stringify(group);
+    };
+    // group_key is the canonical form of the group: [[field, value], ...] sorted by field.
+    const scrubKey = (key: string | null): string | null =>
+      key === null || key === ''
+        ? key
+        : JSON.stringify((JSON.parse(key) as Array<[string, unknown]>).map(([k, v]) => [k, scrub(v)]));
+    let seen = 0;
+    let alerts = 0;
+    await this.store.transaction(async (c) => {
+      for (const value of targets) {
+        const keys = await c.query<{ key: string }>('SELECT key FROM detect_seen WHERE strpos(key, $1) > 0', [
+          encodeKey(value),
+        ]);
+        for (const { key } of keys.rows) {
+          if (!decodeKey(key).split('\u0000').includes(value)) continue;
+          seen += (await c.query('DELETE FROM detect_seen WHERE key = $1', [key])).rowCount ?? 0;
+        }
+        // Group values are JSON inside the text: look for the value as JSON writes it.
+        const inner = jsonInner(value);
+        const rows = await c.query<{ id: number; grp: string | null; group_key: string }>(
+          'SELECT id, grp, group_key FROM alerts WHERE strpos(grp, $1) > 0 OR strpos(group_key, $1) > 0',
+          [inner],
+        );
+        for (const row of rows.rows) {
+          await c.query('UPDATE alerts SET grp = $1, group_key = $2 WHERE id = $3', [
+            scrubGroup(row.grp),
+            scrubKey(row.group_key),
+            row.id,
+          ]);
+          alerts++;
+        }
+        const sup = await c.query<{ row: string; group_key: string }>(
+          'SELECT ctid::text AS row, group_key FROM alert_suppressions WHERE strpos(group_key, $1) > 0',
+          [inner],
+        );
+        for (const row of sup.rows) {
+          await c.query('UPDATE alert_suppressions SET group_key = $1 WHERE ctid = $2::tid', [
+            scrubKey(row.group_key),
+            row.row,
+          ]);
+        }
+      }
+    }, 'cannot erase derived personal data');
+    return { seen, alerts };
   }
 
   async listDeadLetters(): Promise<Array<AlertDelivery & { error: string | null; created: number }>> {

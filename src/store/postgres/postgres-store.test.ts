@@ -49,6 +49,45 @@ if (unavailable) {
       }
     });
 
+    it('keeps alerts, first-seen keys with NUL separators, and erases derived values', async () => {
+      const s = uniqueSchema();
+      const store = await PostgresStore.open({ url: PG_URL, schema: s, poolSize: 2 });
+      try {
+        const alert = {
+          ruleKey: 'r1',
+          ruleId: 'r1',
+          title: 'Rule one',
+          level: 'high',
+          groupKey: JSON.stringify([['user.name', 'mallory']]),
+          group: { 'user.name': 'mallory' },
+          seq: 4,
+          ts: 1000,
+        };
+        const seen = ['login\u0000mallory\u0000web-1', 'login\u0000a\\0b'];
+        const first = await store.recordDetections({
+          alerts: [alert, { ...alert, seq: 5, ts: 1500 }],
+          cursor: 5,
+          seen,
+          sinks: ['hook'],
+          dedupWindowMs: 60_000,
+          now: 2000,
+        });
+        expect(first.created).toHaveLength(1);
+        expect(first.merged).toEqual(first.created);
+        expect(await store.seenKeys([...seen, 'login\u0000other'])).toEqual(new Set(seen));
+        expect(await store.getMeta('detect_cursor')).toBe('5');
+        const got = await store.getAlert(first.created[0]!);
+        expect(got).toMatchObject({ count: 2, firstSeq: 4, lastSeq: 5, seqs: [4, 5], status: 'open' });
+        expect((await store.dueDeliveries(2000, 10)).map((d) => d.sink)).toEqual(['hook']);
+        expect(await store.eraseDerived(['mallory'], '[erased]')).toEqual({ seen: 1, alerts: 1 });
+        expect(await store.seenKeys(seen)).toEqual(new Set([seen[1]]));
+        expect((await store.listAlerts({ limit: 10 }))[0]!.group).toEqual({ 'user.name': '[erased]' });
+      } finally {
+        await store.close();
+        await dropSchema(s);
+      }
+    });
+
     it('keeps U+0000 in column values exactly', async () => {
       const s = uniqueSchema();
       const store = await PostgresStore.open({ url: PG_URL, schema: s, poolSize: 2 });

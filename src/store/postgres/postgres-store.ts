@@ -545,6 +545,10 @@ export class PostgresStore implements Store {
     return this.alerts.recordDelivery(outcome);
   }
 
+  eraseDerived(values: readonly string[], replacement: string): Promise<{ seen: number; alerts: number }> {
+    return this.alerts.eraseDerived(values, replacement);
+  }
+
   listDeadLetters(): Promise<Array<AlertDelivery & { error: string | null; created: number }>> {
     return this.alerts.listDeadLetters();
   }
