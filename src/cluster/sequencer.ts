@@ -10,7 +10,7 @@ import { indexedFields } from '../ingest/fields.js';
 import type { IngestMetrics } from '../ingest/metrics.js';
 import type { AdmittedEvent, LedgerWriter } from '../ledger/ledger.js';
 import type { PgInbox } from '../store/postgres/postgres-cluster.js';
-import type { ProducerState, Store } from '../store/store.js';
+import type { AppendBatch, ProducerState, Store } from '../store/store.js';
 import { trackProducer } from './producers.js';
 
 export interface SequencerOptions {
@@ -42,6 +42,17 @@ interface Request {
 
 const INBOX_ROWS_PER_BATCH = 256;
 
+/** A batch sealed and waiting for (or under) its write. */
+interface Sealed {
+  taken: Request[];
+  results: AdmitResult[];
+  /** Producer keys admitted in it. */
+  keys: string[];
+  started: number;
+  batch: AppendBatch;
+  commit: () => void;
+}
+
 export class Sequencer {
   private local: Request[] = [];
   private localEvents = 0;
@@ -51,6 +62,11 @@ export class Sequencer {
   private writer: LedgerWriter;
   private readonly producers = new Map<string, ProducerState>();
   private lastPurge = 0;
+  /** The write in flight (resolves after its requests are answered). */
+  private pending: Promise<void> | undefined;
+  /** Inbox requests and producer keys in batches sealed but not yet written. */
+  private readonly inflightIds = new Set<number>();
+  private readonly inflightKeys = new Map<string, number>();
 
   constructor(private readonly options: SequencerOptions) {
     this.writer = options.writer;
@@ -109,6 +125,7 @@ export class Sequencer {
       }
       if (!worked && this.running) await this.sleep(this.options.pollMs ?? 10);
     }
+    await this.settle().catch(() => undefined);
   }
 
   private async reload(): Promise<void> {
@@ -136,8 +153,48 @@ export class Sequencer {
     });
   }
 
-  /** One batch, or a due checkpoint; false when there was nothing to do. */
+  /**
+   * One batch, or a due checkpoint; false when there was nothing to do. Two stages overlap: the next
+   * batch is deduplicated and sealed (leaf hashes on the hasher thread) while the previous one is
+   * being written; writes stay in seal order, and when one fails the batch sealed after it is
+   * refused too (it may have been deduplicated against events that were never stored).
+   */
   private async step(): Promise<boolean> {
+    const taken = await this.take().catch(async (err: unknown) => {
+      await this.settle().catch(() => undefined);
+      throw err;
+    });
+    if (taken.length === 0) {
+      if (this.pending) {
+        await this.settle();
+        return true;
+      }
+      await this.maintenance();
+      return false;
+    }
+    let sealed: Sealed;
+    try {
+      sealed = await this.prepare(taken);
+    } catch (err) {
+      this.fail(taken, err);
+      await this.settle().catch(() => undefined);
+      throw err;
+    }
+    try {
+      await this.settle();
+    } catch (err) {
+      this.writer.abandon();
+      this.fail(taken, err);
+      throw err;
+    }
+    const write = this.write(sealed);
+    write.catch(() => undefined); // awaited by settle(); never left unhandled
+    this.pending = write;
+    return true;
+  }
+
+  /** This node's queued requests, then the oldest inbox requests not already in flight. */
+  private async take(): Promise<Request[]> {
     const max = this.options.maxBatchEvents;
     const taken: Request[] = [];
     let n = 0;
@@ -149,51 +206,57 @@ export class Sequencer {
     this.localEvents -= n;
     try {
       if (n < max) {
-        for (const row of await this.options.inbox.peek(INBOX_ROWS_PER_BATCH)) {
+        for (const row of await this.options.inbox.peek(INBOX_ROWS_PER_BATCH, [...this.inflightIds])) {
           const candidates = JSON.parse(row.candidates) as Candidate[];
           if (n > 0 && n + candidates.length > max) break;
           taken.push({ candidates, source: row.source, inboxId: row.id });
           n += candidates.length;
         }
       }
-      if (taken.length === 0) {
-        await this.maintenance();
-        return false;
-      }
-      await this.commit(taken);
-      return true;
     } catch (err) {
-      this.options.metrics.commitFailed();
-      const reason =
-        err instanceof SteleError && err.code === 'unavailable'
-          ? err
-          : new SteleError('unavailable', `commit failed, retry: ${(err as Error).message}`, { cause: err });
-      for (const r of taken) r.reject?.(reason);
+      this.fail(taken, err);
       throw err;
     }
+    return taken;
   }
 
-  private async commit(taken: Request[]): Promise<void> {
-    const { store, clock, metrics } = this.options;
+  /** Waits for the batch being written; throws if its write failed. */
+  private async settle(): Promise<void> {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) await pending;
+  }
+
+  private fail(taken: Request[], err: unknown): void {
+    this.options.metrics.commitFailed();
+    const reason =
+      err instanceof SteleError && err.code === 'unavailable'
+        ? err
+        : new SteleError('unavailable', `commit failed, retry: ${(err as Error).message}`, { cause: err });
+    for (const r of taken) r.reject?.(reason);
+  }
+
+  /** Deduplicates against the store and the batch in flight, assigns seqs and seals the batch. */
+  private async prepare(taken: Request[]): Promise<Sealed> {
     const started = performance.now();
     const keys = taken.flatMap((r) =>
       r.candidates.flatMap((c) =>
         c.event.stele?.producer ? [{ id: c.event.stele.producer.id, seq: c.event.stele.producer.seq }] : [],
       ),
     );
-    const known = await store.findProducerDuplicates(keys);
+    const known = await this.options.store.findProducerDuplicates(keys);
     const results = taken.map((): AdmitResult => ({ accepted: [], duplicates: [] }));
     const admitted: AdmittedEvent[] = [];
     const owners: Array<{ result: AdmitResult; index: number }> = [];
     const updates = new Map<string, ProducerState>();
     const inBatch = new Map<string, number>();
-    let nextSeq = this.writer.size;
+    let nextSeq = this.writer.nextSeq;
     taken.forEach((request, r) => {
       for (const c of request.candidates) {
         const producer = c.event.stele?.producer;
         if (producer) {
           const key = `${producer.id}\u0000${producer.seq}`;
-          const seen = known.get(key) ?? inBatch.get(key);
+          const seen = known.get(key) ?? this.inflightKeys.get(key) ?? inBatch.get(key);
           if (seen !== undefined) {
             results[r]!.duplicates.push({ index: c.index, seq: seen });
             continue;
@@ -206,31 +269,46 @@ export class Sequencer {
         nextSeq++;
       }
     });
-    const now = clock.now();
-    const sealed = await this.writer.seal(admitted, now);
+    const sealed = await this.writer.seal(admitted, this.options.clock.now());
     sealed.batch.producers = [...updates.values()];
+    // Later batches count gaps from here; a failed write reloads the producers from the store.
+    for (const [id, state] of updates) this.producers.set(id, state);
     sealed.batch.events.forEach((record, i) =>
       owners[i]!.result.accepted.push({ index: owners[i]!.index, seq: record.seq }),
     );
+    for (const [key, seq] of inBatch) this.inflightKeys.set(key, seq);
+    for (const r of taken) if (r.inboxId !== undefined) this.inflightIds.add(r.inboxId);
+    return { taken, results, keys: [...inBatch.keys()], started, ...sealed };
+  }
+
+  private async write(s: Sealed): Promise<void> {
+    const { clock, metrics } = this.options;
     const inboxResults = new Map<number, string>();
-    taken.forEach((request, r) => {
-      if (request.inboxId !== undefined) inboxResults.set(request.inboxId, JSON.stringify(results[r]));
+    s.taken.forEach((request, r) => {
+      if (request.inboxId !== undefined) inboxResults.set(request.inboxId, JSON.stringify(s.results[r]));
     });
-    await this.options.inbox.appendWithResults(sealed.batch, inboxResults, now);
-    sealed.commit();
-    for (const [id, state] of updates) this.producers.set(id, state);
+    try {
+      await this.options.inbox.appendWithResults(s.batch, inboxResults, clock.now());
+    } catch (err) {
+      this.fail(s.taken, err);
+      throw err;
+    } finally {
+      for (const key of s.keys) this.inflightKeys.delete(key);
+      for (const id of inboxResults.keys()) this.inflightIds.delete(id);
+    }
+    s.commit();
     metrics.committed(
-      taken.map((req, i) => ({
+      s.taken.map((req, i) => ({
         source: req.source,
-        accepted: results[i]!.accepted.length,
-        duplicates: results[i]!.duplicates.length,
+        accepted: s.results[i]!.accepted.length,
+        duplicates: s.results[i]!.duplicates.length,
       })),
-      performance.now() - started,
+      performance.now() - s.started,
     );
-    const first = sealed.batch.events[0];
-    if (first) this.options.onCommit?.(first.seq, sealed.batch.events.length);
-    if (sealed.batch.checkpoint) this.options.onCheckpoint?.(sealed.batch.checkpoint.note);
-    taken.forEach((req, i) => req.resolve?.(results[i]!));
+    const first = s.batch.events[0];
+    if (first) this.options.onCommit?.(first.seq, s.batch.events.length);
+    if (s.batch.checkpoint) this.options.onCheckpoint?.(s.batch.checkpoint.note);
+    s.taken.forEach((req, i) => req.resolve?.(s.results[i]!));
   }
 
   /** A checkpoint when one is due, and results nobody collected. */

@@ -148,11 +148,12 @@ export class PgInbox {
     return rows.length === 1;
   }
 
-  /** The oldest waiting requests, up to about `maxEvents` events. */
-  async peek(maxRows: number): Promise<InboxRow[]> {
-    return this.store.query<InboxRow>('SELECT id, source, candidates FROM inbox ORDER BY id LIMIT $1', [
-      maxRows,
-    ]);
+  /** The oldest waiting requests, except those already taken into a batch in flight. */
+  async peek(maxRows: number, exclude: number[] = []): Promise<InboxRow[]> {
+    return this.store.query<InboxRow>(
+      'SELECT id, source, candidates FROM inbox WHERE id <> ALL($2::bigint[]) ORDER BY id LIMIT $1',
+      [maxRows, exclude],
+    );
   }
 
   /**
