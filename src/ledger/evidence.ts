@@ -152,12 +152,14 @@ function entryLineOf(row: EventRow, event: StoredEvent, personalFields: readonly
     );
   }
   const line: EntryLine = { index: row.seq, entry: entry.toString('base64'), salts: {} };
+  const erased = row.erased?.commitments ?? {};
   for (const field of personalFields) {
-    if (row.erased?.[field] !== undefined || !row.seed || committedValues(event, field).length === 0)
-      continue;
-    line.salts[field] = deriveSalt(row.seed, field).toString('base64');
+    if (erased[field] !== undefined || committedValues(event, field).length === 0) continue;
+    // The seed, or after a partial erasure the salt kept for this field (entry.ts).
+    const salt = row.seed ? deriveSalt(row.seed, field).toString('base64') : row.erased?.salts[field];
+    if (salt !== undefined) line.salts[field] = salt;
   }
-  if (row.erased && Object.keys(row.erased).length > 0) line.erased = { ...row.erased };
+  if (Object.keys(erased).length > 0) line.erased = { ...erased };
   return line;
 }
 
