@@ -270,6 +270,29 @@ describe('tampering with events', () => {
     );
   });
 
+  it('says so when a checkpoint cannot tell an edited event from a changed leaf hash', async () => {
+    const both = copyLedger();
+    tamper(both, (db) => {
+      db.prepare('UPDATE events SET leaf = zeroblob(32) WHERE seq = 33').run();
+      db.prepare("UPDATE events SET body = json_set(body, '$.process.pid', 1) WHERE seq = 40").run();
+    });
+    await expectFailure(
+      both,
+      33,
+      'entry 33: stored event does not match its leaf hash (edited, a personal value changed, or the leaf hash changed; later entries differ too)',
+    );
+    const uncovered = copyLedger();
+    tamper(uncovered, (db) => {
+      db.prepare('DELETE FROM checkpoints WHERE size = ?').run(SIZE);
+      db.prepare("UPDATE events SET body = json_set(body, '$.process.pid', 1) WHERE seq = 280").run();
+    });
+    await expectFailure(
+      uncovered,
+      280,
+      'entry 280: stored event does not match its leaf hash (edited, a personal value changed, or the leaf hash changed; no later checkpoint tells which)',
+    );
+  });
+
   it('detects a changed indexed time (the search index lies about when it happened)', async () => {
     const dir = copyLedger();
     tamper(dir, (db) => db.prepare('UPDATE events SET ts = 0 WHERE seq = 5').run());

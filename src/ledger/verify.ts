@@ -105,6 +105,8 @@ class VerificationRun {
   private failure: Failure | undefined;
   /** A leaf mismatch held open until the next checkpoint tells whether the event or the leaf changed. */
   private suspect: number | undefined;
+  /** Further mismatches seen while the first one waits: a checkpoint can then no longer tell which. */
+  private laterMismatches = 0;
   private storedNodes = new Map<string, Buffer | undefined>();
 
   constructor(
@@ -195,8 +197,11 @@ class VerificationRun {
       this.expired++;
       return 'ok';
     }
+    if (!leaf.leaf.equals(row.leafHash)) {
+      if (this.suspect === undefined) return 'mismatch';
+      this.laterMismatches++;
+    }
     if (this.suspect !== undefined) return 'ok';
-    if (!leaf.leaf.equals(row.leafHash)) return 'mismatch';
     if (!leaf.timeMatches) {
       return this.stop({
         reason: `entry ${index}: its indexed time (ts ${row.ts}) is not its @timestamp: the search index was changed`,
@@ -314,9 +319,10 @@ class VerificationRun {
     const index = this.suspect!;
     this.suspect = undefined;
     const at = `entry ${index}: stored event does not match its leaf hash`;
-    if (confirmedBy === undefined) {
+    if (confirmedBy === undefined || (confirmedBy < 0 && this.laterMismatches > 0)) {
+      const why = confirmedBy === undefined ? 'no later checkpoint tells which' : 'later entries differ too';
       this.fail({
-        reason: `${at} (edited, a personal value changed, or the leaf hash changed; no later checkpoint tells which)`,
+        reason: `${at} (edited, a personal value changed, or the leaf hash changed; ${why})`,
         index,
       });
     } else if (confirmedBy < 0) {
