@@ -16,4 +16,22 @@ export default tseslint.config(
     files: ['bin/*', '**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // The console runs in the browser.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        crypto: 'readonly',
+        performance: 'readonly',
+        console: 'readonly',
+      },
+    },
+  },
 );

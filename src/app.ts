@@ -27,6 +27,7 @@ import { registerK8sAuditRoute } from './server/routes/k8s-audit.js';
 import { registerErasureRoute } from './server/routes/erasure.js';
 import { registerOpsRoutes } from './server/routes/ops.js';
 import { registerAlertRoutes } from './server/routes/alerts.js';
+import { registerConsoleRoutes } from './server/routes/console.js';
 import { builtinRulesDir, loadDetectionRules } from './detect/rules.js';
 import { createDetectionService, type DetectionService } from './detect/service.js';
 import { steleEvent } from './detect/stele-events.js';
@@ -147,6 +148,8 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     metrics,
     shuttingDown: () => shuttingDown,
   };
+  const signer = cluster?.signer ?? ledger!.signer;
+  deps.ledgerKey = { verifierKey: signer.verifierKey, origin: signer.name };
   // A dialect without alert tables (isAlertStore false) runs without live detection.
   const alertStore = isAlertStore(store) ? store : undefined;
   const startDispatcher = () =>
@@ -192,6 +195,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   registerK8sAuditRoute(router, deps);
   registerErasureRoute(router, deps);
   registerOpsRoutes(router, deps, admitter);
+  registerConsoleRoutes(router); // last: the console takes only paths the API leaves free
   const server = createHttpServer({ router, verifier: new ApiKeyVerifier(store, clock) });
   const [host, port] = splitHostPort(config.listen);
   await new Promise<void>((resolve, reject) => {

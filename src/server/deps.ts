@@ -14,5 +14,7 @@ export interface ServerDeps {
   search: SearchService;
   ledger: LedgerService;
   metrics: IngestMetrics;
+  /** The ledger's public verifier key (C2SP vkey) and checkpoint origin, for GET /v1/ledger/key. */
+  ledgerKey?: { verifierKey: string; origin: string };
   shuttingDown: () => boolean;
 }

@@ -1,4 +1,5 @@
-// Ledger routes: the latest signed checkpoint, inclusion and consistency proofs.
+// Ledger routes: the latest signed checkpoint, inclusion and consistency proofs, and the public
+// verifier key that checks the checkpoints' signatures (the console verifies proofs with it).
 
 import { SteleError } from '../../core/errors.js';
 import { sendJson, sendText, type Router } from '../http.js';
@@ -11,6 +12,10 @@ export function registerLedgerRoutes(router: Router, deps: ServerDeps): void {
   });
   router.on('GET', '/v1/events/{seq}/proof', 'read', async ({ res, params }) => {
     sendJson(res, 200, await deps.ledger.proveInclusion(parseSeq(params.seq!)));
+  });
+  router.on('GET', '/v1/ledger/key', 'read', async ({ res }) => {
+    if (!deps.ledgerKey) throw new SteleError('unavailable', 'the ledger key is not known to this server');
+    sendJson(res, 200, deps.ledgerKey);
   });
   router.on('GET', '/v1/consistency', 'read', async ({ res, url }) => {
     const from = url.searchParams.get('from');
