@@ -181,6 +181,11 @@ async function start(config: Config, deps: ClusterDeps, store: PostgresStore): P
     async close() {
       closed = true;
       await client.close();
+      // What this node queued for itself as sequencer is committed before it lets go of the lease.
+      const deadline = clock.now() + 10_000;
+      while (sequencer && sequencer.backlog > 0 && clock.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
     },
   };
 

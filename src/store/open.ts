@@ -25,7 +25,12 @@ export interface OpenOptions {
 export async function openStore(target: StoreTarget, options: OpenOptions = {}): Promise<Store> {
   if (target.db) {
     // A shared database is written by the sequencer only (src/cluster/); every node may open it.
-    return PostgresStore.open({ url: target.db, schema: target.db_schema, writer: options.writer ?? false });
+    return PostgresStore.open({
+      url: target.db,
+      schema: target.db_schema,
+      writer: options.writer ?? false,
+      readonly: options.readonly ?? false,
+    });
   }
   if (options.readonly && !fs.existsSync(path.join(target.data, 'stele.db'))) {
     throw new SteleError(

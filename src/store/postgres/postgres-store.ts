@@ -3,7 +3,7 @@
 // in one transaction that also checks the ledger continues where the database says it ends.
 
 import pg from 'pg';
-import { ConfigError, StoreError } from '../../core/errors.js';
+import { ConfigError, SteleError, StoreError } from '../../core/errors.js';
 import type { Predicate } from '../../query/plan.js';
 import { aggregateSql, extentSql, histogramSql, totalsSql } from '../aggregate-sql.js';
 import type {
@@ -48,6 +48,8 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** Creates partitions ahead on a timer (the process writing the ledger). */
   writer?: boolean;
+  /** Only reads: the schema must exist already (nothing is created or upgraded). */
+  readonly?: boolean;
   applicationName?: string;
 }
 
@@ -149,7 +151,8 @@ export class PostgresStore implements Store {
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const store = new PostgresStore(parsePgUrl(options.url, options.schema), options);
     try {
-      await store.migrate();
+      if (options.readonly) await store.checkExists();
+      else await store.migrate();
       await store.partitions.load();
       if (options.writer) {
         await store.partitions.createAround(Date.now());
@@ -180,6 +183,20 @@ export class PostgresStore implements Store {
       }
       this.fullText = await this.ensureFullText(c, applied.has('0004-fulltext'));
     }, 'migration failed');
+  }
+
+  private async checkExists(): Promise<void> {
+    const rows = await this.query<{ migrations: string | null; fulltext: string | null }>(
+      'SELECT to_regclass($1)::text AS migrations, to_regclass($2)::text AS fulltext',
+      [`"${this.schema}".migrations`, `"${this.schema}".events_fulltext`],
+    );
+    if (!rows[0]?.migrations) {
+      throw new SteleError(
+        'not_found',
+        `no Stele data in PostgreSQL schema ${this.schema} (run stele serve --db first)`,
+      );
+    }
+    this.fullText = rows[0].fulltext !== null;
   }
 
   /** The trigram index needs pg_trgm; without it text search scans (still exact). */
