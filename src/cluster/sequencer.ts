@@ -128,7 +128,11 @@ export class Sequencer {
     await this.settle().catch(() => undefined);
   }
 
+  /** After a failure: nothing is in flight any more; the writer and producers come from the store. */
   private async reload(): Promise<void> {
+    // A batch sealed but never written must not count as in flight (its keys are not stored).
+    this.inflightIds.clear();
+    this.inflightKeys.clear();
     try {
       const { writer, producers } = await this.options.reopen();
       this.writer = writer;
@@ -244,6 +248,8 @@ export class Sequencer {
         c.event.stele?.producer ? [{ id: c.event.stele.producer.id, seq: c.event.stele.producer.seq }] : [],
       ),
     );
+    // Taken before the lookup: a batch committing meanwhile is then in one of the two.
+    const inflight = new Map(this.inflightKeys);
     const known = await this.options.store.findProducerDuplicates(keys);
     const results = taken.map((): AdmitResult => ({ accepted: [], duplicates: [] }));
     const admitted: AdmittedEvent[] = [];
@@ -256,7 +262,7 @@ export class Sequencer {
         const producer = c.event.stele?.producer;
         if (producer) {
           const key = `${producer.id}\u0000${producer.seq}`;
-          const seen = known.get(key) ?? this.inflightKeys.get(key) ?? inBatch.get(key);
+          const seen = known.get(key) ?? inflight.get(key) ?? inBatch.get(key);
           if (seen !== undefined) {
             results[r]!.duplicates.push({ index: c.index, seq: seen });
             continue;
