@@ -3,6 +3,7 @@
 // paths the API does not use, so it never shadows /v1, /healthz or /metrics.
 
 import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SteleError } from '../../core/errors.js';
@@ -38,8 +39,7 @@ export function consoleDir(): string {
 
 export function registerConsoleRoutes(router: Router, root: string = consoleDir()): void {
   const assets = path.join(root, 'assets');
-  const index = (res: Parameters<typeof sendFile>[0]) =>
-    sendFile(res, path.join(root, 'index.html'), 'no-cache');
+  const index = (res: ServerResponse) => sendFile(res, path.join(root, 'index.html'), 'no-cache');
   router.on('GET', '/', null, async ({ res }) => index(res));
   router.on('GET', '/index.html', null, async ({ res }) => index(res));
   for (const page of CONSOLE_PAGES) router.on('GET', `/${page}`, null, async ({ res }) => index(res));
@@ -54,11 +54,7 @@ export function registerConsoleRoutes(router: Router, root: string = consoleDir(
   });
 }
 
-async function sendFile(
-  res: import('node:http').ServerResponse,
-  file: string,
-  cacheControl: string,
-): Promise<void> {
+async function sendFile(res: ServerResponse, file: string, cacheControl: string): Promise<void> {
   let body: Buffer;
   try {
     body = await fs.promises.readFile(file);

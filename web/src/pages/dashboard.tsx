@@ -33,6 +33,21 @@ const PRIVILEGED =
 const HOUR = 3_600_000;
 const MAX_HOURS = 2000;
 
+const HEAT_WINDOWS = 12;
+
+/** [from, to) of the non-empty buckets of `h`, newest first, each at most MAX_HOURS long. */
+function heatWindows(h: HistogramReply | undefined): Array<[number, number]> {
+  if (!h) return [];
+  return h.buckets
+    .filter((b) => b.count > 0)
+    .slice(-HEAT_WINDOWS)
+    .reverse()
+    .map((b) => {
+      const to = Date.parse(b.start) + h.interval_ms;
+      return [Math.max(Date.parse(b.start), to - MAX_HOURS * HOUR), to];
+    });
+}
+
 function agg(from: string, by: string, extra: Record<string, string | number> = {}) {
   return (signal: AbortSignal) =>
     getJson<AggregateReply>('/v1/aggregate', { from, by, top: 10, ...extra }, signal);
@@ -44,17 +59,22 @@ export function DashboardPage({ params }: { params: URLSearchParams }) {
     getJson<HistogramReply>('/v1/histogram', { from, failures: true }, s),
   );
   const first = activity.data?.buckets[0];
-  const last = activity.data?.buckets.at(-1);
-  // The heat map needs hourly buckets: the last MAX_HOURS hours of the range at most.
-  const hmTo = last ? Date.parse(last.start) + (activity.data?.interval_ms ?? 0) : 0;
-  const hmFrom = first ? Math.max(Date.parse(first.start), hmTo - MAX_HOURS * HOUR) : 0;
-  const hourly = useApi(first ? `hm|${hmFrom}|${hmTo}` : null, (s) =>
-    getJson<HistogramReply>(
-      '/v1/histogram',
-      { from: new Date(hmFrom).toISOString(), to: new Date(hmTo).toISOString(), interval: '1h' },
-      s,
-    ),
-  );
+
+  // The heat map needs hourly buckets: fetched only for the coarse buckets that hold events
+  // (newest first, at most HEAT_WINDOWS of them, each clipped to MAX_HOURS), then summed.
+  const windows = heatWindows(activity.data);
+  const hourly = useApi(windows.length ? `hm|${windows.join(',')}` : null, async (s) => {
+    const replies = await Promise.all(
+      windows.map(([f, t]) =>
+        getJson<HistogramReply>(
+          '/v1/histogram',
+          { from: new Date(f).toISOString(), to: new Date(t).toISOString(), interval: '1h' },
+          s,
+        ),
+      ),
+    );
+    return { interval_ms: HOUR, total: 0, buckets: replies.flatMap((r) => r.buckets) } as HistogramReply;
+  });
   const users = useApi(`u|${from}`, agg(from, 'user.name'));
   const hosts = useApi(`h|${from}`, agg(from, 'host.name'));
   const ips = useApi(`i|${from}`, agg(from, 'source.ip'));
@@ -72,7 +92,9 @@ export function DashboardPage({ params }: { params: URLSearchParams }) {
     t: b.start,
     rate: b.count ? Math.round(((b.failures ?? 0) / b.count) * 1000) / 10 : 0,
   }));
-  const tick = (iso: string) => formatTime(iso).slice(5, 16);
+  // Day-sized buckets or wider: dates with the year; finer ones: month, day and time.
+  const daily = (activity.data?.interval_ms ?? 0) >= 86_400_000;
+  const tick = (iso: string) => (daily ? formatTime(iso).slice(0, 10) : formatTime(iso).slice(5, 16));
   const errors = [activity, users, hosts, ips, failing, privileged].map((x) => x.error).filter(Boolean);
   return (
     <div className="dashboard">

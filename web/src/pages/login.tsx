@@ -25,7 +25,7 @@ export function LoginPage({ onLogin }: { onLogin: (token: string) => void }) {
     }
   };
   return (
-    <main className="login">
+    <main className="login-page">
       <form onSubmit={submit} aria-labelledby="login-title">
         <h1 id="login-title">Stele console</h1>
         <p>

@@ -200,7 +200,7 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
           <ResultsTable
             events={events}
             columns={search.cols}
-            height={Math.max(200, height - 380)}
+            height={Math.max(200, height - 340)}
             total={total}
             onNearEnd={loadMore}
           />

@@ -88,7 +88,7 @@ export function TimelinePage({ params }: { params: URLSearchParams }) {
               return (
                 <li
                   key={e.stele.seq}
-                  className={`tl ${kindOf(action)} ${show(getField(e, 'event.outcome'))} ${marks.length ? 'alerted' : ''}`}
+                  className={`tl k-${kindOf(action)} ${show(getField(e, 'event.outcome'))} ${marks.length ? 'alerted' : ''}`}
                 >
                   <time dateTime={e['@timestamp']}>{formatTime(e['@timestamp'])}</time>
                   <span className="kind">{action}</span>
