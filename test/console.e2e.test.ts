@@ -131,6 +131,7 @@ describe.skipIf(!hasBrowser && !required)('web console in Chromium', () => {
     await page.getByLabel('API key').fill('not-a-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').waitFor();
+    await shot('login');
     await page.getByLabel('API key').fill(server.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     const box = page.locator('#query');
