@@ -10,6 +10,7 @@ import { CompactRange, hashLeaf } from '../src/ledger/merkle.js';
 import { parseCheckpoint } from '../src/ledger/checkpoint.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { rowToEvent } from '../src/store/store.js';
+import { SearchService } from '../src/query/search.js';
 import { sampleEvent, startTestServer, type TestServer } from './helpers/server.js';
 
 const NAME = 'zoe.erasable';
@@ -81,6 +82,10 @@ describe('erasure', () => {
   });
 
   it('erases the person everywhere and keeps every leaf', async () => {
+    // A search for the person, recorded (with its query) in the audit trail before the erasure.
+    const before = (await (await srv.get(`/v1/events?q="${NAME}"`)).json()) as { events: unknown[] };
+    expect(before.events.length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 200));
     const res = await fetch(`${srv.url}/v1/erasure`, {
       method: 'POST',
       body: JSON.stringify({ user: NAME }),
@@ -89,7 +94,9 @@ describe('erasure', () => {
     expect(res.status).toBe(200);
     // The person's two events and the address-only one lose every personal value; carol's event
     // from the same address loses only the address.
-    expect(await res.json()).toMatchObject({ events: 4, remaining: 0 });
+    const report = (await res.json()) as { events: number; remaining: number };
+    // Their 2 events, the address-only one, carol's address, and the audit record of the search.
+    expect(report).toMatchObject({ events: 5, remaining: 0 });
     const carol = (await (await srv.get('/v1/events?q=user.name:carol')).json()) as {
       events: Array<Record<string, any>>;
     };
@@ -124,6 +131,10 @@ describe('erasure', () => {
       expect(hashLeaf(ledgerEntry(event, row.seed, fields, row.erased)).equals(row.leafHash)).toBe(true);
       range.append(row.leafHash);
     }
+    // Full-text search no longer finds the person; what others' events still say is still found.
+    const search = new SearchService(store, { now: () => Date.now() });
+    expect(await search.count(search.prepare(`"${NAME}"`))).toBe(0);
+    expect(await search.count(search.prepare('"publickey for carol"'))).toBe(1);
     const people = rows.map((r) => rowToEvent(r)!.user?.name);
     expect(people).toContain('bob');
     expect(people).toContain('carol');

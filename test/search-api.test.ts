@@ -168,19 +168,25 @@ describe('search API', () => {
     await getJson('/v1/events/count?q=user:bob');
     await getJson('/v1/events/3/proof');
     const deadline = Date.now() + 5000;
-    let audit: Array<{ event: { action: string }; user: { name: string }; labels: Record<string, string> }> =
-      [];
+    let audit: Array<{
+      event: { action: string };
+      user: { name: string };
+      labels: Record<string, string>;
+      message: string;
+    }> = [];
     while (Date.now() < deadline) {
       const r = await getJson<{ events: typeof audit }>('/v1/events?q=dataset:stele.audit&limit=1000');
       audit = r.events;
       if (
         audit.some((e) => e.event.action === 'stele.proof') &&
-        audit.some((e) => e.labels.query === 'q=user:bob')
+        audit.some((e) => e.message.endsWith(' for q=user:bob'))
       )
         break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const count = audit.find((e) => e.labels.query === 'q=user:bob')!;
+    // The query is in `message`, a personal field (erasable), not in labels.
+    const count = audit.find((e) => e.message.endsWith(' for q=user:bob'))!;
+    expect(count.labels.query).toBeUndefined();
     expect(count.user.name).toBe('admin');
     expect(count.labels.results).toBe('30');
     expect(count.event.action).toBe('stele.search');

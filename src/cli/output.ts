@@ -7,7 +7,9 @@ import type { StoredEvent } from '../core/event.js';
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv';
 
 export const EVENT_COLUMNS: Array<[header: string, pick: (e: StoredEvent) => unknown]> = [
-  ['@timestamp', (e) => e['@timestamp']],
+  // Not "@timestamp": a CSV cell starting with @ must be escaped (a spreadsheet formula), and a
+  // header reading '@timestamp would look broken.
+  ['timestamp', (e) => e['@timestamp']],
   ['seq', (e) => e.stele.seq],
   ['action', (e) => e.event?.action],
   ['outcome', (e) => e.event?.outcome],

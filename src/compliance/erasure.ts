@@ -8,7 +8,7 @@ import { IntegrityError, ValidationError } from '../core/errors.js';
 import { commitValue, deriveSalt, getPath, setPath } from '../ledger/commitment.js';
 import { ledgerEntry } from '../ledger/entry.js';
 import { hashLeaf } from '../ledger/merkle.js';
-import { fieldValues, parseCidr, type Predicate } from '../query/plan.js';
+import { fieldValues, parseCidr, TEXT_FIELDS, type Predicate } from '../query/plan.js';
 import { encodeBody } from '../store/row-codec.js';
 import type { ErasureUpdate, EventRow, Store } from '../store/store.js';
 import { isAlertStore, rowToEvent } from '../store/store.js';
@@ -72,8 +72,20 @@ export async function eraseSubject(
     for (const row of await allRows(store, byIp)) rows.set(row.seq, row);
   }
 
-  // The person's own events lose every personal value; anyone else's only the values naming them.
+  // Events whose text names the person or their addresses (an audit record of a search for them).
   const mentions = [subject.user, ...ips];
+  const byText: Predicate = {
+    kind: 'or',
+    items: mentions.map((value) => ({
+      kind: 'text' as const,
+      fields: [...TEXT_FIELDS],
+      match: 'phrase' as const,
+      value,
+    })),
+  };
+  for (const row of await allRows(store, byText)) rows.set(row.seq, row);
+
+  // The person's own events lose every personal value; anyone else's only the values naming them.
   const updates: ErasureUpdate[] = [];
   let remaining = 0;
   for (const row of rows.values()) {
@@ -103,10 +115,18 @@ export async function eraseSubject(
   };
 }
 
-/** Whether a value (any JSON) contains one of the strings. */
+/**
+ * Whether a value (any JSON) names one of the strings as a whole word: `bob` is in "for bob from",
+ * not in "bobby"; `10.0.0.1` is not in "10.0.0.12".
+ */
 function mentionsAny(value: unknown, needles: readonly string[]): boolean {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return needles.some((n) => text.includes(n));
+  return needles.some((n) => wholeWord(n).test(text));
+}
+
+function wholeWord(needle: string): RegExp {
+  const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\w.@-])${escaped}(?![\\w@-]|\\.\\w)`, 'i');
 }
 
 /** Whether the event still names the person outside its personal fields (which cannot be erased). */

@@ -4,14 +4,17 @@
 import { SteleError } from '../../core/errors.js';
 import { sendJson, sendText, type Router } from '../http.js';
 import type { ServerDeps } from '../deps.js';
+import { auditRead } from './search.js';
 import { parseSeq } from './events.js';
 
 export function registerLedgerRoutes(router: Router, deps: ServerDeps): void {
   router.on('GET', '/v1/checkpoint', 'read', async ({ res }) => {
     sendText(res, 200, (await deps.ledger.latestCheckpoint()).note);
   });
-  router.on('GET', '/v1/events/{seq}/proof', 'read', async ({ res, params }) => {
-    sendJson(res, 200, await deps.ledger.proveInclusion(parseSeq(params.seq!)));
+  router.on('GET', '/v1/events/{seq}/proof', 'read', async (ctx) => {
+    const seq = parseSeq(ctx.params.seq!);
+    sendJson(ctx.res, 200, await deps.ledger.proveInclusion(seq));
+    auditRead(ctx, deps, 'stele.proof', `seq=${seq}`, 1);
   });
   router.on('GET', '/v1/ledger/key', 'read', async ({ res }) => {
     if (!deps.ledgerKey) throw new SteleError('unavailable', 'the ledger key is not known to this server');

@@ -45,7 +45,9 @@ export function auditRead(
       event: { action, outcome: 'success', type: 'access', kind: 'event', dataset: 'stele.audit' },
       user: { name: keyName },
       service: { type: 'stele', name: 'stele' },
-      labels: { route, query: shown, results: String(results) },
+      // The query text goes in `message` only: it can name people, and personal fields are the
+      // ones erasure can remove without changing the ledger entry.
+      labels: { route, results: String(results) },
       related: { user: [keyName] },
       message: `${action} by API key '${keyName}' on ${route}: ${results} result${results === 1 ? '' : 's'}${shown ? ` for ${shown}` : ''}`,
     };
@@ -87,15 +89,6 @@ function aggregates(deps: ServerDeps): AggregateService {
 export function registerSearchRoutes(router: Router, deps: ServerDeps): void {
   router.on('GET', '/v1/aggregate', 'read', (ctx) => aggregate(ctx, deps));
   router.on('GET', '/v1/histogram', 'read', (ctx) => histogram(ctx, deps));
-  // Registered before the ledger routes so proofs are audited too; the proof itself is the ledger's.
-  router.on('GET', '/v1/events/{seq}/proof', 'read', async (ctx) => {
-    const seq = ctx.params.seq!;
-    // Same check as events.ts parseSeq (not imported: events.ts imports this module).
-    if (!/^\d{1,15}$/.test(seq)) throw new SteleError('validation', `'${seq}' is not a ledger index`);
-    const proof = await deps.ledger.proveInclusion(Number(seq));
-    sendJson(ctx.res, 200, proof);
-    auditRead(ctx, deps, 'stele.proof', `seq=${ctx.params.seq}`, 1);
-  });
 }
 
 function intParam(url: URL, name: string): number | undefined {

@@ -351,9 +351,24 @@ export class SqliteStore implements Store {
       `UPDATE events SET body = ?, erased = ?, seed = NULL, source_ip = NULL, action = ?, outcome = ?, dataset = ?,
          user_name = ?, host_name = ?, session_id = ? WHERE seq = ?`,
     );
+    const fullText = this.fullText;
+    if (fullText) {
+      // FTS5 secure-delete: a deleted row's terms leave the index now, not at the next merge.
+      this.db.prepare("INSERT INTO events_fts (events_fts, rank) VALUES ('secure-delete', 1)").run();
+    }
+    const unindex = fullText ? this.db.prepare('DELETE FROM events_fts WHERE rowid = ?') : undefined;
+    const reindex = fullText
+      ? this.db.prepare(
+          `INSERT INTO events_fts (rowid, text)
+           SELECT seq, concat_ws(char(10), json_extract(body, '$.message'), json_extract(body, '$.event.original'))
+           FROM events WHERE seq = ?
+             AND (json_extract(body, '$.message') IS NOT NULL OR json_extract(body, '$.event.original') IS NOT NULL)`,
+        )
+      : undefined;
     this.run(() =>
       this.db.transaction(() => {
         for (const u of updates) {
+          unindex?.run(u.seq);
           const [action, outcome, dataset, userName, hostName, sessionId] = u.columns;
           update.run(
             u.body,
@@ -366,6 +381,7 @@ export class SqliteStore implements Store {
             sessionId,
             u.seq,
           );
+          reindex?.run(u.seq);
           if (this.fullText) reindexText(this.db, u.seq);
         }
         // Rewrite the full-text segments so no token of an erased value stays on a page.
