@@ -10,6 +10,7 @@ import type {
   AlertDelivery,
   AlertFilter,
   AlertRecord,
+  AlertStore,
   AlertSuppression,
   DeliveryOutcome,
   DetectionCommit,
@@ -125,7 +126,7 @@ interface RawEventRow {
 /** A transaction step run inside an append (the cluster's inbox bookkeeping). */
 export type AppendHook = (client: pg.PoolClient) => Promise<void>;
 
-export class PostgresStore implements Store {
+export class PostgresStore implements Store, AlertStore {
   readonly dialect = 'postgres';
   readonly supportsAlerts = true as const;
   readonly schema: string;
