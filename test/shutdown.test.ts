@@ -13,6 +13,7 @@ describe('graceful shutdown', () => {
     const port = await freePort();
     const { child, token } = await startServeChild(dataDir, port);
     const acked = new Set<number>();
+    const statuses: number[] = [];
     let stop = false;
     const client = async (id: number) => {
       for (let n = 0; !stop; n++) {
@@ -27,7 +28,10 @@ describe('graceful shutdown', () => {
             body: JSON.stringify(events),
             headers: { authorization: `Bearer ${token}` },
           });
-          if (res.status !== 200) return;
+          if (res.status !== 200) {
+            statuses.push(res.status);
+            return;
+          }
           for (const a of ((await res.json()) as { accepted: Array<{ seq: number }> }).accepted)
             acked.add(a.seq);
         } catch {
@@ -36,7 +40,9 @@ describe('graceful shutdown', () => {
       }
     };
     const clients = [0, 1, 2, 3].map(client);
-    while (acked.size < 500) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 20_000;
+    while (acked.size < 500 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(statuses, 'clients were refused before shutdown').toEqual([]);
     child.kill('SIGTERM');
     const code = await exited(child);
     stop = true;

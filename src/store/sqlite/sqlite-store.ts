@@ -13,11 +13,13 @@ import type {
   CheckpointRecord,
   ErasureUpdate,
   EventRow,
+  ExpiredRange,
   HistogramBucket,
   HistogramRequest,
   LedgerState,
   ProducerState,
   SearchRequest,
+  RetentionStore,
   SqlFilter,
   Store,
 } from '../store.js';
@@ -89,7 +91,7 @@ interface RawEventRow {
   session_id: string | null;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, RetentionStore {
   readonly dialect = 'sqlite';
   readonly file: string;
   private readonly db: Database.Database;
@@ -98,6 +100,8 @@ export class SqliteStore implements Store {
   /** The full-text index exists (a data dir created before it, opened read-only, has none). */
   private readonly fullText: boolean = false;
   private vocab: { documents: Database.Statement; size: Database.Statement } | undefined;
+  private expiredKnown = false;
+  private retentionTable: boolean | undefined;
   private readonly writer: { append(batch: AppendBatch): Promise<void>; close(): Promise<void> } | undefined;
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
@@ -124,6 +128,9 @@ export class SqliteStore implements Store {
       : createWriter(this.db, this.file, options.writerThread ?? false);
   }
 
+  // Every multi-statement transaction here reads before it writes, so it starts as BEGIN IMMEDIATE:
+  // upgrading a read transaction to a write one after the writer thread committed would fail at
+  // once with SQLITE_BUSY (WAL mode does not wait in that case), while IMMEDIATE waits its turn.
   private migrateSync(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied INTEGER NOT NULL)');
     const applied = new Set(
@@ -132,10 +139,12 @@ export class SqliteStore implements Store {
     const record = this.db.prepare('INSERT INTO migrations (name, applied) VALUES (?, ?)');
     for (const m of SQLITE_MIGRATIONS) {
       if (applied.has(m.name)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        record.run(m.name, Date.now());
-      })();
+      this.db
+        .transaction(() => {
+          this.db.exec(m.sql);
+          record.run(m.name, Date.now());
+        })
+        .immediate();
     }
   }
 
@@ -220,7 +229,9 @@ export class SqliteStore implements Store {
     request: AggregateRequest,
   ): Promise<{ groups: AggregateGroup[]; total: number; failures: number }> {
     const q = aggregateSql(this.compiler(), request);
-    const rows = this.run(() => this.db.prepare(q.sql).all(...q.params)) as Array<Record<string, unknown>>;
+    const rows = this.run(() => this.db.prepare(this.live(q.sql)).all(...q.params)) as Array<
+      Record<string, unknown>
+    >;
     const groups = rows.map((row) => {
       const group: AggregateGroup = {
         keys: request.by.map((_, i) => keyText(row[`k${i}`])),
@@ -233,13 +244,16 @@ export class SqliteStore implements Store {
       return group;
     });
     const t = totalsSql(this.compiler(), request.predicate, request.from, request.to);
-    const totals = this.run(() => this.db.prepare(t.sql).get(...t.params)) as { n: number; failures: number };
+    const totals = this.run(() => this.db.prepare(this.live(t.sql)).get(...t.params)) as {
+      n: number;
+      failures: number;
+    };
     return { groups, total: totals.n, failures: totals.failures };
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramBucket[]> {
     const q = histogramSql(this.compiler(), request);
-    const rows = this.run(() => this.db.prepare(q.sql).all(...q.params)) as Array<{
+    const rows = this.run(() => this.db.prepare(this.live(q.sql)).all(...q.params)) as Array<{
       bucket: number;
       n: number;
       failures?: number;
@@ -257,7 +271,7 @@ export class SqliteStore implements Store {
     to?: number,
   ): Promise<{ min: number; max: number } | undefined> {
     const q = extentSql(this.compiler(), predicate, from, to);
-    const row = this.run(() => this.db.prepare(q.sql).get(...q.params)) as {
+    const row = this.run(() => this.db.prepare(this.live(q.sql)).get(...q.params)) as {
       min_ts: number | null;
       max_ts: number | null;
     };
@@ -265,7 +279,7 @@ export class SqliteStore implements Store {
   }
 
   async search(request: SearchRequest): Promise<EventRow[]> {
-    const { clauses, params } = whereClauses(request.where, request.from, request.to);
+    const { clauses, params } = whereClauses(request.where, request.from, request.to, this.hasExpired());
     if (request.maxSeq !== undefined) {
       clauses.push('seq <= ?');
       params.push(request.maxSeq);
@@ -285,7 +299,7 @@ export class SqliteStore implements Store {
   }
 
   async count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number> {
-    const { clauses, params } = whereClauses(where, from, to);
+    const { clauses, params } = whereClauses(where, from, to, this.hasExpired());
     const sql = `SELECT COUNT(*) AS n FROM events ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''}`;
     return (this.run(() => this.db.prepare(sql).get(...params)) as { n: number }).n;
   }
@@ -311,37 +325,39 @@ export class SqliteStore implements Store {
     let seen = 0;
     let alerts = 0;
     this.run(() =>
-      this.db.transaction(() => {
-        for (const value of targets) {
-          // First-seen keys are NUL-separated parts (detect/derived.ts): delete those naming the value.
-          const keys = this.db
-            .prepare('SELECT key FROM detect_seen WHERE instr(key, ?) > 0')
-            .all(value) as Array<{ key: string }>;
-          for (const { key } of keys) {
-            if (!key.split('\u0000').includes(value)) continue;
-            seen += this.db.prepare('DELETE FROM detect_seen WHERE key = ?').run(key).changes;
+      this.db
+        .transaction(() => {
+          for (const value of targets) {
+            // First-seen keys are NUL-separated parts (detect/derived.ts): delete those naming the value.
+            const keys = this.db
+              .prepare('SELECT key FROM detect_seen WHERE instr(key, ?) > 0')
+              .all(value) as Array<{ key: string }>;
+            for (const { key } of keys) {
+              if (!key.split('\u0000').includes(value)) continue;
+              seen += this.db.prepare('DELETE FROM detect_seen WHERE key = ?').run(key).changes;
+            }
+            const rows = this.db
+              .prepare(
+                'SELECT id, grp, group_key FROM alerts WHERE instr(grp, ?) > 0 OR instr(group_key, ?) > 0',
+              )
+              .all(value, value) as Array<{ id: number; grp: string | null; group_key: string }>;
+            for (const row of rows) {
+              this.db
+                .prepare('UPDATE alerts SET grp = ?, group_key = ? WHERE id = ?')
+                .run(scrubGroup(row.grp), scrubKey(row.group_key), row.id);
+              alerts++;
+            }
+            const sup = this.db
+              .prepare('SELECT rowid, group_key FROM alert_suppressions WHERE instr(group_key, ?) > 0')
+              .all(value) as Array<{ rowid: number; group_key: string }>;
+            for (const row of sup) {
+              this.db
+                .prepare('UPDATE alert_suppressions SET group_key = ? WHERE rowid = ?')
+                .run(scrubKey(row.group_key), row.rowid);
+            }
           }
-          const rows = this.db
-            .prepare(
-              'SELECT id, grp, group_key FROM alerts WHERE instr(grp, ?) > 0 OR instr(group_key, ?) > 0',
-            )
-            .all(value, value) as Array<{ id: number; grp: string | null; group_key: string }>;
-          for (const row of rows) {
-            this.db
-              .prepare('UPDATE alerts SET grp = ?, group_key = ? WHERE id = ?')
-              .run(scrubGroup(row.grp), scrubKey(row.group_key), row.id);
-            alerts++;
-          }
-          const sup = this.db
-            .prepare('SELECT rowid, group_key FROM alert_suppressions WHERE instr(group_key, ?) > 0')
-            .all(value) as Array<{ rowid: number; group_key: string }>;
-          for (const row of sup) {
-            this.db
-              .prepare('UPDATE alert_suppressions SET group_key = ? WHERE rowid = ?')
-              .run(scrubKey(row.group_key), row.rowid);
-          }
-        }
-      })(),
+        })
+        .immediate(),
     );
     return { seen, alerts };
   }
@@ -366,30 +382,97 @@ export class SqliteStore implements Store {
         )
       : undefined;
     this.run(() =>
-      this.db.transaction(() => {
-        for (const u of updates) {
-          unindex?.run(u.seq);
-          const [action, outcome, dataset, userName, hostName, sessionId] = u.columns;
-          update.run(
-            u.body,
-            JSON.stringify(u.erased),
-            action,
-            outcome,
-            dataset,
-            userName,
-            hostName,
-            sessionId,
-            u.seq,
-          );
-          reindex?.run(u.seq);
-          if (this.fullText) reindexText(this.db, u.seq);
-        }
-        // Rewrite the full-text segments so no token of an erased value stays on a page.
-        if (this.fullText) this.db.exec("INSERT INTO events_fts (events_fts) VALUES ('optimize')");
-      })(),
+      this.db
+        .transaction(() => {
+          for (const u of updates) {
+            unindex?.run(u.seq);
+            const [action, outcome, dataset, userName, hostName, sessionId] = u.columns;
+            update.run(
+              u.body,
+              JSON.stringify(u.erased),
+              action,
+              outcome,
+              dataset,
+              userName,
+              hostName,
+              sessionId,
+              u.seq,
+            );
+            reindex?.run(u.seq);
+            if (this.fullText) reindexText(this.db, u.seq);
+          }
+          // Rewrite the full-text segments so no token of an erased value stays on a page.
+          if (this.fullText) this.db.exec("INSERT INTO events_fts (events_fts) VALUES ('optimize')");
+        })
+        .immediate(),
     );
     // Fold the WAL into the file and truncate it, so no old page version survives in either.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  readonly supportsRetention = true as const;
+
+  async expireEvents(ranges: readonly ExpiredRange[]): Promise<number> {
+    if (ranges.length === 0) return 0;
+    const expire = this.db.prepare(
+      `UPDATE events SET body = NULL, seed = NULL, erased = NULL, source_ip = NULL, action = NULL, outcome = NULL,
+         dataset = NULL, user_name = NULL, host_name = NULL, session_id = NULL
+       WHERE seq BETWEEN ? AND ? AND body IS NOT NULL`,
+    );
+    const record = this.db.prepare(
+      'INSERT OR REPLACE INTO retention_expired (first, last, record, expired) VALUES (?, ?, ?, ?)',
+    );
+    const unindex = this.fullText
+      ? this.db.prepare('DELETE FROM events_fts WHERE rowid BETWEEN ? AND ?')
+      : undefined;
+    let expired = 0;
+    this.run(() =>
+      this.db.transaction(() => {
+        // FTS5 secure-delete: the removed rows' terms leave the index now, not at the next merge.
+        if (unindex)
+          this.db.prepare("INSERT INTO events_fts (events_fts, rank) VALUES ('secure-delete', 1)").run();
+        for (const r of ranges) {
+          unindex?.run(r.first, r.last);
+          expired += expire.run(r.first, r.last).changes;
+          record.run(r.first, r.last, r.record, r.expired);
+        }
+      })(),
+    );
+    this.expiredKnown = true;
+    // secure_delete zeroes freed cells; folding the WAL leaves no old page version behind.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return expired;
+  }
+
+  async listExpiredRanges(): Promise<ExpiredRange[]> {
+    if (!this.hasRetentionTable()) return [];
+    return this.db
+      .prepare('SELECT first, last, record, expired FROM retention_expired ORDER BY first')
+      .all() as ExpiredRange[];
+  }
+
+  /** Whether some event has expired: only then do reads add `body IS NOT NULL` (it costs index-only scans). */
+  private hasExpired(): boolean {
+    if (this.expiredKnown) return true;
+    if (!this.hasRetentionTable()) return false;
+    // Another process (stele retention run) may expire events while this one serves: asked each time
+    // until the first range appears, then remembered.
+    this.expiredKnown = this.db.prepare('SELECT 1 FROM retention_expired LIMIT 1').get() !== undefined;
+    return this.expiredKnown;
+  }
+
+  private hasRetentionTable(): boolean {
+    this.retentionTable ??=
+      this.db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'retention_expired'")
+        .get() !== undefined;
+    return this.retentionTable;
+  }
+
+  /** An aggregation statement over the events that have not expired (same shape, same aliases). */
+  private live(sql: string): string {
+    if (!this.hasExpired()) return sql;
+    return sql.replace(/\bFROM events\b/, 'FROM (SELECT * FROM events WHERE body IS NOT NULL) AS events');
   }
 
   async readNodes(ids: ReadonlyArray<{ level: number; index: number }>): Promise<Array<Buffer | undefined>> {
@@ -466,39 +549,41 @@ export class SqliteStore implements Store {
     );
     const seen = db.prepare('INSERT OR IGNORE INTO detect_seen (key) VALUES (?)');
     this.run(() =>
-      db.transaction(() => {
-        for (const a of commit.alerts) {
-          const prev = latest.get(a.ruleKey, a.groupKey) as { id: number; last_ts: number } | undefined;
-          if (prev && Math.abs(a.ts - prev.last_ts) <= commit.dedupWindowMs) {
-            bump.run(a.seq, a.ts, commit.now, prev.id);
-            link.run(prev.id, a.seq);
-            merged.push(prev.id);
-            continue;
+      db
+        .transaction(() => {
+          for (const a of commit.alerts) {
+            const prev = latest.get(a.ruleKey, a.groupKey) as { id: number; last_ts: number } | undefined;
+            if (prev && Math.abs(a.ts - prev.last_ts) <= commit.dedupWindowMs) {
+              bump.run(a.seq, a.ts, commit.now, prev.id);
+              link.run(prev.id, a.seq);
+              merged.push(prev.id);
+              continue;
+            }
+            const group = a.group === null ? null : JSON.stringify(a.group);
+            const id = Number(
+              insert.run(
+                a.ruleId,
+                a.ruleKey,
+                a.title,
+                a.level,
+                a.groupKey,
+                group,
+                a.seq,
+                a.seq,
+                a.ts,
+                a.ts,
+                commit.now,
+                commit.now,
+              ).lastInsertRowid,
+            );
+            link.run(id, a.seq);
+            for (const sink of commit.sinks) enqueue.run(id, sink, commit.now);
+            created.push(id);
           }
-          const group = a.group === null ? null : JSON.stringify(a.group);
-          const id = Number(
-            insert.run(
-              a.ruleId,
-              a.ruleKey,
-              a.title,
-              a.level,
-              a.groupKey,
-              group,
-              a.seq,
-              a.seq,
-              a.ts,
-              a.ts,
-              commit.now,
-              commit.now,
-            ).lastInsertRowid,
-          );
-          link.run(id, a.seq);
-          for (const sink of commit.sinks) enqueue.run(id, sink, commit.now);
-          created.push(id);
-        }
-        for (const key of commit.seen) seen.run(key);
-        this.putMeta.run('detect_cursor', String(commit.cursor));
-      })(),
+          for (const key of commit.seen) seen.run(key);
+          this.putMeta.run('detect_cursor', String(commit.cursor));
+        })
+        .immediate(),
     );
     return { created, merged };
   }
@@ -576,25 +661,27 @@ export class SqliteStore implements Store {
 
   async recordDelivery(o: DeliveryOutcome): Promise<void> {
     this.run(() =>
-      this.db.transaction(() => {
-        if (o.delivered) {
-          this.db
-            .prepare('UPDATE alert_outbox SET delivered = ?, attempts = ?, last_error = NULL WHERE id = ?')
-            .run(o.now, o.attempts, o.id);
-        } else if (o.dead) {
-          this.db
-            .prepare(
-              `INSERT OR REPLACE INTO alert_dead_letters (id, alert_id, sink, attempts, last_error, created)
+      this.db
+        .transaction(() => {
+          if (o.delivered) {
+            this.db
+              .prepare('UPDATE alert_outbox SET delivered = ?, attempts = ?, last_error = NULL WHERE id = ?')
+              .run(o.now, o.attempts, o.id);
+          } else if (o.dead) {
+            this.db
+              .prepare(
+                `INSERT OR REPLACE INTO alert_dead_letters (id, alert_id, sink, attempts, last_error, created)
                SELECT id, alert_id, sink, ?, ?, ? FROM alert_outbox WHERE id = ?`,
-            )
-            .run(o.attempts, o.error, o.now, o.id);
-          this.db.prepare('DELETE FROM alert_outbox WHERE id = ?').run(o.id);
-        } else {
-          this.db
-            .prepare('UPDATE alert_outbox SET attempts = ?, next_attempt = ?, last_error = ? WHERE id = ?')
-            .run(o.attempts, o.nextAttempt, o.error, o.id);
-        }
-      })(),
+              )
+              .run(o.attempts, o.error, o.now, o.id);
+            this.db.prepare('DELETE FROM alert_outbox WHERE id = ?').run(o.id);
+          } else {
+            this.db
+              .prepare('UPDATE alert_outbox SET attempts = ?, next_attempt = ?, last_error = ? WHERE id = ?')
+              .run(o.attempts, o.nextAttempt, o.error, o.id);
+          }
+        })
+        .immediate(),
     );
   }
 
@@ -719,8 +806,8 @@ function keyText(v: unknown): string | null {
   return typeof v === 'string' ? v : String(v);
 }
 
-function whereClauses(where: SqlFilter | undefined, from?: number, to?: number) {
-  const clauses: string[] = [];
+function whereClauses(where: SqlFilter | undefined, from?: number, to?: number, liveOnly = false) {
+  const clauses: string[] = liveOnly ? ['body IS NOT NULL'] : [];
   const params: unknown[] = [];
   if (where) {
     clauses.push(`(${where.sql})`);

@@ -26,7 +26,7 @@ export class SqliteBatchWriter {
   private readonly nextSeq: Database.Statement;
   /** Indexes the text of the batch's events (undefined when the schema has no full-text table). */
   private readonly indexText: Database.Statement | undefined;
-  private readonly tx: (batch: AppendBatch) => void;
+  private readonly tx: Database.Transaction<(batch: AppendBatch) => void>;
 
   constructor(private readonly db: Database.Database) {
     this.insertEvent = db.prepare(
@@ -59,7 +59,8 @@ export class SqliteBatchWriter {
 
   append(batch: AppendBatch): void {
     try {
-      this.tx(batch);
+      // IMMEDIATE: the transaction reads (the next seq) before it writes; see sqlite-store.ts.
+      this.tx.immediate(batch);
     } catch (err) {
       if (err instanceof StoreError) throw err;
       throw new StoreError(`cannot write events: ${(err as Error).message}`, { cause: err });
