@@ -5,6 +5,7 @@ import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runConsoleBench } from './console.bench.js';
 import { runDetectBench } from './detect.bench.js';
 import { runIngestBench, type IngestResults } from './ingest.bench.js';
 import { runPostgresBench } from './postgres.bench.js';
