@@ -39,6 +39,7 @@ const BENCHES: Bench[] = [
     title: 'PostgreSQL and several nodes',
     run: (quick, log) => runPostgresBench({ quick, log }),
   },
+  { name: 'console', title: 'Web console', run: (quick, log) => runConsoleBench({ quick, log }) },
 ];
 
 export function machine(): string {

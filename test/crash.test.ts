@@ -32,7 +32,8 @@ describe('crash safety under SIGKILL', () => {
     dirs.push(dataDir);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/v1/events`;
-    let { child, token } = await startServeChild(dataDir, port);
+    const { token, ...first } = await startServeChild(dataDir, port);
+    let child = first.child;
     expect(token).toBeDefined();
     const clients: Client[] = Array.from({ length: CLIENTS }, (_, i) => ({
       id: `crash-client-${i}`,

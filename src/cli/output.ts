@@ -38,6 +38,8 @@ export function table(headers: string[], rows: unknown[][]): string {
     v === undefined || v === null
       ? '-'
       : (typeof v === 'string' ? v : JSON.stringify(v)).replace(
+          // Control characters are exactly what must not reach a terminal raw.
+          // eslint-disable-next-line no-control-regex
           /[\x00-\x1f\x7f]/g,
           (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
         );

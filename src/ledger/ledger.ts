@@ -16,7 +16,7 @@ import type {
 import { encodeBody } from '../store/row-codec.js';
 import { ledgerEntry } from './entry.js';
 import { createInlineHasher, type LeafHasher } from './hasher.js';
-import { CompactRange, hashLeaf } from './merkle.js';
+import { CompactRange } from './merkle.js';
 import { formatCheckpoint } from './checkpoint.js';
 import { signNote, type SignerKey } from './note.js';
 

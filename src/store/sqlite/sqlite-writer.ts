@@ -2,7 +2,7 @@
 // inline, or from a worker thread (sqlite-writer-worker.ts) so the fsync does not block the event
 // loop that is receiving the next requests.
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { StoreError } from '../../core/errors.js';
 import type { AppendBatch } from '../store.js';
 
