@@ -28,6 +28,12 @@ import { registerErasureRoute } from './server/routes/erasure.js';
 import { registerOpsRoutes } from './server/routes/ops.js';
 import { registerAlertRoutes } from './server/routes/alerts.js';
 import { registerConsoleRoutes } from './server/routes/console.js';
+import { registerComplianceRoutes } from './server/routes/compliance.js';
+import { admitterContext } from './compliance/context.js';
+import { loadPseudonymizer, pseudonymizeAdmission } from './compliance/pseudonymize.js';
+import { startComplianceSchedule } from './compliance/schedule.js';
+import { parseVerifierKey } from './ledger/note.js';
+import { pinnedPersonalFields } from './ledger/verify-key.js';
 import { builtinRulesDir, loadDetectionRules } from './detect/rules.js';
 import { createDetectionService, type DetectionService } from './detect/service.js';
 import { steleEvent } from './detect/stele-events.js';
@@ -150,6 +156,14 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   };
   const signer = cluster?.signer ?? ledger!.signer;
   deps.ledgerKey = { verifierKey: signer.verifierKey, origin: signer.name };
+  // Compliance (docs/compliance.md): pseudonymization before admission, retention and reports on a schedule.
+  if (config.pseudonymize) pseudonymizeAdmission(admitter, loadPseudonymizer(config.pseudonymize));
+  const compliance = async () => admitterContext(admitter, store, await pinnedPersonalFields(store), clock, config);
+  const schedule = cluster
+    ? undefined
+    : startComplianceSchedule(await compliance(), { signer, verifierKey: parseVerifierKey(signer.verifierKey) }, (m) =>
+        console.error(`stele: ${m}`),
+      );
   // A dialect without alert tables (isAlertStore false) runs without live detection.
   const alertStore = isAlertStore(store) ? store : undefined;
   const startDispatcher = () =>
@@ -194,6 +208,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   registerLedgerRoutes(router, deps);
   registerK8sAuditRoute(router, deps);
   registerErasureRoute(router, deps);
+  registerComplianceRoutes(router, compliance);
   registerOpsRoutes(router, deps, admitter);
   registerConsoleRoutes(router); // last: the console takes only paths the API leaves free
   const server = createHttpServer({ router, verifier: new ApiKeyVerifier(store, clock) });
@@ -236,6 +251,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await sources.close();
+      await schedule?.close();
       await admitter.close();
       await closed;
       await detection?.close();

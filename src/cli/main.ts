@@ -16,6 +16,12 @@ import { registerStats } from './commands/stats.js';
 import { registerTimeline } from './commands/timeline.js';
 import { registerPivot } from './commands/pivot.js';
 import { registerAround } from './commands/around.js';
+import { registerRetention } from './commands/retention.js';
+import { registerHold } from './commands/hold.js';
+import { registerSubjectAccess } from './commands/subject-access.js';
+import { registerReport } from './commands/report.js';
+import { registerVerifyReport } from './commands/verify-report.js';
+import { registerAuditPackage } from './commands/audit-package.js';
 import { EXIT, reportError } from './exit.js';
 
 export function buildProgram(): Command {
@@ -38,6 +44,12 @@ export function buildProgram(): Command {
   registerErase(program);
   registerMigrate(program);
   registerAlerts(program);
+  registerRetention(program);
+  registerHold(program);
+  registerSubjectAccess(program);
+  registerReport(program);
+  registerVerifyReport(program);
+  registerAuditPackage(program);
   return program;
 }
 

@@ -116,6 +116,48 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** Retention per dataset or category (docs/compliance.md); an entry with neither is the default. */
+    retention: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            dataset: Type.Optional(Type.String({ minLength: 1 })),
+            category: Type.Optional(Type.String({ minLength: 1 })),
+            keep: Type.String({ pattern: '^\\d{1,5}(h|d|mo|y)$' }),
+            online: Type.Optional(Type.String({ pattern: '^\\d{1,5}(h|d|mo|y)$' })),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    /** Keyed pseudonymization of fields at ingest (docs/compliance.md). */
+    pseudonymize: Type.Optional(
+      Type.Object(
+        {
+          fields: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+          key_file: Type.String({ minLength: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Compliance reports written on a schedule by stele serve (docs/compliance.md). */
+    reports: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            type: Type.Union(
+              ['access-review', 'failed-access', 'privileged', 'accounts', 'integrity', 'alerts', 'all'].map(
+                (t) => Type.Literal(t),
+              ),
+            ),
+            every: Type.String({ pattern: '^\\d{1,5}(h|d)$' }),
+            format: Type.Union([Type.Literal('html'), Type.Literal('pdf'), Type.Literal('csv')]),
+            out_dir: Type.String({ minLength: 1 }),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
     limits: Type.Object(
       {
         max_body_bytes: Type.Integer({ minimum: 1024 }),

@@ -6,7 +6,8 @@
 import { availableParallelism } from 'node:os';
 import { IntegrityError, ValidationError } from '../core/errors.js';
 import type { StoreTarget } from '../store/open.js';
-import type { CheckpointRecord, EventRow, Store } from '../store/store.js';
+import type { CheckpointRecord, EventRow, ExpiredRange, Store } from '../store/store.js';
+import { isRetentionStore, rowToEvent } from '../store/store.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { STORED_LEVEL_STRIDE } from './ledger.js';
 import { CompactRange, nodeRange, type NodeId } from './merkle.js';
@@ -108,6 +109,10 @@ class VerificationRun {
   /** Further mismatches seen while the first one waits: a checkpoint can then no longer tell which. */
   private laterMismatches = 0;
   private storedNodes = new Map<string, Buffer | undefined>();
+  /** Ranges a retention run expired (docs/compliance.md): the only places a missing body is allowed. */
+  private expiredRanges: ExpiredRange[] = [];
+  /** The ranges that expired entries fell in, to check against their ledger records at the end. */
+  private usedRanges = new Set<ExpiredRange>();
 
   constructor(
     private readonly store: Store,
@@ -124,6 +129,7 @@ class VerificationRun {
   async execute(): Promise<void> {
     if (this.options.against !== undefined) this.openAgainst(this.options.against);
     if (this.failure) return;
+    if (isRetentionStore(this.store)) this.expiredRanges = await this.store.listExpiredRanges();
     this.checkRootsAt(0);
     // Rows that arrive while a live log is verified are checked too, up to the writer's frontier.
     for (let pass = 0; pass < 3 && !this.failure; pass++) {
@@ -131,7 +137,37 @@ class VerificationRun {
       if (this.failure || !(await this.frontierIsAhead())) break;
     }
     if (this.suspect !== undefined) this.resolveSuspect(undefined);
+    if (!this.failure) await this.checkExpiryRecords();
     if (!this.failure) await this.checkEnd();
+  }
+
+  /** Each range an expired entry fell in must be listed by an intact stele.retention entry of this log. */
+  private async checkExpiryRecords(): Promise<void> {
+    for (const range of this.usedRanges) {
+      const problem =
+        range.record >= this.range.size
+          ? `its record (entry ${range.record}) is not in the log`
+          : await expiryRecordProblem(this.store, range, this.fields);
+      if (problem !== undefined) {
+        return this.fail({
+          reason: `entry ${range.first}: its event body is missing and the retention range ${range.first}..${range.last} is not backed by the ledger (${problem})`,
+          index: range.first,
+        });
+      }
+    }
+  }
+
+  private expiredRangeOf(index: number): ExpiredRange | undefined {
+    let lo = 0;
+    let hi = this.expiredRanges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.expiredRanges[mid]!;
+      if (index < r.first) hi = mid - 1;
+      else if (index > r.last) lo = mid + 1;
+      else return r;
+    }
+    return undefined;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -194,6 +230,15 @@ class VerificationRun {
     }
     if (leaf.kind === 'unreadable') return this.stop({ reason: `entry ${index}: ${leaf.reason}`, index });
     if (leaf.kind === 'expired') {
+      // A body may be missing only where a retention run recorded, in the ledger, that it removed it.
+      const range = this.expiredRangeOf(index);
+      if (!range) {
+        return this.stop({
+          reason: `entry ${index}: its event body is missing but no retention run expired it (deleted or emptied outside retention)`,
+          index,
+        });
+      }
+      this.usedRanges.add(range);
       this.expired++;
       return 'ok';
     }
@@ -505,6 +550,32 @@ function inserted(at: number, nowAt: number): Failure {
     reason: `entry ${at}: an event was inserted here or events reordered (the event that was entry ${at} is now entry ${nowAt})`,
     index: at,
   };
+}
+
+/**
+ * Why the ledger does not back an expired range: its record must be an intact (recomputed leaf =
+ * stored leaf) `stele.retention` event written by Stele whose `labels.ranges` lists exactly the range.
+ */
+async function expiryRecordProblem(
+  store: Store,
+  range: ExpiredRange,
+  fields: readonly string[],
+): Promise<string | undefined> {
+  const row = await store.getEvent(range.record);
+  if (!row) return `its record, entry ${range.record}, is missing`;
+  const leaf = recomputeLeaf(row, fields);
+  if (leaf.kind !== 'leaf' || !leaf.leaf.equals(row.leafHash)) {
+    return `its record, entry ${range.record}, does not match its leaf hash`;
+  }
+  const event = rowToEvent(row)!;
+  const listed = (event.labels?.ranges ?? '').split(',');
+  if (event.event?.action !== 'stele.retention' || row.source !== 'stele') {
+    return `entry ${range.record} is not a retention record`;
+  }
+  if (!listed.includes(`${range.first}-${range.last}`)) {
+    return `the retention record, entry ${range.record}, does not list it`;
+  }
+  return undefined;
 }
 
 function keyName(key: VerifierKey): string {

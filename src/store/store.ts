@@ -279,6 +279,40 @@ export function isAlertStore(store: object): store is AlertStore {
   return (store as Partial<AlertStore>).supportsAlerts === true;
 }
 
+/** Seqs [first, last] whose event bodies a retention run removed (compliance/retention.ts). */
+export interface ExpiredRange {
+  first: number;
+  last: number;
+  /** Seq of the `stele.retention` ledger event that lists this range: verify requires it. */
+  record: number;
+  /** When the bodies were removed, epoch ms. */
+  expired: number;
+}
+
+/**
+ * Retention (docs/compliance.md); a dialect that has it says so with isRetentionStore. Verification
+ * accepts an event without body only inside a recorded range, so both methods are needed for
+ * expiry to stay verifiable. PostgreSQL must implement this to support retention.
+ */
+export interface RetentionStore {
+  readonly supportsRetention: true;
+  /**
+   * In one transaction: removes the content of every event in the ranges that still has a body
+   * (body, seed, erased material, column values and source IP become NULL; full-text rows are
+   * deleted), keeping seq, ts, received, source and the leaf hash, and records the ranges. Freed
+   * bytes are overwritten, so the values cannot be read back from disk. Resolves to the number of
+   * events whose body was removed. From then on search, count, aggregate, histogram and timeExtent
+   * no longer see those events.
+   */
+  expireEvents(ranges: readonly ExpiredRange[]): Promise<number>;
+  /** Every recorded range, by first seq. */
+  listExpiredRanges(): Promise<ExpiredRange[]>;
+}
+
+export function isRetentionStore(store: object): store is RetentionStore {
+  return (store as Partial<RetentionStore>).supportsRetention === true;
+}
+
 export interface Store {
   readonly dialect: string;
   /** Creates or upgrades the schema. */

@@ -162,4 +162,17 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   DROP INDEX events_outcome_ts;
   `,
   },
+  {
+    // Retention (compliance/retention.ts): seq ranges whose bodies were removed, each with the seq of
+    // the ledger event that records it. Verification accepts a missing body only inside one.
+    name: '0300-retention-expired',
+    sql: `
+  CREATE TABLE retention_expired (
+    first   INTEGER PRIMARY KEY,
+    last    INTEGER NOT NULL,
+    record  INTEGER NOT NULL,           -- seq of the stele.retention event listing the range
+    expired INTEGER NOT NULL
+  );
+  `,
+  },
 ];
