@@ -146,13 +146,7 @@ async function eventSection(
     const result = await input.store.aggregate({ ...base, by: g.by, limit: TABLE_ROWS + 1 });
     const rows = result.groups
       .slice(0, TABLE_ROWS)
-      .map((group) => [
-        ...group.keys,
-        group.count,
-        group.failures,
-        new Date(group.first).toISOString(),
-        new Date(group.last).toISOString(),
-      ]);
+      .map((group) => [...group.keys, group.count, group.failures, minute(group.first), minute(group.last)]);
     const table: ReportTable = {
       title: g.title,
       columns: [...g.by, 'events', 'failed', 'first', 'last'],
@@ -276,6 +270,11 @@ async function addAlerts(
     rows: rows.slice(0, TABLE_ROWS),
     ...(rows.length > TABLE_ROWS ? { more: rows.length - TABLE_ROWS } : {}),
   });
+}
+
+/** A table time, to the minute (UTC): the exact times are in the events. */
+function minute(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }
 
 function formatDuration(ms: number): string {

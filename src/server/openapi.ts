@@ -495,6 +495,54 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/v1/retention/run': {
+        post: {
+          summary:
+            'Expire the events past their retention period now; dry_run=true only counts (scope admin)',
+          parameters: [{ name: 'dry_run', in: 'query', schema: { type: 'boolean' } }],
+          responses: { '200': { description: 'The run: expired, held, ranges, rules, records' }, ...errors },
+        },
+      },
+      '/v1/holds': {
+        get: {
+          summary: 'Legal holds (scope read)',
+          responses: { '200': { description: '{"holds": [...]}' }, ...errors },
+        },
+        post: {
+          summary: 'Place a legal hold on a query and/or time range; recorded in the ledger (scope admin)',
+          requestBody: {
+            content: json({
+              type: 'object',
+              required: ['reason'],
+              properties: {
+                query: { type: 'string' },
+                from: { type: 'string' },
+                to: { type: 'string' },
+                reason: { type: 'string' },
+              },
+            }),
+          },
+          responses: { '201': { description: 'The hold' }, ...errors },
+        },
+      },
+      '/v1/holds/{id}': {
+        delete: {
+          summary: 'Release a legal hold; recorded in the ledger (scope admin)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The released hold' }, ...errors },
+        },
+      },
+      '/v1/subject-access': {
+        get: {
+          summary:
+            'Every event about one person (GDPR art. 15), JSON or CSV; recorded in the ledger (scope admin)',
+          parameters: [
+            { name: 'user', in: 'query', required: true, schema: { type: 'string' } },
+            { name: 'format', in: 'query', schema: { type: 'string', enum: ['json', 'csv'] } },
+          ],
+          responses: { '200': { description: '{"summary", "events"}, or CSV' }, ...errors },
+        },
+      },
       '/v1/k8s/audit': {
         post: {
           summary: 'Kubernetes audit webhook backend: an audit.k8s.io/v1 EventList (scope ingest)',
