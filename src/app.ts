@@ -114,7 +114,13 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   let detection: DetectionService | undefined;
   // PostgreSQL: several nodes, one sequencer at a time (src/cluster/); SQLite: this process alone.
   const cluster = config.db
-    ? await createAdmission(config, { clock, metrics, pinPersonalFields, onCheckpoint, onCommit: () => detection?.kick() })
+    ? await createAdmission(config, {
+        clock,
+        metrics,
+        pinPersonalFields,
+        onCheckpoint,
+        onCommit: () => detection?.kick(),
+      })
     : undefined;
   const ledger = cluster ? undefined : await openLedger(config, clock);
   const store = cluster?.store ?? ledger!.store;
@@ -123,23 +129,29 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   const sinks = createSinks(config.sinks as SinkConfig[]);
   const loadedRules = loadDetectionRules(config.rules.length > 0 ? config.rules : [builtinRulesDir()]);
   for (const e of loadedRules.errors) console.error(`stele: rule ${e.title ?? ''} (${e.path}): ${e.reason}`);
-  const admitter = cluster ? (cluster.admitter as Admitter) : new Admitter(
-    {
-      onCommit: () => detection?.kick(),
-      onGap: (producer, missing, lastSeq) => {
-        const event = steleEvent('stele.producer_gap', 'failure', clock.now(), { producer, missing, last_seq: lastSeq });
-        admitter.submit([{ index: 0, event, ts: clock.now() }], 'stele').catch(() => undefined);
-      },
-      store,
-      ledger: ledger!.writer,
-      clock,
-      metrics,
-      maxBatchEvents: config.limits.max_batch_events,
-      checkpointIntervalMs: config.ledger.checkpoint_interval_ms,
-      onCheckpoint,
-    },
-    state.producers,
-  );
+  const admitter = cluster
+    ? (cluster.admitter as Admitter)
+    : new Admitter(
+        {
+          onCommit: () => detection?.kick(),
+          onGap: (producer, missing, lastSeq) => {
+            const event = steleEvent('stele.producer_gap', 'failure', clock.now(), {
+              producer,
+              missing,
+              last_seq: lastSeq,
+            });
+            admitter.submit([{ index: 0, event, ts: clock.now() }], 'stele').catch(() => undefined);
+          },
+          store,
+          ledger: ledger!.writer,
+          clock,
+          metrics,
+          maxBatchEvents: config.limits.max_batch_events,
+          checkpointIntervalMs: config.ledger.checkpoint_interval_ms,
+          onCheckpoint,
+        },
+        state.producers,
+      );
   let bootstrapToken: string | undefined;
   if ((await store.listApiKeys()).length === 0) {
     bootstrapToken = (await createApiKey(store, { name: 'admin', scopes: ['admin'], clock })).token;
@@ -158,30 +170,44 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   deps.ledgerKey = { verifierKey: signer.verifierKey, origin: signer.name };
   // Compliance (docs/compliance.md): pseudonymization before admission, retention and reports on a schedule.
   if (config.pseudonymize) pseudonymizeAdmission(admitter, loadPseudonymizer(config.pseudonymize));
-  const compliance = async () => admitterContext(admitter, store, await pinnedPersonalFields(store), clock, config);
+  const compliance = async () =>
+    admitterContext(admitter, store, await pinnedPersonalFields(store), clock, config);
   const schedule = cluster
     ? undefined
-    : startComplianceSchedule(await compliance(), { signer, verifierKey: parseVerifierKey(signer.verifierKey) }, (m) =>
-        console.error(`stele: ${m}`),
+    : startComplianceSchedule(
+        await compliance(),
+        { signer, verifierKey: parseVerifierKey(signer.verifierKey) },
+        (m) => console.error(`stele: ${m}`),
       );
   // A dialect without alert tables (isAlertStore false) runs without live detection.
   const alertStore = isAlertStore(store) ? store : undefined;
   const startDispatcher = () =>
     alertStore &&
-    createDispatcher({ store: alertStore, sinks, clock, onError: (m) => console.error(`stele: alert delivery: ${m}`) });
-  const startDetection = () => alertStore && createDetectionService({
-    store: alertStore,
-    rules: loadedRules.rules,
-    clock,
-    sinks: sinks.map((s) => s.sink.name),
-    timezone: config.timezone,
-    ...(config.detection?.working_hours ? { workingHours: config.detection.working_hours } : {}),
-    ...(config.detection?.dedup_window_ms === undefined ? {} : { dedupWindowMs: config.detection.dedup_window_ms }),
-    ...(config.detection?.warmup_events === undefined ? {} : { warmupEvents: config.detection.warmup_events }),
-    suppress: config.detection?.suppress ?? [],
-    onAlerts: () => dispatcher?.kick(),
-    onError: (m) => console.error(`stele: ${m}`),
-  });
+    createDispatcher({
+      store: alertStore,
+      sinks,
+      clock,
+      onError: (m) => console.error(`stele: alert delivery: ${m}`),
+    });
+  const startDetection = () =>
+    alertStore &&
+    createDetectionService({
+      store: alertStore,
+      rules: loadedRules.rules,
+      clock,
+      sinks: sinks.map((s) => s.sink.name),
+      timezone: config.timezone,
+      ...(config.detection?.working_hours ? { workingHours: config.detection.working_hours } : {}),
+      ...(config.detection?.dedup_window_ms === undefined
+        ? {}
+        : { dedupWindowMs: config.detection.dedup_window_ms }),
+      ...(config.detection?.warmup_events === undefined
+        ? {}
+        : { warmupEvents: config.detection.warmup_events }),
+      suppress: config.detection?.suppress ?? [],
+      onAlerts: () => dispatcher?.kick(),
+      onError: (m) => console.error(`stele: ${m}`),
+    });
   // With several nodes, detection and alert delivery run on the sequencer only: once per event.
   let dispatcher = cluster ? undefined : startDispatcher();
   if (!cluster) {
@@ -211,7 +237,11 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   registerComplianceRoutes(router, compliance);
   registerOpsRoutes(router, deps, admitter);
   registerConsoleRoutes(router); // last: the console takes only paths the API leaves free
-  const server = createHttpServer({ router, verifier: new ApiKeyVerifier(store, clock) });
+  const server = createHttpServer({
+    router,
+    verifier: new ApiKeyVerifier(store, clock),
+    closing: () => shuttingDown,
+  });
   const [host, port] = splitHostPort(config.listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -253,7 +283,10 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       await sources.close();
       await schedule?.close();
       await admitter.close();
+      // Requests still open now were answered 503 or are stuck sending: give them a moment, then cut.
+      const grace = setTimeout(() => server.closeAllConnections(), 2000);
       await closed;
+      clearTimeout(grace);
       await detection?.close();
       await dispatcher?.close();
       await witnesses.close();
