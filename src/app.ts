@@ -15,6 +15,9 @@ import { createWorkerHasher } from './ledger/hasher.js';
 import { LedgerService } from './ledger/ledger-service.js';
 import { loadOrCreateSigner } from './ledger/signer-file.js';
 import { createWitnessPublisher } from './ledger/witness.js';
+import { startVerificationSchedule } from './ledger/verify-schedule.js';
+import type { VerifyReport } from './ledger/verify.js';
+import { parseDuration } from './server/routes/alerts.js';
 import type { SignerKey } from './ledger/note.js';
 import { SearchService } from './query/search.js';
 import { createHttpServer, Router } from './server/http.js';
@@ -102,6 +105,8 @@ export interface RunningServer {
   address: string;
   /** Set when this start created the first admin key: print it once. */
   bootstrapToken?: string;
+  /** Runs the scheduled verification now (SQLite only); its result is recorded like a scheduled one. */
+  verifyNow?: () => Promise<VerifyReport>;
   close(): Promise<void>;
 }
 
@@ -179,6 +184,33 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
         { signer, verifierKey: parseVerifierKey(signer.verifierKey) },
         (m) => console.error(`stele: ${m}`),
       );
+  // Scheduled verification, recorded in the ledger as stele.verify events (docs/ledger.md).
+  const everyText = config.ledger.verify_every ?? '24h';
+  const verification = cluster
+    ? undefined
+    : startVerificationSchedule({
+        store,
+        target: { data: config.data, db: config.db },
+        verifierKey: signer.verifierKey,
+        personalFields: await pinnedPersonalFields(store),
+        everyMs: everyText === '0' ? 0 : parseDuration(everyText),
+        firstAfterMs: 60_000,
+        onResult: (report) => {
+          const labels: Record<string, string | number> = {
+            size: report.size,
+            verified: report.verified,
+            checkpoints: report.checkpoints,
+            elapsed_ms: report.elapsedMs,
+          };
+          if (report.firstBadIndex !== undefined) labels.first_bad_index = report.firstBadIndex;
+          if (report.reason) labels.reason = report.reason;
+          const event = steleEvent('stele.verify', report.ok ? 'success' : 'failure', clock.now(), labels);
+          admitter.submit([{ index: 0, event, ts: clock.now() }], 'stele').catch(() => undefined);
+          if (!report.ok) console.error(`stele: VERIFICATION FAILED: ${report.reason ?? 'unknown reason'}`);
+        },
+        onError: (m) => console.error(`stele: ${m}`),
+      });
+  deps.status = () => ({ verification: verification?.last() ?? null, witnesses: witnesses.status() });
   // A dialect without alert tables (isAlertStore false) runs without live detection.
   const alertStore = isAlertStore(store) ? store : undefined;
   const startDispatcher = () =>
@@ -289,11 +321,13 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       clearTimeout(grace);
       await detection?.close();
       await dispatcher?.close();
+      await verification?.close();
       await witnesses.close();
       await closeBackend();
     },
   };
   if (bootstrapToken !== undefined) running.bootstrapToken = bootstrapToken;
+  if (verification) running.verifyNow = () => verification.runNow();
   return running;
 }
 

@@ -95,6 +95,9 @@ export const ConfigSchema = Type.Object(
         key_file: Type.Optional(Type.String({ minLength: 1 })),
         checkpoint_interval_ms: Type.Integer({ minimum: 50, maximum: 60_000 }),
         personal_fields: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+        // How often `stele serve` verifies the whole ledger and records the result: a duration
+        // like 24h or 30m, or 0 to turn it off.
+        verify_every: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]*(s|m|h|d))$' })),
         witnesses: Type.Optional(
           Type.Array(
             Type.Union([

@@ -10,9 +10,21 @@ import { parseCheckpoint } from './checkpoint.js';
 
 export type WitnessTarget = { type: 'file'; path: string } | { type: 'url'; url: string; token_env?: string };
 
+/** What each witness last took, for operators and the console (GET /v1/status). */
+export interface WitnessStatus {
+  witness: string;
+  type: 'file' | 'url';
+  /** Tree size of the last checkpoint the witness took, and when (epoch ms). */
+  lastSize: number | null;
+  lastAt: number | null;
+  lastError: string | null;
+  lastErrorAt: number | null;
+}
+
 export interface WitnessPublisher {
   /** Sends the note to every witness; rejects naming the witnesses that did not take it. */
   publish(note: string): Promise<void>;
+  status(): WitnessStatus[];
   /** Waits until every note given so far was delivered or given up on. */
   close(): Promise<void>;
 }
@@ -37,21 +49,52 @@ export function createWitnessPublisher(
     name: w.type === 'file' ? w.path : w.url,
     send: createChannel(w.type === 'file' ? fileWitness(w.path) : urlWitness(w, options)),
   }));
+  const statuses: WitnessStatus[] = witnesses.map((w, i) => ({
+    witness: channels[i]!.name,
+    type: w.type,
+    lastSize: null,
+    lastAt: null,
+    lastError: null,
+    lastErrorAt: null,
+  }));
   let last: Promise<unknown> = Promise.resolve();
   return {
     async publish(note) {
       const results = Promise.allSettled(channels.map((c) => c.send(note)));
       last = results;
-      const failed = (await results).flatMap((r, i) =>
+      const settled = await results;
+      const size = noteSize(note);
+      settled.forEach((r, i) => {
+        const st = statuses[i]!;
+        if (r.status === 'fulfilled') {
+          st.lastSize = size;
+          st.lastAt = Date.now();
+        } else {
+          st.lastError = (r.reason as Error).message;
+          st.lastErrorAt = Date.now();
+        }
+      });
+      const failed = settled.flatMap((r, i) =>
         r.status === 'rejected' ? [`${channels[i]!.name}: ${(r.reason as Error).message}`] : [],
       );
       if (failed.length > 0)
         throw new SteleError('unavailable', `witness did not take the checkpoint: ${failed.join('; ')}`);
     },
+    status: () => statuses.map((st) => ({ ...st })),
     async close() {
       await last;
     },
   };
+}
+
+/** The tree size a signed checkpoint note states, or null when it does not parse. */
+function noteSize(note: string): number | null {
+  const body = note.split('\n\n')[0];
+  try {
+    return body === undefined ? null : parseCheckpoint(body + '\n').size;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -6,6 +6,8 @@ import type { IngestMetrics } from '../ingest/metrics.js';
 import type { SearchService } from '../query/search.js';
 import type { Store } from '../store/store.js';
 import type { LedgerService } from '../ledger/ledger-service.js';
+import type { VerifyReport } from '../ledger/verify.js';
+import type { WitnessStatus } from '../ledger/witness.js';
 
 export interface ServerDeps {
   config: Config;
@@ -17,4 +19,9 @@ export interface ServerDeps {
   /** The ledger's public verifier key (C2SP vkey) and checkpoint origin, for GET /v1/ledger/key. */
   ledgerKey?: { verifierKey: string; origin: string };
   shuttingDown: () => boolean;
+  /** Last scheduled verification and the witnesses' state, for GET /v1/status. */
+  status?: () => {
+    verification: (VerifyReport & { finished: number }) | null;
+    witnesses: WitnessStatus[];
+  };
 }

@@ -468,6 +468,13 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'Stored' }, ...errors },
         },
       },
+      '/v1/status': {
+        get: {
+          summary:
+            'Ledger size and latest checkpoint, the last scheduled verification, witness state (scope read)',
+          responses: { '200': { description: 'Status', content: json({ type: 'object' }) }, ...errors },
+        },
+      },
       '/v1/erasure': {
         post: {
           summary: "Erase a person's personal data; proofs stay valid (scope admin)",

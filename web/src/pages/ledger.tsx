@@ -40,6 +40,17 @@ function useMetrics(everyMs: number): { now?: Reading; before?: Reading; error?:
   return state;
 }
 
+interface ServerStatus {
+  witnesses: Array<{
+    witness: string;
+    type: string;
+    last_size: number | null;
+    last_at: string | null;
+    last_error: string | null;
+    last_error_at: string | null;
+  }>;
+}
+
 export function LedgerPage() {
   const note = useApi('cp', () => getText('/v1/checkpoint'));
   const key = useApi('key', (s) => getJson<LedgerKey>('/v1/ledger/key', {}, s));
@@ -49,6 +60,7 @@ export function LedgerPage() {
   const recent = useApi('recent', (s) =>
     getJson<EventPage>('/v1/events', { q: '-stele.source:stele', limit: 500 }, s),
   );
+  const status = useApi('status', (s) => getJson<ServerStatus>('/v1/status', {}, s));
   const metrics = useMetrics(5000);
   const [origin = '', size = '', root = ''] = (note.data ?? '').split('\n');
   const lastVerify = verification.data?.events[0];
@@ -104,21 +116,56 @@ export function LedgerPage() {
               <span className={`badge ${show(getField(lastVerify, 'event.outcome'))}`}>
                 {show(getField(lastVerify, 'event.outcome'))}
               </span>{' '}
-              {show(getField(lastVerify, 'message'))}
+              {show(getField(lastVerify, 'labels.verified'))} entries checked
+              {getField(lastVerify, 'labels.reason') !== undefined && (
+                <> — {show(getField(lastVerify, 'labels.reason'))}</>
+              )}
             </p>
           ) : (
             <p className="muted">
-              The log records no verification (no <code>stele.verify</code> event). Run{' '}
-              <code>stele verify</code> to check every entry and checkpoint.
+              The log records no verification yet (no <code>stele.verify</code> event). The server verifies
+              the whole ledger on a schedule (<code>ledger.verify_every</code>, default 24h, first run a
+              minute after start); <code>stele verify</code> checks it on demand.
             </p>
           )}
         </section>
         <section className="panel">
           <h2>Witnesses</h2>
-          <p className="muted small">
-            Witnesses are configured on the server (<code>ledger.witnesses</code>) and this server exposes
-            neither their list nor their state through the API or /metrics, so the console cannot show them.
-          </p>
+          {status.error && <p className="error">{status.error}</p>}
+          {status.data && status.data.witnesses.length === 0 && (
+            <p className="muted small">
+              No witness is configured (<code>ledger.witnesses</code>: a file or a URL that receives every
+              checkpoint; see docs/ledger.md).
+            </p>
+          )}
+          {status.data && status.data.witnesses.length > 0 && (
+            <table aria-label="Witnesses">
+              <thead>
+                <tr>
+                  <th scope="col">Witness</th>
+                  <th scope="col">Last checkpoint taken</th>
+                  <th scope="col">Last error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {status.data.witnesses.map((w) => (
+                  <tr key={w.witness}>
+                    <td>
+                      <code>{w.witness}</code> ({w.type})
+                    </td>
+                    <td>
+                      {w.last_size === null
+                        ? 'none yet'
+                        : `size ${formatCount(w.last_size)} at ${formatTime(w.last_at ?? '')} UTC`}
+                    </td>
+                    <td className={w.last_error ? 'error' : 'muted'}>
+                      {w.last_error ? `${w.last_error} (${formatTime(w.last_error_at ?? '')} UTC)` : 'none'}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </section>
         <Server metrics={metrics} />
         <Sources metrics={metrics} recent={recent.data} />
