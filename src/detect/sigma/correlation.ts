@@ -31,10 +31,13 @@ export interface CorrelationStats {
   truncatedEntries: number;
 }
 
-/** Entries sorted by time, oldest first; `head` skips evicted ones until compaction. */
+/**
+ * Entries sorted by time, oldest first; `head` skips evicted ones until compaction. Items are kept
+ * only for correlation types that store one per entry (event_count stores none).
+ */
 class TimeWindow<T> {
   times: number[] = [];
-  items: T[] = [];
+  items: T[] | null = null;
   head = 0;
 
   get size(): number {
@@ -42,15 +45,17 @@ class TimeWindow<T> {
   }
 
   insert(t: number, item: T): void {
+    if (item !== null && this.items === null) this.items = [];
+    const items = this.items;
     let i = this.times.length;
     if (i === this.head || (this.times[i - 1] as number) <= t) {
       this.times.push(t);
-      this.items.push(item);
+      items?.push(item);
       return;
     }
     while (i > this.head && (this.times[i - 1] as number) > t) i--;
     this.times.splice(i, 0, t);
-    this.items.splice(i, 0, item);
+    items?.splice(i, 0, item);
   }
 
   /** Drops entries older than `cutoff` (and beyond `max`), reporting each dropped item. */
@@ -58,19 +63,19 @@ class TimeWindow<T> {
     let truncated = 0;
     while (this.head < this.times.length && ((this.times[this.head] as number) < cutoff || this.size > max)) {
       if ((this.times[this.head] as number) >= cutoff) truncated++;
-      onDrop(this.items[this.head] as T);
+      onDrop((this.items === null ? null : this.items[this.head]) as T);
       this.head++;
     }
     if (this.head > 64 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
-      this.items = this.items.slice(this.head);
+      if (this.items !== null) this.items = this.items.slice(this.head);
       this.head = 0;
     }
     return truncated;
   }
 
   values(): T[] {
-    return this.items.slice(this.head);
+    return this.items === null ? [] : this.items.slice(this.head);
   }
 }
 
@@ -114,6 +119,10 @@ function median(sorted: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** Shared stand-ins for state a correlation type never touches (never written to). */
+const NO_COUNTS: Map<string, number> = new Map();
+const NO_MARKS: number[] = [];
+
 /** The runtime state of one correlation rule. */
 export class CorrelationRuntime {
   private readonly groups = new Map<string, Group>();
@@ -152,25 +161,36 @@ export class CorrelationRuntime {
    */
   process(positions: number[], view: EventView, time: number): Record<string, unknown> | undefined {
     const first = positions[0] as number;
-    const values: Record<string, unknown> = {};
-    const parts: unknown[] = [];
     const paths = this.groupPaths[first] as FieldPath[];
-    for (let i = 0; i < paths.length; i++) {
-      const v = view.value(paths[i] as FieldPath);
+    // The key first, without allocating: most events belong to a group that exists already.
+    let key: string;
+    let parts: unknown[] | undefined;
+    if (paths.length === 1) {
+      const v = view.value(paths[0] as FieldPath);
       if (v === undefined || v === null) return undefined; // no group without its group-by values
-      values[this.rule.groupBy[i] as string] = v;
-      parts.push(v);
+      key = typeof v === 'string' ? `s${v}` : JSON.stringify([v]);
+      parts = [v];
+    } else {
+      parts = [];
+      for (const path of paths) {
+        const v = view.value(path);
+        if (v === undefined || v === null) return undefined;
+        parts.push(v);
+      }
+      key = JSON.stringify(parts);
     }
-    const only = parts.length === 1 ? parts[0] : undefined;
-    const key = typeof only === 'string' ? `s${only}` : JSON.stringify(parts);
     if (time > this.watermark) this.watermark = time;
-    if ((++this.calls & 255) === 0) this.expireOldest();
+    // A sweep walks the map from its oldest end, over the holes deletions leave there: every 16K
+    // events keeps that cheap, and late groups are also caught on access and by maxGroups.
+    if ((++this.calls & 16383) === 0) this.expireOldest();
     let group = this.groups.get(key);
     if (group !== undefined && time < group.latest - this.rule.timespanMs) {
       this.stats.late++;
       return undefined;
     }
     if (group === undefined) {
+      const values: Record<string, unknown> = {};
+      this.rule.groupBy.forEach((name, i) => (values[name] = parts[i]));
       group = this.newGroup(time, values);
       this.makeRoom();
     } else this.groups.delete(key); // re-inserted below: most recently used last
@@ -188,13 +208,18 @@ export class CorrelationRuntime {
   }
 
   private newGroup(time: number, values: Record<string, unknown>): Group {
+    // Only what the correlation type uses is allocated: a million groups must stay small.
+    const type = this.rule.type;
     return {
       latest: time,
       values,
       window: new TimeWindow(),
-      counts: new Map(),
+      counts: type === 'value_count' || type === 'value_percentile' ? new Map() : NO_COUNTS,
       sum: 0,
-      marks: new Array<number>(this.rule.rules.length).fill(-Infinity),
+      marks:
+        type === 'temporal' || type === 'temporal_ordered'
+          ? new Array<number>(this.rule.rules.length).fill(-Infinity)
+          : NO_MARKS,
     };
   }
 
