@@ -8,6 +8,7 @@ import path from 'node:path';
 import { runConsoleBench } from './console.bench.js';
 import { runDetectBench } from './detect.bench.js';
 import { runIngestBench, type IngestResults } from './ingest.bench.js';
+import { runLedgerBench } from './ledger.bench.js';
 import { runPostgresBench } from './postgres.bench.js';
 import { runSearchBench } from './search.bench.js';
 import { runSyslogBench } from './syslog.bench.js';
@@ -27,6 +28,7 @@ const BENCHES: Bench[] = [
     title: 'Ingest',
     run: async (quick, log) => renderIngest(await runIngestBench({ quick, log })),
   },
+  { name: 'ledger', title: 'Ledger', run: (quick, log) => runLedgerBench({ quick, log }) },
   { name: 'syslog', title: 'Sources and parsers', run: (quick, log) => runSyslogBench({ quick, log }) },
   { name: 'detect', title: 'Detection', run: (quick, log) => runDetectBench({ quick, log }) },
   {

@@ -122,7 +122,12 @@ function feed(port: number, token: string, rate: number) {
   let stopped = false;
   const started = performance.now();
   const next = (n: number): string[] => {
-    while (pending.length < n) pending.push(...(chunks.next().value ?? '').split('\n').filter(Boolean));
+    while (pending.length < n) {
+      const chunk = chunks.next();
+      if (chunk.done) break;
+      // One push per line: a chunk can hold more lines than a spread may pass as arguments.
+      for (const line of chunk.value.split('\n')) if (line) pending.push(line);
+    }
     const out = pending.splice(0, n);
     const now = new Date().toISOString();
     return out.map((l) => l.replace(/"@timestamp":"[^"]+"/, `"@timestamp":"${now}"`));

@@ -3,6 +3,7 @@
 // never break a row.
 
 import type { StoredEvent } from '../core/event.js';
+import { csvRow } from '../core/csv.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv';
 
@@ -19,18 +20,7 @@ export const EVENT_COLUMNS: Array<[header: string, pick: (e: StoredEvent) => unk
   ['dataset', (e) => e.event?.dataset],
 ];
 
-export function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  let text = typeof value === 'string' ? value : JSON.stringify(value);
-  // A leading = + - @ (or tab/CR, which some spreadsheets strip first) would be read as a formula.
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  if (/[",\r\n]/.test(text)) text = `"${text.replace(/"/g, '""')}"`;
-  return text;
-}
-
-export function csvRow(values: unknown[]): string {
-  return values.map(csvCell).join(',') + '\r\n';
-}
+export { csvCell, csvRow } from '../core/csv.js';
 
 /** Renders rows as an aligned text table; control characters are shown escaped. */
 export function table(headers: string[], rows: unknown[][]): string {

@@ -11,7 +11,7 @@ import type { IngestMetrics } from '../ingest/metrics.js';
 import type { AdmittedEvent, LedgerWriter } from '../ledger/ledger.js';
 import type { PgInbox } from '../store/postgres/postgres-cluster.js';
 import type { AppendBatch, ProducerState, Store } from '../store/store.js';
-import { trackProducer } from './producers.js';
+import { trackProducer } from '../ingest/producers.js';
 
 export interface SequencerOptions {
   store: Store;

@@ -11,6 +11,7 @@ import type { LedgerWriter } from '../ledger/ledger.js';
 const MAX_IN_FLIGHT = 3;
 import type { ProducerState, Store } from '../store/store.js';
 import { indexedFields } from './fields.js';
+import { trackProducer } from './producers.js';
 import type { IngestMetrics } from './metrics.js';
 
 export interface Candidate {
@@ -262,29 +263,4 @@ function producerKeys(taken: Pending[]): Array<{ id: string; seq: number }> {
     }
   }
   return keys;
-}
-
-/**
- * Gap accounting for one producer: a jump past lastSeq + 1 adds the skipped numbers to `gaps`; a
- * late event below lastSeq fills one. The first event of a producer sets the baseline.
- */
-function trackProducer(
-  known: ReadonlyMap<string, ProducerState>,
-  updates: Map<string, ProducerState>,
-  id: string,
-  seq: number,
-): void {
-  const prev = updates.get(id) ?? known.get(id);
-  if (!prev) {
-    updates.set(id, { id, lastSeq: seq, gaps: 0, events: 1 });
-    return;
-  }
-  const next = { ...prev, events: prev.events + 1 };
-  if (seq > prev.lastSeq) {
-    next.gaps += seq - prev.lastSeq - 1;
-    next.lastSeq = seq;
-  } else if (next.gaps > 0) {
-    next.gaps -= 1;
-  }
-  updates.set(id, next);
 }

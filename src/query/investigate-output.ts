@@ -2,6 +2,7 @@
 // CSV that never starts a cell with a formula character (OWASP "CSV injection"), and one readable
 // line per event for timelines.
 
+import { csvRow } from '../core/csv.js';
 import type { StoredEvent } from '../core/event.js';
 
 export const EXPORT_COLUMNS: Array<[header: string, pick: (e: StoredEvent) => unknown]> = [
@@ -17,18 +18,8 @@ export const EXPORT_COLUMNS: Array<[header: string, pick: (e: StoredEvent) => un
   ['message', (e) => e.message],
 ];
 
-export function csvField(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  let text = typeof value === 'string' ? value : JSON.stringify(value);
-  // A leading = + - @ (or tab/CR, which some spreadsheets strip first) would be read as a formula.
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  if (/[",\r\n]/.test(text)) text = `"${text.replace(/"/g, '""')}"`;
-  return text;
-}
-
-export function csvLine(values: unknown[]): string {
-  return values.map(csvField).join(',') + '\r\n';
-}
+/** One CSV row (core/csv.ts). */
+export const csvLine = csvRow;
 
 export function csvHeader(): string {
   return csvLine(EXPORT_COLUMNS.map(([h]) => h));

@@ -2,6 +2,7 @@
 // the destination acknowledged the alert, or throws; the dispatcher retries and records the outcome.
 
 import type { AlertRecord } from '../store/store.js';
+import { alertJson } from '../detect/alert-view.js';
 
 /** The JSON an alert is sent as (webhook body, stdout line). */
 export interface AlertMessage {
@@ -25,19 +26,10 @@ export interface AlertSink {
   close?(): Promise<void>;
 }
 
+/** What sinks send: the API's alert JSON (detect/alert-view.ts) without its update time. */
 export function alertMessage(a: AlertRecord): AlertMessage {
-  return {
-    id: a.id,
-    rule: { id: a.ruleId, title: a.title, level: a.level },
-    group: a.group,
-    status: a.status,
-    count: a.count,
-    first_seq: a.firstSeq,
-    last_seq: a.lastSeq,
-    first_time: new Date(a.firstTs).toISOString(),
-    last_time: new Date(a.lastTs).toISOString(),
-    created: new Date(a.created).toISOString(),
-  };
+  const { updated: _updated, ...message } = alertJson(a);
+  return message;
 }
 
 /** One human line: `[high] SSH brute force from one source IP (source.ip=1.2.3.4) x3, seq 10-42`. */

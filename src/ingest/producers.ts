@@ -1,4 +1,4 @@
-// Producer gap accounting for the cluster's sequencer, the same rules as ingest/admitter.ts: a jump
+// Producer gap accounting, for the admitter and the cluster's sequencer alike: a jump
 // past lastSeq + 1 adds the skipped numbers to `gaps`; a late event below lastSeq fills one.
 
 import type { ProducerState } from '../store/store.js';
