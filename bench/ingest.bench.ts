@@ -63,11 +63,12 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; port
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d));
   child.stderr!.on('data', (d: Buffer) => (err += d));
-  while (!err.includes('listening on')) {
+  // The token (stdout) and "listening on" (stderr) come through separate pipes: wait for both.
+  while (!err.includes('listening on') || !/stele_\S+/.test(out)) {
     if (child.exitCode !== null) throw new Error(`server failed: ${err}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { child, port, token: out.trim() };
+  return { child, port, token: /stele_\S+/.exec(out)![0] };
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {

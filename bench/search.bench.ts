@@ -105,11 +105,13 @@ async function startServe(dataDir: string): Promise<{ child: ChildProcess; port:
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d));
   child.stderr!.on('data', (d: Buffer) => (err += d));
-  while (!err.includes('listening on')) {
+  // The first start prints the admin token on stdout before "listening on" on stderr; the two
+  // pipes are read separately, so wait for both.
+  while (!err.includes('listening on') || !/stele_\S+/.test(out)) {
     if (child.exitCode !== null) throw new Error(`server failed: ${err}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { child, port, token: out.trim().split('\n').pop()!.trim() };
+  return { child, port, token: /stele_\S+/.exec(out)![0] };
 }
 
 /** Posts `rate` events/s in batches of 500 (fresh timestamps) until stopped; counts what was acknowledged. */

@@ -190,4 +190,4 @@ export class LedgerWriter {
 }
 
 /** Minimum spacing of checkpoints signed together with event batches. */
-export const CHECKPOINT_BATCH_MS = 500;
+export const CHECKPOINT_BATCH_MS = 250;

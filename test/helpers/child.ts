@@ -43,7 +43,12 @@ export async function startServeChild(
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const deadline = Date.now() + 20_000;
-  while (!err.includes('listening on')) {
+  // A first start prints the admin token on stdout before "listening on" on stderr; the pipes are
+  // read separately, so wait for the token too when the server says it made one.
+  const ready = () =>
+    err.includes('listening on') &&
+    (!err.includes('created the first admin API key') || /stele_\S+/.test(out));
+  while (!ready()) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${err}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -20,11 +20,12 @@ export function registerServe(program: Command): void {
       const config = loadConfig({ file: flags.config, env: process.env, overrides });
       const running = await startServer(config);
       const log = (msg: string) => process.stderr.write(`stele: ${msg}\n`);
-      log(`listening on http://${running.address} (data: ${config.db ? 'PostgreSQL' : config.data})`);
       if (running.bootstrapToken) {
         log('created the first admin API key; it is shown only this once:');
         process.stdout.write(`${running.bootstrapToken}\n`);
       }
+      // Last, so whoever waits for this line (scripts, tests) has everything printed before it.
+      log(`listening on http://${running.address} (data: ${config.db ? 'PostgreSQL' : config.data})`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           log(`${signal}: finishing in-flight commits`);

@@ -476,15 +476,36 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   async readNodes(ids: ReadonlyArray<{ level: number; index: number }>): Promise<Array<Buffer | undefined>> {
-    const leaf = this.db.prepare('SELECT leaf FROM events WHERE seq = ?');
-    const node = this.db.prepare('SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?');
-    return ids.map((id) => {
-      const row =
-        id.level === 0
-          ? (leaf.get(id.index) as { leaf: Buffer } | undefined)?.leaf
-          : (node.get(id.level, id.index) as { hash: Buffer } | undefined)?.hash;
-      return row;
+    // A proof reads whole tiles (up to 256 neighbours per level): one range query per run of
+    // consecutive indexes instead of one query per node.
+    const leaves = this.db.prepare('SELECT seq AS i, leaf AS h FROM events WHERE seq BETWEEN ? AND ?');
+    const nodes = this.db.prepare(
+      'SELECT idx AS i, hash AS h FROM ledger_nodes WHERE level = ? AND idx BETWEEN ? AND ?',
+    );
+    const out = new Array<Buffer | undefined>(ids.length);
+    const byLevel = new Map<number, Array<{ index: number; at: number }>>();
+    ids.forEach((id, at) => {
+      const list = byLevel.get(id.level) ?? [];
+      list.push({ index: id.index, at });
+      byLevel.set(id.level, list);
     });
+    for (const [level, wanted] of byLevel) {
+      wanted.sort((a, b) => a.index - b.index);
+      for (let start = 0; start < wanted.length;) {
+        let end = start;
+        while (end + 1 < wanted.length && wanted[end + 1]!.index <= wanted[end]!.index + 1) end++;
+        const lo = wanted[start]!.index;
+        const hi = wanted[end]!.index;
+        const rows = (level === 0 ? leaves.all(lo, hi) : nodes.all(level, lo, hi)) as Array<{
+          i: number;
+          h: Buffer;
+        }>;
+        const found = new Map(rows.map((r) => [r.i, r.h]));
+        for (let k = start; k <= end; k++) out[wanted[k]!.at] = found.get(wanted[k]!.index);
+        start = end + 1;
+      }
+    }
+    return out;
   }
 
   async latestCheckpoint(): Promise<CheckpointRecord | undefined> {
