@@ -3,11 +3,8 @@
 // measured in the same run: raw better-sqlite3 inserts without secondary indexes, and an fsync'd
 // append to a plain file.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openLedger } from '../src/app.js';
@@ -18,10 +15,8 @@ import { Admitter, type Candidate } from '../src/ingest/admitter.js';
 import { IngestMetrics } from '../src/ingest/metrics.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { benchEvent, eventBytes } from './events.js';
+import { postEvents, startServe, stopServe, tmpDir } from './harness.js';
 import { percentile } from './stats.js';
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'stele');
 
 export interface IngestResults {
   eventBytes: number;
@@ -39,67 +34,6 @@ export interface IngestResults {
   rawSqlite: { events: number; rate: number };
   plainFile: { events: number; rate: number };
   disk: { events: number; bytes: number; perEvent: number };
-}
-
-function tmp(name: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `stele-bench-${name}-`));
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; port: number; token: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d));
-  child.stderr!.on('data', (d: Buffer) => (err += d));
-  // The token (stdout) and "listening on" (stderr) come through separate pipes: wait for both.
-  while (!err.includes('listening on') || !/stele_\S+/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`server failed: ${err}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { child, port, token: /stele_\S+/.exec(out)![0] };
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-}
-
-/** One keep-alive POST; resolves with the status once the whole reply is read. */
-function post(agent: http.Agent, port: number, token: string, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v1/events',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-length': body.length,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** Pre-serialized request bodies, so the load generator spends its CPU on sending. */
@@ -129,7 +63,7 @@ async function closedLoop(
       while (performance.now() < end) {
         const body = pool[next++ % pool.length]!;
         const t = performance.now();
-        const status = await post(agent, port, token, body);
+        const status = await postEvents(agent, port, token, body);
         if (status !== 200) throw new Error(`HTTP ${status}`);
         latencies.push(performance.now() - t);
         events += batch;
@@ -165,7 +99,7 @@ async function steadyRate(port: number, token: string, rate: number, seconds: nu
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     pending.push(
-      post(agent, port, token, pool[i % pool.length]!).then((status) => {
+      postEvents(agent, port, token, pool[i % pool.length]!).then((status) => {
         if (status !== 200) throw new Error(`HTTP ${status}`);
         // Latency from when the request was due, so a stalled sender does not hide queueing.
         latencies.push(performance.now() - due);
@@ -186,7 +120,7 @@ async function steadyRate(port: number, token: string, rate: number, seconds: nu
 }
 
 async function inProcessAppend(n: number): Promise<{ events: number; rate: number; dataDir: string }> {
-  const dataDir = tmp('append');
+  const dataDir = tmpDir('append');
   const config = loadConfig({ overrides: { data: dataDir } });
   const ledger = await openLedger(config);
   const admitter = new Admitter(
@@ -214,7 +148,7 @@ async function inProcessAppend(n: number): Promise<{ events: number; rate: numbe
 
 /** Baseline: the same rows (timestamp and JSON body) in a table with no secondary index. */
 function rawSqlite(n: number): { events: number; rate: number } {
-  const dir = tmp('raw');
+  const dir = tmpDir('raw');
   const db = new Database(path.join(dir, 'raw.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -237,7 +171,7 @@ function rawSqlite(n: number): { events: number; rate: number } {
 
 /** Baseline: NDJSON lines appended to a plain file, fdatasync'd every 1,000 lines. */
 function plainFile(n: number): { events: number; rate: number } {
-  const dir = tmp('file');
+  const dir = tmpDir('file');
   const fd = fs.openSync(path.join(dir, 'events.ndjson'), 'a');
   const chunks = Array.from({ length: n / 1000 }, (_, b) =>
     Buffer.from(
@@ -283,19 +217,20 @@ export async function runIngestBench(options: {
   const disk = diskPerEvent(append.dataDir, append.events);
   fs.rmSync(append.dataDir, { recursive: true, force: true });
 
-  const dataDir = tmp('http');
-  const server = await startServer(dataDir);
+  const dataDir = tmpDir('http');
+  const server = await startServe(['--data', dataDir]);
+  const token = server.token!;
   const httpResults = [];
   try {
     let offset = 0;
     for (const batch of [100, 1]) {
       log(`HTTP ingest: 8 clients, batches of ${batch}, ${seconds}s...`);
-      const r = await closedLoop(server.port, server.token, 8, batch, seconds, offset);
+      const r = await closedLoop(server.port, token, 8, batch, seconds, offset);
       offset += r.events;
       httpResults.push(r);
     }
     log(`ack latency at a steady 10,000 events/s, ${seconds}s...`);
-    const steady = await steadyRate(server.port, server.token, 10_000, seconds, offset);
+    const steady = await steadyRate(server.port, token, 10_000, seconds, offset);
     return {
       eventBytes: eventBytes(),
       http: httpResults,
@@ -306,7 +241,7 @@ export async function runIngestBench(options: {
       disk,
     };
   } finally {
-    await stopServer(server.child);
+    await stopServe(server.child);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

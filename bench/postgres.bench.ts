@@ -3,18 +3,15 @@
 // on the sequencer, no inbox hop), and, as the baseline measured in the same run, one SQLite node
 // with the same load. Every acknowledged batch is committed with its seqs (durable commit on both).
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { benchEvent } from './events.js';
 import { fmt, percentile } from './stats.js';
+import { postEvents, startServe, stopServe, type ServeProcess } from './harness.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'stele');
 const PG_URL = process.env.STELE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLIENTS = 8;
 const BATCH = 100;
@@ -37,66 +34,6 @@ interface Run {
   bytesPerEvent?: number;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startNode(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; port: number; out: () => string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', ...args, '--listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  while (!err.includes('listening on')) {
-    if (child.exitCode !== null) throw new Error(`server failed: ${err}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { child, port, out: () => out.trim() };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-}
-
-function post(agent: http.Agent, port: number, token: string, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v1/events',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-length': body.length,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** Closed loop: each client sends its next batch when the last one is acknowledged. */
 async function load(ports: number[], token: string, seconds: number, offset: number) {
   const pool = Array.from({ length: 200 }, (_, b) =>
@@ -114,7 +51,7 @@ async function load(ports: number[], token: string, seconds: number, offset: num
       const n = c % ports.length;
       while (performance.now() < end) {
         const t = performance.now();
-        const status = await post(agents[n]!, ports[n]!, token, pool[next++ % pool.length]!);
+        const status = await postEvents(agents[n]!, ports[n]!, token, pool[next++ % pool.length]!);
         if (status !== 200) {
           // Counted and shown: a refused batch is not throughput.
           failed++;
@@ -141,12 +78,12 @@ async function load(ports: number[], token: string, seconds: number, offset: num
 
 async function sqliteRun(seconds: number): Promise<Run> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stele-bench-sqlite-'));
-  const node = await startNode(['--data', dir], {});
+  const node = await startServe(['--data', dir], {});
   try {
-    const r = await load([node.port], node.out(), seconds, 0);
+    const r = await load([node.port], node.token!, seconds, 0);
     return { label: 'SQLite, one node', nodes: 1, ...r };
   } finally {
-    await stop(node.child);
+    await stopServe(node.child);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -157,19 +94,19 @@ async function postgresRun(nodes: number, seconds: number): Promise<Run> {
   url.searchParams.set('schema', schema);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stele-bench-pg-'));
   const env = { STELE_LEDGER__KEY_FILE: path.join(dir, 'ledger.key') };
-  const started: Array<{ child: ChildProcess; port: number; out: () => string }> = [];
+  const started: ServeProcess[] = [];
   try {
-    started.push(await startNode(['--db', url.toString(), '--data', dir], env));
+    started.push(await startServe(['--db', url.toString(), '--data', dir], env));
     for (let i = 1; i < nodes; i++)
-      started.push(await startNode(['--db', url.toString(), '--data', dir], env));
-    const token = started[0]!.out();
+      started.push(await startServe(['--db', url.toString(), '--data', dir], env));
+    const token = started[0]!.token!;
     const r = await load(
       started.map((n) => n.port),
       token,
       seconds,
       0,
     );
-    for (const n of started) await stop(n.child);
+    for (const n of started) await stopServe(n.child);
     const bytes = await schemaBytes(schema);
     return {
       label: nodes === 1 ? 'PostgreSQL, one node' : `PostgreSQL, ${nodes} nodes`,
@@ -178,7 +115,7 @@ async function postgresRun(nodes: number, seconds: number): Promise<Run> {
       bytesPerEvent: bytes / r.events,
     };
   } finally {
-    for (const n of started) await stop(n.child);
+    for (const n of started) await stopServe(n.child);
     await dropSchema(schema);
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -4,10 +4,8 @@
 // full-text terms, exact counts, a 30-day hourly histogram, top users by failures, and the NDJSON
 // export rate. Queries run on their own read-only connection, as a second server process would.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { openLedger } from '../src/app.js';
@@ -21,9 +19,8 @@ import { SearchService } from '../src/query/search.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { EventGenerator } from './gen.js';
 import { fmt, percentile } from './stats.js';
+import { startServe } from './harness.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'stele');
 const DAY = 86_400_000;
 
 interface Measure {
@@ -87,34 +84,6 @@ async function bulkLoad(dataDir: string, n: number, start: number, log: (s: stri
   return { events: n, seconds, rate: n / seconds };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServe(dataDir: string): Promise<{ child: ChildProcess; port: number; token: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d));
-  child.stderr!.on('data', (d: Buffer) => (err += d));
-  // The first start prints the admin token on stdout before "listening on" on stderr; the two
-  // pipes are read separately, so wait for both.
-  while (!err.includes('listening on') || !/stele_\S+/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`server failed: ${err}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { child, port, token: /stele_\S+/.exec(out)![0] };
-}
-
-/** Posts `rate` events/s in batches of 500 (fresh timestamps) until stopped; counts what was acknowledged. */
 function feed(port: number, token: string, rate: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const gen = new EventGenerator({ events: 5_000_000, days: 1, seed: 99, start: Date.now() - DAY });
@@ -223,8 +192,8 @@ export async function runSearchBench(options: {
     const diskBytes = fs.statSync(path.join(dataDir, 'stele.db')).size;
 
     log('search: starting stele serve with a 10,000 events/s feed...');
-    const server = await startServe(dataDir);
-    const feeder = feed(server.port, server.token, 10_000);
+    const server = await startServe(['--data', dataDir]);
+    const feeder = feed(server.port, server.token!, 10_000);
     const store = new SqliteStore(dataDir, { readonly: true });
     const search = new SearchService(store, systemClock);
     const aggregates = new AggregateService(store, search, systemClock);

@@ -11,44 +11,7 @@ import type {
   DetectionCommit,
 } from '../store.js';
 import type { PostgresStore } from './postgres-store.js';
-
-interface RawAlertRow {
-  id: number;
-  rule_id: string | null;
-  rule_key: string;
-  title: string;
-  level: string | null;
-  group_key: string;
-  grp: string | null;
-  status: AlertRecord['status'];
-  count: number;
-  first_seq: number;
-  last_seq: number;
-  first_ts: number;
-  last_ts: number;
-  created: number;
-  updated: number;
-}
-
-function toAlert(r: RawAlertRow): AlertRecord {
-  return {
-    id: r.id,
-    ruleId: r.rule_id,
-    ruleKey: r.rule_key,
-    title: r.title,
-    level: r.level,
-    groupKey: r.group_key,
-    group: r.grp === null ? null : (JSON.parse(r.grp) as Record<string, unknown>),
-    status: r.status,
-    count: r.count,
-    firstSeq: r.first_seq,
-    lastSeq: r.last_seq,
-    firstTs: r.first_ts,
-    lastTs: r.last_ts,
-    created: r.created,
-    updated: r.updated,
-  };
-}
+import { toAlert, type RawAlertRow } from '../rows.js';
 
 /**
  * First-seen keys are NUL-separated (detect/derived.ts) and PostgreSQL text cannot hold U+0000:

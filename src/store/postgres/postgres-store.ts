@@ -35,6 +35,7 @@ import { PostgresCompiler } from './postgres-compiler.js';
 import { translatePgError } from './postgres-errors.js';
 import { fullTextIndexSql, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { PartitionManager } from './postgres-partitions.js';
+import { toKey, type RawKeyRow } from '../rows.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user@host:port/db, optionally with ?schema=NAME. */
@@ -708,19 +709,6 @@ function storedColumns(
 
 function clean(text: string): string {
   return text.includes('\u0000') ? text.split('\u0000').join('\ufffd') : text;
-}
-
-interface RawKeyRow {
-  id: string;
-  name: string;
-  scopes: string;
-  hash: string;
-  created: number;
-  revoked: number | null;
-}
-
-function toKey(row: RawKeyRow): ApiKeyRecord {
-  return { ...row, scopes: row.scopes.split(',').filter(Boolean) };
 }
 
 function toEventRow(row: RawEventRow): EventRow {

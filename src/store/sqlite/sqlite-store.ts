@@ -36,8 +36,9 @@ import type {
   DetectionCommit,
 } from '../store.js';
 import { SqliteCompiler } from './sqlite-compiler.js';
-import { configureConnection, SqliteBatchWriter } from './sqlite-writer.js';
+import { configureConnection, INDEX_TEXT_SQL, SqliteBatchWriter } from './sqlite-writer.js';
 import { builtScript, createWorkerClient } from '../../core/worker-rpc.js';
+import { toKey, toAlert, type RawKeyRow, type RawAlertRow } from '../rows.js';
 
 export const SQLITE_FILE = 'stele.db';
 
@@ -373,14 +374,7 @@ export class SqliteStore implements Store, RetentionStore {
       this.db.prepare("INSERT INTO events_fts (events_fts, rank) VALUES ('secure-delete', 1)").run();
     }
     const unindex = fullText ? this.db.prepare('DELETE FROM events_fts WHERE rowid = ?') : undefined;
-    const reindex = fullText
-      ? this.db.prepare(
-          `INSERT INTO events_fts (rowid, text)
-           SELECT seq, concat_ws(char(10), json_extract(body, '$.message'), json_extract(body, '$.event.original'))
-           FROM events WHERE seq = ?
-             AND (json_extract(body, '$.message') IS NOT NULL OR json_extract(body, '$.event.original') IS NOT NULL)`,
-        )
-      : undefined;
+    const reindex = fullText ? this.db.prepare(INDEX_TEXT_SQL) : undefined;
     this.run(() =>
       this.db
         .transaction(() => {
@@ -398,8 +392,7 @@ export class SqliteStore implements Store, RetentionStore {
               sessionId,
               u.seq,
             );
-            reindex?.run(u.seq);
-            if (this.fullText) reindexText(this.db, u.seq);
+            reindex?.run(u.seq, u.seq);
           }
           // Rewrite the full-text segments so no token of an erased value stays on a page.
           if (this.fullText) this.db.exec("INSERT INTO events_fts (events_fts) VALUES ('optimize')");
@@ -746,57 +739,6 @@ export class SqliteStore implements Store, RetentionStore {
   }
 }
 
-interface RawKeyRow {
-  id: string;
-  name: string;
-  scopes: string;
-  hash: string;
-  created: number;
-  revoked: number | null;
-}
-
-interface RawAlertRow {
-  id: number;
-  rule_id: string | null;
-  rule_key: string;
-  title: string;
-  level: string | null;
-  group_key: string;
-  grp: string | null;
-  status: AlertRecord['status'];
-  count: number;
-  first_seq: number;
-  last_seq: number;
-  first_ts: number;
-  last_ts: number;
-  created: number;
-  updated: number;
-}
-
-function toAlert(r: RawAlertRow): AlertRecord {
-  return {
-    id: r.id,
-    ruleId: r.rule_id,
-    ruleKey: r.rule_key,
-    title: r.title,
-    level: r.level,
-    groupKey: r.group_key,
-    group: r.grp === null ? null : (JSON.parse(r.grp) as Record<string, unknown>),
-    status: r.status,
-    count: r.count,
-    firstSeq: r.first_seq,
-    lastSeq: r.last_seq,
-    firstTs: r.first_ts,
-    lastTs: r.last_ts,
-    created: r.created,
-    updated: r.updated,
-  };
-}
-
-function toKey(row: RawKeyRow): ApiKeyRecord {
-  return { ...row, scopes: row.scopes.split(',').filter(Boolean) };
-}
-
 function toEventRow(row: RawEventRow): EventRow {
   return {
     seq: row.seq,
@@ -809,17 +751,6 @@ function toEventRow(row: RawEventRow): EventRow {
     seed: row.seed,
     erased: row.erased === null ? null : (JSON.parse(row.erased) as EventRow['erased']),
   };
-}
-
-/** Replaces an event's full-text entry by one built from its current body. */
-function reindexText(db: Database.Database, seq: number): void {
-  db.prepare('DELETE FROM events_fts WHERE rowid = ?').run(seq);
-  db.prepare(
-    `INSERT INTO events_fts (rowid, text)
-     SELECT seq, concat_ws(char(10), json_extract(body, '$.message'), json_extract(body, '$.event.original'))
-     FROM events WHERE seq = ?
-       AND (json_extract(body, '$.message') IS NOT NULL OR json_extract(body, '$.event.original') IS NOT NULL)`,
-  ).run(seq);
 }
 
 function keyText(v: unknown): string | null {

@@ -6,6 +6,15 @@ import type Database from 'better-sqlite3';
 import { StoreError } from '../../core/errors.js';
 import type { AppendBatch } from '../store.js';
 
+/**
+ * Indexes the full text (message and event.original) of the events with seq in [?, ?]. The one
+ * statement for it: the writer indexes each batch, erasure and retention re-index what they change.
+ */
+export const INDEX_TEXT_SQL = `INSERT INTO events_fts (rowid, text)
+  SELECT seq, concat_ws(char(10), json_extract(body, '$.message'), json_extract(body, '$.event.original'))
+  FROM events WHERE seq BETWEEN ? AND ?
+    AND (json_extract(body, '$.message') IS NOT NULL OR json_extract(body, '$.event.original') IS NOT NULL)`;
+
 export function configureConnection(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   // FULL: the WAL is fsync'd at every commit, so a commit that returned survives power loss.
@@ -46,14 +55,7 @@ export class SqliteBatchWriter {
     const hasFts = db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events_fts'")
       .get();
-    this.indexText = hasFts
-      ? db.prepare(
-          `INSERT INTO events_fts (rowid, text)
-           SELECT seq, concat_ws(char(10), json_extract(body, '$.message'), json_extract(body, '$.event.original'))
-           FROM events WHERE seq BETWEEN ? AND ?
-             AND (json_extract(body, '$.message') IS NOT NULL OR json_extract(body, '$.event.original') IS NOT NULL)`,
-        )
-      : undefined;
+    this.indexText = hasFts ? db.prepare(INDEX_TEXT_SQL) : undefined;
     this.tx = db.transaction((batch: AppendBatch) => this.write(batch));
   }
 
