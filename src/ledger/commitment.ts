@@ -2,9 +2,9 @@
 // event in which each personal value is replaced by HMAC-SHA256(salt, canonical(value)). Deleting
 // the values and their salts later erases the person without changing any entry, hash or proof.
 
-import { createHmac } from 'node:crypto';
 import { ValidationError } from '../core/errors.js';
 import { canonicalBytes } from './canonical.js';
+import { HmacSha256Key, hmacSha256 } from './sha256.js';
 
 /** Fields committed instead of stored in the entry, unless configured otherwise. */
 export const DEFAULT_PERSONAL_FIELDS: readonly string[] = Object.freeze([
@@ -41,16 +41,32 @@ const SEED_BYTES = 32;
  * remaining fields (derive them before the seed is deleted) so those stay checkable.
  */
 export function deriveSalt(seed: Uint8Array, field: string): Buffer {
+  return saltDeriver(seed)(field);
+}
+
+/** `deriveSalt` for many fields of one event: the seed's key blocks are compressed once. */
+export function saltDeriver(seed: Uint8Array): (field: string) => Buffer {
   if (seed.length !== SEED_BYTES)
     throw new ValidationError(`a commitment seed is ${SEED_BYTES} bytes, got ${seed.length}`);
-  return createHmac('sha256', seed)
-    .update(SALT_LABEL + field, 'utf8')
-    .digest();
+  const key = new HmacSha256Key(seed);
+  return (field) => key.mac(saltInput(field));
+}
+
+const saltInputs = new Map<string, Buffer>();
+
+/** The bytes "stele/salt/v1\n" || field, cached: the same few fields recur in every event. */
+function saltInput(field: string): Buffer {
+  let input = saltInputs.get(field);
+  if (input) return input;
+  input = Buffer.from(SALT_LABEL + field, 'utf8');
+  if (saltInputs.size >= 1024) saltInputs.clear();
+  saltInputs.set(field, input);
+  return input;
 }
 
 /** The commitment to a value: "hmac-sha256:" + base64(HMAC-SHA256(salt, canonical JSON of value)). */
 export function commitValue(salt: Uint8Array, value: unknown): string {
-  return COMMITMENT_PREFIX + createHmac('sha256', salt).update(canonicalBytes(value)).digest('base64');
+  return COMMITMENT_PREFIX + hmacSha256(salt, canonicalBytes(value)).toString('base64');
 }
 
 /**

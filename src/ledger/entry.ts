@@ -4,7 +4,7 @@
 
 import type { StoredEvent } from '../core/event.js';
 import { IntegrityError } from '../core/errors.js';
-import { buildEntry, commitValue, deriveSalt } from './commitment.js';
+import { buildEntry, commitValue, saltDeriver } from './commitment.js';
 
 /**
  * What replaces an event's seed once some of its personal values are erased: the commitments of
@@ -21,10 +21,11 @@ export function ledgerEntry(
   personalFields: readonly string[],
   erased: ErasureMaterial | null = null,
 ): Buffer {
+  const derive = seed ? saltDeriver(seed) : undefined;
   return buildEntry(event, personalFields, (field, value) => {
     const kept = erased?.commitments[field];
     if (kept !== undefined) return kept;
-    const salt = seed ? deriveSalt(seed, field) : erased?.salts[field];
+    const salt = derive ? derive(field) : erased?.salts[field];
     if (salt === undefined) {
       throw new IntegrityError(`no salt for personal field ${field}: its seed is gone but it was not erased`);
     }

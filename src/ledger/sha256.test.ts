@@ -1,0 +1,57 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { HmacSha256Key, hmacSha256, sha256 } from './sha256.js';
+
+// Lengths around every padding boundary (55/56/64 bytes), two-block tails, and past the native cut-over.
+const LENGTHS = [0, 1, 3, 31, 32, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 200, 511, 512, 513, 2000];
+
+describe('sha256', () => {
+  it('reproduces the FIPS 180-4 examples', () => {
+    expect(sha256(Buffer.from('abc')).toString('hex')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+    expect(
+      sha256(Buffer.from('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toString('hex'),
+    ).toBe('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+    expect(sha256(new Uint8Array(0)).toString('hex')).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
+  });
+
+  it('agrees with node:crypto at every padding boundary', () => {
+    for (const n of LENGTHS) {
+      const data = randomBytes(n);
+      expect(sha256(data).toString('hex'), `length ${n}`).toBe(
+        createHash('sha256').update(data).digest('hex'),
+      );
+    }
+  });
+});
+
+describe('HMAC-SHA256', () => {
+  it('reproduces RFC 4231 test cases 1, 2 and 6 (a key longer than the block)', () => {
+    const mac = (key: Buffer, data: Buffer) => hmacSha256(key, data).toString('hex');
+    expect(mac(Buffer.alloc(20, 0x0b), Buffer.from('Hi There'))).toBe(
+      'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7',
+    );
+    expect(mac(Buffer.from('Jefe'), Buffer.from('what do ya want for nothing?'))).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
+    expect(
+      mac(Buffer.alloc(131, 0xaa), Buffer.from('Test Using Larger Than Block-Size Key - Hash Key First')),
+    ).toBe('60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54');
+  });
+
+  it('agrees with node:crypto for keys and messages of every boundary length, key reused', () => {
+    for (const keyLength of [0, 1, 32, 63, 64, 65, 200]) {
+      const key = randomBytes(keyLength);
+      const reused = new HmacSha256Key(key);
+      for (const n of LENGTHS) {
+        const data = randomBytes(n);
+        const expected = createHmac('sha256', key).update(data).digest('hex');
+        expect(reused.mac(data).toString('hex'), `key ${keyLength}, data ${n}`).toBe(expected);
+        expect(hmacSha256(key, data).toString('hex'), `key ${keyLength}, data ${n}`).toBe(expected);
+      }
+    }
+  });
+});
