@@ -37,6 +37,7 @@ import type {
 } from '../store.js';
 import { SqliteCompiler } from './sqlite-compiler.js';
 import { configureConnection, INDEX_TEXT_SQL, SqliteBatchWriter } from './sqlite-writer.js';
+import { SqliteDetectionWriter, type DetectionResult } from './sqlite-detections.js';
 import { builtScript, createWorkerClient } from '../../core/worker-rpc.js';
 import { toKey, toAlert, type RawKeyRow, type RawAlertRow } from '../rows.js';
 
@@ -49,20 +50,38 @@ export interface SqliteStoreOptions {
   writerThread?: boolean;
 }
 
-function createWriter(db: Database.Database, file: string, thread: boolean) {
+interface Writer {
+  append(batch: AppendBatch): Promise<void>;
+  recordDetections(commit: DetectionCommit): Promise<DetectionResult>;
+  close(): Promise<void>;
+}
+
+function createWriter(db: Database.Database, file: string, thread: boolean): Writer {
   const script = thread ? builtScript(import.meta.url, 'sqlite-writer-worker.js') : undefined;
   if (!script) {
-    const inline = new SqliteBatchWriter(db);
-    return { append: async (batch: AppendBatch) => inline.append(batch), close: async () => {} };
+    const batches = new SqliteBatchWriter(db);
+    let detections: SqliteDetectionWriter | undefined;
+    return {
+      append: async (batch) => batches.append(batch),
+      recordDetections: async (commit) => (detections ??= new SqliteDetectionWriter(db)).record(commit),
+      close: async () => {},
+    };
   }
   const client = createWorkerClient(script, { file });
+  const call = async <T>(message: object): Promise<T> => {
+    try {
+      return await client.call<T>(message);
+    } catch (err) {
+      throw new StoreError((err as Error).message, { cause: err });
+    }
+  };
   return {
-    async append(batch: AppendBatch) {
-      try {
-        await client.call({ batch });
-      } catch (err) {
-        throw new StoreError((err as Error).message, { cause: err });
-      }
+    async append(batch) {
+      await call({ batch });
+    },
+    async recordDetections(commit) {
+      const { result } = await call<{ result: DetectionResult }>({ detections: commit });
+      return result;
     },
     async close() {
       await client.call({ close: true }).catch(() => undefined);
@@ -103,7 +122,7 @@ export class SqliteStore implements Store, RetentionStore {
   private vocab: { documents: Database.Statement; size: Database.Statement } | undefined;
   private expiredKnown = false;
   private retentionTable: boolean | undefined;
-  private readonly writer: { append(batch: AppendBatch): Promise<void>; close(): Promise<void> } | undefined;
+  private readonly writer: Writer | undefined;
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
     this.file = path.join(dataDir, SQLITE_FILE);
@@ -543,63 +562,13 @@ export class SqliteStore implements Store, RetentionStore {
 
   readonly supportsAlerts = true as const;
 
-  async recordDetections(commit: DetectionCommit): Promise<{ created: number[]; merged: number[] }> {
-    const db = this.db;
-    const created: number[] = [];
-    const merged: number[] = [];
-    const latest = db.prepare(
-      "SELECT id, last_ts FROM alerts WHERE rule_key = ? AND group_key = ? AND status != 'closed' ORDER BY id DESC LIMIT 1",
-    );
-    const bump = db.prepare(
-      'UPDATE alerts SET count = count + 1, last_seq = ?, last_ts = MAX(last_ts, ?), updated = ? WHERE id = ?',
-    );
-    const insert = db.prepare(
-      `INSERT INTO alerts (rule_id, rule_key, title, level, group_key, grp, status, count, first_seq, last_seq,
-         first_ts, last_ts, created, updated) VALUES (?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, ?, ?, ?, ?)`,
-    );
-    const link = db.prepare('INSERT OR IGNORE INTO alert_events (alert_id, seq) VALUES (?, ?)');
-    const enqueue = db.prepare(
-      'INSERT INTO alert_outbox (alert_id, sink, attempts, next_attempt) VALUES (?, ?, 0, ?)',
-    );
-    const seen = db.prepare('INSERT OR IGNORE INTO detect_seen (key) VALUES (?)');
-    this.run(() =>
-      db
-        .transaction(() => {
-          for (const a of commit.alerts) {
-            const prev = latest.get(a.ruleKey, a.groupKey) as { id: number; last_ts: number } | undefined;
-            if (prev && Math.abs(a.ts - prev.last_ts) <= commit.dedupWindowMs) {
-              bump.run(a.seq, a.ts, commit.now, prev.id);
-              link.run(prev.id, a.seq);
-              merged.push(prev.id);
-              continue;
-            }
-            const group = a.group === null ? null : JSON.stringify(a.group);
-            const id = Number(
-              insert.run(
-                a.ruleId,
-                a.ruleKey,
-                a.title,
-                a.level,
-                a.groupKey,
-                group,
-                a.seq,
-                a.seq,
-                a.ts,
-                a.ts,
-                commit.now,
-                commit.now,
-              ).lastInsertRowid,
-            );
-            link.run(id, a.seq);
-            for (const sink of commit.sinks) enqueue.run(id, sink, commit.now);
-            created.push(id);
-          }
-          for (const key of commit.seen) seen.run(key);
-          this.putMeta.run('detect_cursor', String(commit.cursor));
-        })
-        .immediate(),
-    );
-    return { created, merged };
+  async recordDetections(commit: DetectionCommit): Promise<DetectionResult> {
+    if (!this.writer) throw new StoreError('the data directory is open read-only');
+    try {
+      return await this.writer.recordDetections(commit);
+    } catch (err) {
+      throw translate(err, 'cannot record detections');
+    }
   }
 
   async seenKeys(keys: readonly string[]): Promise<Set<string>> {
