@@ -38,6 +38,7 @@ import type {
 import { SqliteCompiler } from './sqlite-compiler.js';
 import { configureConnection, INDEX_TEXT_SQL, SqliteBatchWriter } from './sqlite-writer.js';
 import { SqliteDetectionWriter, type DetectionResult } from './sqlite-detections.js';
+import { packBatch } from './sqlite-batch-transfer.js';
 import { builtScript, createWorkerClient } from '../../core/worker-rpc.js';
 import { toKey, toAlert, type RawKeyRow, type RawAlertRow } from '../rows.js';
 
@@ -77,7 +78,7 @@ function createWriter(db: Database.Database, file: string, thread: boolean): Wri
   };
   return {
     async append(batch) {
-      await call({ batch });
+      await call({ batch: packBatch(batch) });
     },
     async recordDetections(commit) {
       const { result } = await call<{ result: DetectionResult }>({ detections: commit });

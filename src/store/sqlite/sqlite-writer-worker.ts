@@ -1,8 +1,10 @@
-// Worker thread owning a second connection to the database, used only to write batches.
+// Worker thread owning a second connection to the database: it writes event batches and live
+// detection steps, so their locks and fsyncs never block the request thread.
 
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { AppendBatch, DetectionCommit } from '../store.js';
+import type { DetectionCommit } from '../store.js';
+import { unpackBatch, type PackedBatch } from './sqlite-batch-transfer.js';
 import { SqliteDetectionWriter } from './sqlite-detections.js';
 import { configureConnection, SqliteBatchWriter } from './sqlite-writer.js';
 
@@ -12,11 +14,10 @@ const writer = new SqliteBatchWriter(db);
 let detections: SqliteDetectionWriter | undefined;
 
 type Message =
-  | { id: number; batch: AppendBatch }
+  | { id: number; batch: PackedBatch }
   | { id: number; detections: DetectionCommit }
   | { id: number; close: true };
 
-/** Structured clone turns Buffers into Uint8Arrays; better-sqlite3 binds those as blobs too. */
 parentPort!.on('message', (msg: Message) => {
   if ('close' in msg) {
     db.close();
@@ -29,7 +30,7 @@ parentPort!.on('message', (msg: Message) => {
       parentPort!.postMessage({ id: msg.id, result: detections.record(msg.detections) });
       return;
     }
-    writer.append(msg.batch);
+    writer.append(unpackBatch(msg.batch));
     parentPort!.postMessage({ id: msg.id });
   } catch (err) {
     parentPort!.postMessage({ id: msg.id, error: (err as Error).message });
