@@ -293,9 +293,28 @@ describe('tampering with events', () => {
     );
   });
 
-  it('detects a changed indexed time (the search index lies about when it happened)', async () => {
+  it('detects a changed indexed time (the event lies about when it happened)', async () => {
     const dir = copyLedger();
+    // The ts column is where the event's @timestamp is stored (row-codec.ts): changing it edits the event.
     tamper(dir, (db) => db.prepare('UPDATE events SET ts = 0 WHERE seq = 5').run());
+    await expectFailure(
+      dir,
+      5,
+      'entry 5: stored event does not match its leaf hash (edited or a personal value changed)',
+    );
+  });
+
+  it('detects an indexed time changed under a body that kept its @timestamp (rows written before 2026-12)', async () => {
+    const dir = copyLedger();
+    tamper(dir, (db) => {
+      // Rewrite row 5 the way older versions stored it, @timestamp in the body: same entry, same leaf.
+      const row = db.prepare('SELECT ts, body FROM events WHERE seq = 5').get() as {
+        ts: number;
+        body: string;
+      };
+      const body = { '@timestamp': new Date(row.ts).toISOString(), ...(JSON.parse(row.body) as object) };
+      db.prepare('UPDATE events SET body = ?, ts = 0 WHERE seq = 5').run(JSON.stringify(body));
+    });
     await expectFailure(
       dir,
       5,

@@ -184,7 +184,7 @@ export function eraseRow(
       row.seq,
     );
   }
-  const { body, columns } = encodeBody(event);
+  const { body, columns } = encodeBody(event, row.ts);
   return { update: { seq: row.seq, body, columns, erased }, event };
 }
 

@@ -15,6 +15,7 @@ function jobs(n: number): HashJob[] {
     });
     return {
       seq: 2 ** 32 + i,
+      ts: Date.parse('2026-12-01T00:00:00.000Z'),
       received: 1_764_547_200_000 + i,
       source: `key-${i % 3}`,
       body,

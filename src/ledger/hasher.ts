@@ -9,7 +9,7 @@ import { ledgerEntry } from './entry.js';
 import { hashLeaf } from './merkle.js';
 
 /** What the hasher needs of a row: everything rowToEvent reads, without the leaf hash. */
-export type HashJob = Omit<EventRow, 'leafHash' | 'ts' | 'erased'> & {
+export type HashJob = Omit<EventRow, 'leafHash' | 'erased'> & {
   seed: Buffer;
   body: string;
   erased?: EventRow['erased'];
@@ -26,6 +26,7 @@ export interface LeafHasher {
  */
 export interface PackedJobs {
   seqs: number[];
+  ts: number[];
   received: number[];
   sources: string[];
   bodies: string[];
@@ -42,6 +43,7 @@ export function packJobs(jobs: readonly HashJob[]): PackedJobs {
   const columnsPerJob = jobs[0]?.columns.length ?? 0;
   const packed: PackedJobs = {
     seqs: [],
+    ts: [],
     received: [],
     sources: [],
     bodies: [],
@@ -53,6 +55,7 @@ export function packJobs(jobs: readonly HashJob[]): PackedJobs {
   jobs.forEach((job, i) => {
     if (job.columns.length !== columnsPerJob) throw new Error('hash jobs differ in their columns');
     packed.seqs.push(job.seq);
+    packed.ts.push(job.ts);
     packed.received.push(job.received);
     packed.sources.push(job.source);
     packed.bodies.push(job.body);
@@ -69,6 +72,7 @@ export function unpackJobs(packed: PackedJobs): HashJob[] {
   const width = packed.columnsPerJob;
   return packed.seqs.map((seq, i) => ({
     seq,
+    ts: packed.ts[i]!,
     received: packed.received[i]!,
     source: packed.sources[i]!,
     body: packed.bodies[i]!,

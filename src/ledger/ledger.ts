@@ -112,7 +112,7 @@ export class LedgerWriter {
     const records: EventRecord[] = events.map((admitted, i) => {
       // Stele's own fields are assigned here, whatever the sender put in them; they and the
       // indexed fields are stored as columns, the rest of the event as JSON (row-codec.ts).
-      const { body, columns } = encodeBody(admitted.event);
+      const { body, columns } = encodeBody(admitted.event, admitted.ts);
       return {
         seq: base + i,
         ts: admitted.ts,

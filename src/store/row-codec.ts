@@ -1,6 +1,6 @@
 // How an event is laid out in a row. Fields that have an indexed column are stored only there and
 // left out of the JSON body, so a value is not stored twice; Stele's own seq, received and source
-// are columns too. decodeRow puts everything back, and is the one way a stored event is read, by
+// are columns too, and so is `@timestamp` (the `ts` column) whenever the column gives it back exactly. decodeRow puts everything back, and is the one way a stored event is read, by
 // the API, the ledger hasher and the verifier alike.
 
 import type { AuditEvent, StoredEvent } from '../core/event.js';
@@ -32,10 +32,13 @@ function isObj(v: unknown): v is Obj {
 /**
  * Splits an event into its JSON body and column values. `stele.seq`, `stele.received` and
  * `stele.source` are dropped (the caller stores them as columns). An object emptied by taking its
- * field out is dropped too, and recreated on decode.
+ * field out is dropped too, and recreated on decode. With `ts` (the row's `@timestamp` in epoch ms),
+ * `@timestamp` is left out of the body when it is exactly `ts` in the form validation gives it (UTC
+ * with milliseconds), so decoding restores the same string; any other spelling stays in the body.
  */
-export function encodeBody(event: AuditEvent): EncodedBody {
+export function encodeBody(event: AuditEvent, ts?: number): EncodedBody {
   const copy: Obj = { ...event };
+  if (ts !== undefined && copy['@timestamp'] === isoTimestamp(ts)) delete copy['@timestamp'];
   const columns: ColumnValues = [];
   for (const [parent, key] of COLUMN_FIELDS) {
     const obj = copy[parent];
@@ -59,6 +62,8 @@ export function encodeBody(event: AuditEvent): EncodedBody {
 
 export interface RowParts {
   seq: number;
+  /** `@timestamp` in epoch ms: restores it when the body left it out. */
+  ts: number;
   received: number;
   source: string;
   body: string;
@@ -66,7 +71,10 @@ export interface RowParts {
 }
 
 export function decodeRow(row: RowParts): StoredEvent {
-  const event = JSON.parse(row.body) as Obj;
+  const parsed = JSON.parse(row.body) as Obj;
+  // Restored first, where an event's JSON usually has it; a body that kept its own spelling wins.
+  const event =
+    parsed['@timestamp'] === undefined ? { '@timestamp': isoTimestamp(row.ts), ...parsed } : parsed;
   COLUMN_FIELDS.forEach(([parent, key], i) => {
     const value = row.columns[i];
     if (value === null || value === undefined) return;
@@ -80,4 +88,10 @@ export function decodeRow(row: RowParts): StoredEvent {
     source: row.source,
   };
   return event as StoredEvent;
+}
+
+/** `@timestamp` as validation writes it: RFC 3339 UTC with milliseconds. */
+function isoTimestamp(ts: number): string | undefined {
+  const date = new Date(ts);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

@@ -369,7 +369,7 @@ export interface Store {
 
 /** Rebuilds the stored event from a row, or undefined when its body has expired. */
 export function rowToEvent(
-  row: Pick<EventRow, 'seq' | 'received' | 'source' | 'body' | 'columns'>,
+  row: Pick<EventRow, 'seq' | 'ts' | 'received' | 'source' | 'body' | 'columns'>,
 ): StoredEvent | undefined {
   if (row.body === null) return undefined;
   return decodeRow({ ...row, body: row.body });
