@@ -50,4 +50,38 @@ describe('sqlite full-text index', () => {
     }
     await store.close();
   });
+
+  it('finds a term of the message or the original whether or not the original contains the message', async () => {
+    const store = new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'stele-fts-')));
+    const line = (i: number) => `<38>Dec  6 08:00:0${i} web-1 sshd[9${i}]: Failed password for mallory${i}`;
+    const events = [0, 1, 2, 3].map((i) => ({
+      '@timestamp': new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+      // 0 and 1: the message is part of the original (only the original is indexed); 2: it is not; 3: no original.
+      message: i === 2 ? `rewritten note about alice${i}` : `Failed password for mallory${i}`,
+      ...(i === 3 ? {} : { event: { original: line(i) } }),
+    })) as AuditEvent[];
+    await store.append({ events: events.map(recordFor), nodes: [], frontier: '{}', producers: [] });
+    const plan = (q: string) => planQuery(parseQuery(q), { now: 0 });
+    const body = await store.search({ where: undefined, limit: 10 });
+    for (const q of [
+      'mallory0',
+      'mallory1',
+      'alice2',
+      'mallory2',
+      'mallory3',
+      'sshd',
+      'message:mallory1',
+      'event.original:alice2',
+    ]) {
+      expect(store.compileFilter(plan(q))?.sql, q).toContain('events_fts MATCH');
+      const expected = events.flatMap((e, seq) => (matchesPredicate(plan(q), e) ? [seq] : [])).reverse();
+      const rows = await store.search({ where: store.compileFilter(plan(q)), limit: 10 });
+      expect(
+        rows.map((r) => r.seq),
+        q,
+      ).toEqual(expected);
+    }
+    expect(body).toHaveLength(4);
+    await store.close();
+  });
 });

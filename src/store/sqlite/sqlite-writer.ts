@@ -9,11 +9,15 @@ import type { AppendBatch } from '../store.js';
 /**
  * Indexes the full text (message and event.original) of the events with seq in [?, ?]. The one
  * statement for it: the writer indexes each batch, erasure and retention re-index what they change.
+ * When the original contains the message (a parsed line and the part after its header, the usual
+ * case), only the original is indexed: every trigram of the message is one of the original's, so the
+ * candidates a search gets are the same, for about half the indexing work of such events.
  */
 export const INDEX_TEXT_SQL = `INSERT INTO events_fts (rowid, text)
-  SELECT seq, concat_ws(char(10), json_extract(body, '$.message'), json_extract(body, '$.event.original'))
-  FROM events WHERE seq BETWEEN ? AND ?
-    AND (json_extract(body, '$.message') IS NOT NULL OR json_extract(body, '$.event.original') IS NOT NULL)`;
+  SELECT seq, CASE WHEN instr(o, m) > 0 THEN o ELSE concat_ws(char(10), m, o) END
+  FROM (SELECT seq, json_extract(body, '$.message') AS m, json_extract(body, '$.event.original') AS o
+        FROM events WHERE seq BETWEEN ? AND ?)
+  WHERE m IS NOT NULL OR o IS NOT NULL`;
 
 export function configureConnection(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
