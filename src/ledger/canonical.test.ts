@@ -151,3 +151,15 @@ describe('canonicalize (RFC 8785)', () => {
     expect(JSON.parse(once)).toEqual(event);
   });
 });
+
+describe('canonicalize: the fast pass and the careful pass agree', () => {
+  it('accepts a literal backslash-u-d in a string (looks like an escaped surrogate, is not)', () => {
+    expect(canonicalize({ b: '\\ud800 is text', a: '😀' })).toBe('{"a":"😀","b":"\\\\ud800 is text"}');
+  });
+
+  it('names the path of a lone surrogate, wherever it is', () => {
+    expect(() => canonicalize({ a: [{ b: 'ok' }, { c: 'x\uDC00y' }] })).toThrow(
+      /a\[1\]\.c: string contains a lone UTF-16 surrogate/,
+    );
+  });
+});
