@@ -35,6 +35,7 @@ import type {
   DeliveryOutcome,
   DetectionCommit,
 } from '../store.js';
+import type { ColumnValues } from '../row-codec.js';
 import { SqliteCompiler } from './sqlite-compiler.js';
 import { configureConnection, INDEX_TEXT_SQL, SqliteBatchWriter } from './sqlite-writer.js';
 import { SqliteDetectionWriter, type DetectionResult } from './sqlite-detections.js';
@@ -124,6 +125,7 @@ export class SqliteStore implements Store, RetentionStore {
   private expiredKnown = false;
   private retentionTable: boolean | undefined;
   private readonly writer: Writer | undefined;
+  private scan: Database.Statement | undefined;
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
     this.file = path.join(dataDir, SQLITE_FILE);
@@ -213,10 +215,12 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   async scanEvents(fromSeq: number, limit: number): Promise<EventRow[]> {
-    const rows = this.db
+    // Rows as arrays, not objects: verification and detection read every event through here, and
+    // better-sqlite3 builds an array about twice as fast as an object with fourteen properties.
+    this.scan ??= this.db
       .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`)
-      .all(fromSeq, limit) as RawEventRow[];
-    return rows.map(toEventRow);
+      .raw(true);
+    return (this.scan.all(fromSeq, limit) as RawEventTuple[]).map(tupleToEventRow);
   }
 
   compileFilter(predicate: Predicate): SqlFilter | undefined {
@@ -707,6 +711,34 @@ export class SqliteStore implements Store, RetentionStore {
       throw translate(err, 'query failed');
     }
   }
+}
+
+/** A RawEventRow as an array, in EVENT_COLUMNS order. */
+type RawEventTuple = [
+  number,
+  number,
+  number,
+  string,
+  Buffer,
+  Buffer | null,
+  string | null,
+  string | null,
+  ...ColumnValues,
+];
+
+function tupleToEventRow(row: RawEventTuple): EventRow {
+  const [seq, ts, received, source, leaf, seed, body, erased, ...columns] = row;
+  return {
+    seq,
+    ts,
+    received,
+    source,
+    body,
+    columns,
+    leafHash: leaf,
+    seed,
+    erased: erased === null ? null : (JSON.parse(erased) as EventRow['erased']),
+  };
 }
 
 function toEventRow(row: RawEventRow): EventRow {
