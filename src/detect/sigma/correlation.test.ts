@@ -219,6 +219,11 @@ correlation:
       f(20, { host: 'h', image: '/tmp/x' }),
     ];
     expect(fired(run(rare, procs).alerts)).toEqual([[12, { host: 'h' }]]);
+    // Out of order and beyond maxEventsPerGroup, /tmp/x is dropped at once: 0 % of the window.
+    const capped = [f(5, { host: 'h', image: '/bin/sh' }), f(4, { host: 'h', image: '/tmp/x' })];
+    expect(fired(run(rare, capped, { limits: { maxEventsPerGroup: 1 } }).alerts)).toEqual([
+      [1, { host: 'h' }],
+    ]);
   });
 });
 

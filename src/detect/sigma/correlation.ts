@@ -33,7 +33,8 @@ export interface CorrelationStats {
 
 /**
  * A group's map key: the group-by value itself when that is unambiguous (a number, a boolean, a
- * string not starting with `[`), else the JSON of the values, which always starts with `[`.
+ * string not starting with `[`), else the JSON list of the values, which always starts with `[`
+ * (events are JSON, so it also gives the values back).
  */
 type GroupKey = string | number | boolean;
 
@@ -41,6 +42,7 @@ const BRACKET = 91; // '['
 
 /** An empty window, shared: `insert` replaces it rather than writing to it. */
 const NO_TIMES: number[] = [];
+const NO_ITEMS: unknown[] = [];
 
 /**
  * One group's state; only what its correlation type uses is allocated, since a million groups must
@@ -54,7 +56,10 @@ class Group {
   times: number[] = NO_TIMES;
   head = 0;
   items: unknown[] | null = null;
-  /** value_count / frequency percentile: occurrences per distinct value in the window. */
+  /**
+   * value_count / frequency percentile: occurrences per distinct value in the window, kept from
+   * the window's second entry on (most groups of a million never get one).
+   */
   counts: Map<string, number> | null = null;
   sum = 0;
   /** temporal: last time each referenced rule matched; temporal_ordered: latest chain start per prefix. */
@@ -62,8 +67,6 @@ class Group {
 
   constructor(
     readonly key: GroupKey,
-    /** The group-by values, unless `key` is the only one. */
-    readonly parts: unknown[] | null,
     public latest: number,
   ) {}
 
@@ -136,6 +139,8 @@ export class CorrelationRuntime {
   private readonly expression: ((present: boolean[]) => boolean) | undefined;
   /** temporal types: which referenced rules (or chain prefixes) are in the window; reused. */
   private readonly present: boolean[];
+  /** value_count and value_percentile without a percentile count distinct values. */
+  private readonly distinctValues: boolean;
   private watermark = -Infinity;
   private calls = 0;
 
@@ -160,6 +165,9 @@ export class CorrelationRuntime {
       this.threshold = c;
       if (c.field !== undefined) this.fieldPath = compilePath(c.field);
     }
+    this.distinctValues =
+      rule.type === 'value_count' ||
+      (rule.type === 'value_percentile' && this.threshold?.percentile === undefined);
   }
 
   /**
@@ -170,7 +178,6 @@ export class CorrelationRuntime {
     const paths = this.groupPaths[positions[0] as number] as FieldPath[];
     // The key without allocating when one value names the group: most events find their group.
     let key: GroupKey;
-    let parts: unknown[] | null = null;
     if (paths.length === 1) {
       const v = view.value(paths[0] as FieldPath);
       if (v === undefined || v === null) return undefined; // no group without its group-by values
@@ -180,9 +187,9 @@ export class CorrelationRuntime {
         typeof v === 'boolean'
       )
         key = v;
-      else key = JSON.stringify((parts = [v]));
+      else key = JSON.stringify([v]);
     } else {
-      parts = [];
+      const parts = [];
       for (const path of paths) {
         const v = view.value(path);
         if (v === undefined || v === null) return undefined;
@@ -201,7 +208,7 @@ export class CorrelationRuntime {
     }
     if (group === undefined) {
       this.makeRoom();
-      group = this.newGroup(key, parts, time);
+      group = this.newGroup(key, time);
       this.groups.set(key, group);
     } else if (time > group.latest) group.latest = time;
     this.touch(group);
@@ -218,8 +225,8 @@ export class CorrelationRuntime {
     this.watermark = -Infinity;
   }
 
-  private newGroup(key: GroupKey, parts: unknown[] | null, time: number): Group {
-    const g = new Group(key, parts, time);
+  private newGroup(key: GroupKey, time: number): Group {
+    const g = new Group(key, time);
     switch (this.rule.type) {
       case 'event_count':
         break;
@@ -227,23 +234,18 @@ export class CorrelationRuntime {
       case 'temporal_ordered':
         g.marks = new Array<number>(this.rule.rules.length).fill(-Infinity);
         break;
-      case 'value_count':
-        g.items = [];
-        g.counts = new Map();
-        break;
-      case 'value_percentile':
-        g.items = [];
-        if (this.threshold?.percentile === undefined) g.counts = new Map();
-        break;
       default:
-        g.items = [];
+        g.items = NO_ITEMS; // replaced by the first insert
     }
     return g;
   }
 
   private groupValues(g: Group): Record<string, unknown> {
+    const key = g.key;
+    const parts =
+      typeof key === 'string' && key.charCodeAt(0) === BRACKET ? (JSON.parse(key) as unknown[]) : [key];
     const values: Record<string, unknown> = {};
-    this.rule.groupBy.forEach((name, i) => (values[name] = g.parts === null ? g.key : g.parts[i]));
+    this.rule.groupBy.forEach((name, i) => (values[name] = parts[i]));
     return values;
   }
 
@@ -324,7 +326,9 @@ export class CorrelationRuntime {
       case 'value_count':
         return this.distinct(g, view, time, cutoff);
       case 'value_percentile':
-        return g.counts !== null ? this.distinct(g, view, time, cutoff) : this.numeric(g, view, time, cutoff);
+        return this.distinctValues
+          ? this.distinct(g, view, time, cutoff)
+          : this.numeric(g, view, time, cutoff);
       default:
         return this.numeric(g, view, time, cutoff);
     }
@@ -350,11 +354,12 @@ export class CorrelationRuntime {
 
   /** Takes a dropped entry's value out of the group's running aggregate. */
   private forget(g: Group, item: unknown): void {
-    const counts = g.counts;
-    if (counts === null) {
+    if (!this.distinctValues) {
       g.sum -= item as number;
       return;
     }
+    const counts = g.counts;
+    if (counts === null) return;
     const n = (counts.get(item as string) ?? 0) - 1;
     if (n <= 0) counts.delete(item as string);
     else counts.set(item as string, n);
@@ -364,14 +369,18 @@ export class CorrelationRuntime {
     const v = view.value(this.fieldPath as FieldPath);
     if (v === undefined || v === null) return false;
     const key = scalarString(v) ?? JSON.stringify(v);
-    const counts = g.counts as Map<string, number>;
     g.insert(time, key);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (g.counts !== null) g.counts.set(key, (g.counts.get(key) ?? 0) + 1);
     this.evict(g, cutoff);
-    if (this.rule.type === 'value_count') return this.passes(counts.size);
+    const counts = g.counts ?? (g.size > 1 ? countValues(g) : null);
+    const distinct = counts === null ? g.size : counts.size;
+    if (this.rule.type === 'value_count') return this.passes(distinct);
     // value_percentile without a percentile, the spec's own example ("a process name seen in less
     // than 1% of processes"): the share, in percent, of the group's events carrying this value.
-    return this.passes(((counts.get(key) ?? 0) * 100) / g.size);
+    // The event's own entry may be gone already (out of order, then beyond maxEventsPerGroup).
+    const alone = g.size === 1 && (g.items as string[])[g.head] === key;
+    const mine = counts === null ? (alone ? 1 : 0) : (counts.get(key) ?? 0);
+    return this.passes((mine * 100) / g.size);
   }
 
   private numeric(g: Group, view: EventView, time: number, cutoff: number): boolean {
@@ -423,6 +432,17 @@ export class CorrelationRuntime {
     }
     return this.threshold === undefined ? prefix === m.length : this.passes(prefix);
   }
+}
+
+/** Starts a group's distinct-value counts from its window. */
+function countValues(g: Group): Map<string, number> {
+  const counts = new Map<string, number>();
+  const items = g.items as string[];
+  for (let i = g.head; i < items.length; i++) {
+    const k = items[i] as string;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return (g.counts = counts);
 }
 
 /** The smallest (or largest) value in a group's window. */
