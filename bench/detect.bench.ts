@@ -109,9 +109,12 @@ export async function runDetectBench(options: {
   }
   const corrMs = performance.now() - t1;
   const heapAfter = process.memoryUsage().heapUsed;
+  // What the groups hold, garbage aside (needs --expose-gc; the delta above includes garbage).
+  (globalThis as { gc?: () => void }).gc?.();
+  const retained = process.memoryUsage().heapUsed - heapBefore;
   const stats = detector.stats();
   log(
-    `correlation: ${rate(n, corrMs)} events/s, heap +${Math.round((heapAfter - heapBefore) / 1048576)} MiB`,
+    `correlation: ${rate(n, corrMs)} events/s, heap +${Math.round((heapAfter - heapBefore) / 1048576)} MiB, retained +${Math.round(retained / 1048576)} MiB`,
   );
   return [
     `| measurement | value |`,
@@ -123,6 +126,7 @@ export async function runDetectBench(options: {
     `| correlation (event_count by source.ip), events/s | ${rate(n, corrMs)} |`,
     `| distinct group keys / evicted | ${keys.toLocaleString('en-US')} / ${stats.evictedGroups} |`,
     `| heap used after correlation run (delta) | ${Math.round(heapAfter / 1048576)} MiB (+${Math.round((heapAfter - heapBefore) / 1048576)} MiB) |`,
+    `| heap retained by the correlation state after GC | +${Math.round(retained / 1048576)} MiB |`,
     `| correlation alerts | ${fired} |`,
   ].join('\n');
 }

@@ -14,6 +14,7 @@ import type {
   TimePart,
   ValueSpec,
 } from './types.js';
+import { parseRfc3339 } from './timestamp.js';
 import { compilePattern, isMatchAll } from './values.js';
 
 export type Predicate = (view: EventView) => boolean;
@@ -62,7 +63,9 @@ function compare(op: CompareOp, a: number, b: number): boolean {
 export function toEpochMs(v: unknown): number {
   if (typeof v === 'number' && Number.isFinite(v)) return v < 1e11 ? v * 1000 : v;
   if (typeof v === 'string') {
-    if (/^\d{4}-/.test(v)) return Date.parse(v); // RFC 3339, the common case
+    const ms = parseRfc3339(v); // the common case, without Date.parse
+    if (!Number.isNaN(ms)) return ms;
+    if (/^\d{4}-/.test(v)) return Date.parse(v);
     const n = toNumber(v);
     if (!Number.isNaN(n)) return n < 1e11 ? n * 1000 : n;
     return Date.parse(v);

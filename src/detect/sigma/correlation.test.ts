@@ -109,6 +109,41 @@ correlation:
     expect(fired(run(rule.replace('gte: 3', 'gte: 6'), events).alerts)).toEqual([[5, { user: 'a' }]]);
   });
 
+  it('evicts the least recently used group under maxGroups, its window with it', () => {
+    const f = (m: number, user: string) => at(m, { outcome: 'failure', user });
+    const events = [f(0, 'a'), f(1, 'b'), f(2, 'a'), f(3, 'c'), f(4, 'a'), f(5, 'b'), f(6, 'b'), f(7, 'b')];
+    // c needs room: b (used at minute 1) goes, not a (used at 2); b then counts from minute 5 again.
+    const tight = run(rule, events, { limits: { maxGroups: 2 } });
+    expect(fired(tight.alerts)).toEqual([
+      [4, { user: 'a' }],
+      [7, { user: 'b' }],
+    ]);
+    expect(tight.stats.evictedGroups).toBe(1);
+    expect(fired(run(rule, events).alerts)).toEqual([
+      [4, { user: 'a' }],
+      [6, { user: 'b' }],
+    ]);
+  });
+
+  it('drops an expired group before evicting a live one, wherever out-of-order events left it', () => {
+    const f = (m: number, user: string) => at(m, { outcome: 'failure', user });
+    // a@15 is in a's window (newest 20) and makes a the most recently used group; at c@31, a is
+    // expired (20 < 31 - 10) while the older-used b is not.
+    const events = [f(20, 'a'), f(30, 'b'), f(15, 'a'), f(31, 'c'), f(32, 'b'), f(33, 'b')];
+    const { alerts, stats } = run(rule, events, { limits: { maxGroups: 2 } });
+    expect(stats.evictedGroups).toBe(0);
+    expect(fired(alerts)).toEqual([[5, { user: 'b' }]]);
+  });
+
+  it('keeps group-by values apart by type, and reports them as they were', () => {
+    const values: unknown[] = ['[1]', [1], 1, '1', true, 'true'];
+    const events = [0, 1, 2].flatMap((m) => values.map((user) => at(m, { outcome: 'failure', user })));
+    expect(fired(run(rule, events).alerts)).toEqual(values.map((user, i) => [12 + i, { user }]));
+    const pairs = rule.replace('group-by: [user]', 'group-by: [user, host]');
+    const mixed = [0, 1, 2].map((m) => at(m, { outcome: 'failure', user: 'a', host: 7 }));
+    expect(fired(run(pairs, mixed).alerts)).toEqual([[2, { user: 'a', host: 7 }]]);
+  });
+
   it('expires idle groups as event time advances', () => {
     const events = [
       ...Array.from({ length: 20 }, (_, i) => at(0, { outcome: 'failure', user: `u${i}` })),
@@ -143,6 +178,17 @@ correlation:
     expect(fired(run(rule, events).alerts)).toEqual([[4, { ip: 'x' }]]);
   });
 
+  it('value_count and value_sum forget what slides out of the window', () => {
+    const spray = `title: spray\ncorrelation:\n    type: value_count\n    rules: [failed]\n    group-by: [ip]\n    timespan: 10m\n    condition:\n        field: user\n        gt: 2`;
+    const users = [f(0, { ip: 'x', user: 'a' }), f(1, { ip: 'x', user: 'b' }), f(15, { ip: 'x', user: 'a' })];
+    expect(fired(run(spray, users).alerts)).toEqual([]);
+    const more = [...users, f(16, { ip: 'x', user: 'd' }), f(17, { ip: 'x', user: 'e' })];
+    expect(fired(run(spray, more).alerts)).toEqual([[4, { ip: 'x' }]]);
+    const sum = `title: sum\ncorrelation:\n    type: value_sum\n    rules: [failed]\n    group-by: [ip]\n    timespan: 10m\n    condition:\n        field: n\n        gt: 80`;
+    const rows = [f(0, { ip: 'x', n: 50 }), f(15, { ip: 'x', n: 40 }), f(16, { ip: 'x', n: 45 })];
+    expect(fired(run(sum, rows).alerts)).toEqual([[2, { ip: 'x' }]]);
+  });
+
   it('value_avg, value_min, value_max, value_median', () => {
     const events = [
       f(0, { ip: 'x', n: 10 }),
@@ -173,6 +219,11 @@ correlation:
       f(20, { host: 'h', image: '/tmp/x' }),
     ];
     expect(fired(run(rare, procs).alerts)).toEqual([[12, { host: 'h' }]]);
+    // Out of order and beyond maxEventsPerGroup, /tmp/x is dropped at once: 0 % of the window.
+    const capped = [f(5, { host: 'h', image: '/bin/sh' }), f(4, { host: 'h', image: '/tmp/x' })];
+    expect(fired(run(rare, capped, { limits: { maxEventsPerGroup: 1 } }).alerts)).toEqual([
+      [1, { host: 'h' }],
+    ]);
   });
 });
 

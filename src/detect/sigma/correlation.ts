@@ -32,62 +32,68 @@ export interface CorrelationStats {
 }
 
 /**
- * Entries sorted by time, oldest first; `head` skips evicted ones until compaction. Items are kept
- * only for correlation types that store one per entry (event_count stores none).
+ * A group's map key: the group-by value itself when that is unambiguous (a number, a boolean, a
+ * string not starting with `[`), else the JSON list of the values, which always starts with `[`
+ * (events are JSON, so it also gives the values back).
  */
-class TimeWindow<T> {
-  times: number[] = [];
-  items: T[] | null = null;
+type GroupKey = string | number | boolean;
+
+const BRACKET = 91; // '['
+
+/** An empty window, shared: `insert` replaces it rather than writing to it. */
+const NO_TIMES: number[] = [];
+const NO_ITEMS: unknown[] = [];
+
+/**
+ * One group's state; only what its correlation type uses is allocated, since a million groups must
+ * stay small. The window is `times` from `head` on, sorted oldest first (compacted now and then),
+ * with `items` holding one value per entry for the value_* types.
+ */
+class Group {
+  /** The least recently used list, oldest first. */
+  older: Group | null = null;
+  newer: Group | null = null;
+  times: number[] = NO_TIMES;
   head = 0;
+  items: unknown[] | null = null;
+  /**
+   * value_count / frequency percentile: occurrences per distinct value in the window, kept from
+   * the window's second entry on (most groups of a million never get one).
+   */
+  counts: Map<string, number> | null = null;
+  sum = 0;
+  /** temporal: last time each referenced rule matched; temporal_ordered: latest chain start per prefix. */
+  marks: number[] | null = null;
+
+  constructor(
+    readonly key: GroupKey,
+    public latest: number,
+  ) {}
 
   get size(): number {
     return this.times.length - this.head;
   }
 
-  insert(t: number, item: T): void {
-    if (item !== null && this.items === null) this.items = [];
-    const items = this.items;
-    let i = this.times.length;
-    if (i === this.head || (this.times[i - 1] as number) <= t) {
-      this.times.push(t);
-      items?.push(item);
+  /** Adds an entry in time order; events mostly arrive in order, so usually at the end. */
+  insert(t: number, item: unknown): void {
+    const times = this.times;
+    let i = times.length;
+    if (i === this.head) {
+      // Empty: start again from a one-entry literal (a first push would reserve 17).
+      this.times = [t];
+      this.head = 0;
+      if (this.items !== null) this.items = [item];
       return;
     }
-    while (i > this.head && (this.times[i - 1] as number) > t) i--;
-    this.times.splice(i, 0, t);
-    items?.splice(i, 0, item);
-  }
-
-  /** Drops entries older than `cutoff` (and beyond `max`), reporting each dropped item. */
-  evict(cutoff: number, max: number, onDrop: (item: T) => void): number {
-    let truncated = 0;
-    while (this.head < this.times.length && ((this.times[this.head] as number) < cutoff || this.size > max)) {
-      if ((this.times[this.head] as number) >= cutoff) truncated++;
-      onDrop((this.items === null ? null : this.items[this.head]) as T);
-      this.head++;
+    if ((times[i - 1] as number) <= t) {
+      times.push(t);
+      this.items?.push(item);
+      return;
     }
-    if (this.head > 64 && this.head * 2 > this.times.length) {
-      this.times = this.times.slice(this.head);
-      if (this.items !== null) this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return truncated;
+    while (i > this.head && (times[i - 1] as number) > t) i--;
+    times.splice(i, 0, t);
+    this.items?.splice(i, 0, item);
   }
-
-  values(): T[] {
-    return this.items === null ? [] : this.items.slice(this.head);
-  }
-}
-
-interface Group {
-  latest: number;
-  values: Record<string, unknown>;
-  window: TimeWindow<unknown>;
-  /** value_count / frequency percentile: occurrences per distinct value in the window. */
-  counts: Map<string, number>;
-  sum: number;
-  /** temporal: last time each referenced rule matched; temporal_ordered: latest chain start per prefix. */
-  marks: number[];
 }
 
 function check(op: CompareOp | 'neq', a: number, b: number): boolean {
@@ -119,17 +125,22 @@ function median(sorted: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Shared stand-ins for state a correlation type never touches (never written to). */
-const NO_COUNTS: Map<string, number> = new Map();
-const NO_MARKS: number[] = [];
-
 /** The runtime state of one correlation rule. */
 export class CorrelationRuntime {
-  private readonly groups = new Map<string, Group>();
+  private readonly groups = new Map<GroupKey, Group>();
+  /** Ends of the least recently used list (the map is for lookup only: re-inserting costs more). */
+  private oldest: Group | null = null;
+  private newest: Group | null = null;
+  /** Whether the list is also sorted by `latest` (events in order), so expired groups lead it. */
+  private byLatest = true;
   private readonly groupPaths: FieldPath[][];
   private readonly fieldPath: FieldPath | undefined;
   private readonly threshold: CorrelationThreshold | undefined;
   private readonly expression: ((present: boolean[]) => boolean) | undefined;
+  /** temporal types: which referenced rules (or chain prefixes) are in the window; reused. */
+  private readonly present: boolean[];
+  /** value_count and value_percentile without a percentile count distinct values. */
+  private readonly distinctValues: boolean;
   private watermark = -Infinity;
   private calls = 0;
 
@@ -142,6 +153,7 @@ export class CorrelationRuntime {
     this.groupPaths = rule.rules.map((ref) =>
       rule.groupBy.map((g) => compilePath(rule.aliases[g]?.[ref] ?? g)),
     );
+    this.present = rule.rules.map(() => false);
     const c = rule.condition;
     if (c !== null && 'expression' in c) {
       const positions = new Map(rule.rules.map((r, i) => [r, i]));
@@ -153,6 +165,9 @@ export class CorrelationRuntime {
       this.threshold = c;
       if (c.field !== undefined) this.fieldPath = compilePath(c.field);
     }
+    this.distinctValues =
+      rule.type === 'value_count' ||
+      (rule.type === 'value_percentile' && this.threshold?.percentile === undefined);
   }
 
   /**
@@ -160,18 +175,21 @@ export class CorrelationRuntime {
    * Returns the group's values when the correlation fires on this event.
    */
   process(positions: number[], view: EventView, time: number): Record<string, unknown> | undefined {
-    const first = positions[0] as number;
-    const paths = this.groupPaths[first] as FieldPath[];
-    // The key first, without allocating: most events belong to a group that exists already.
-    let key: string;
-    let parts: unknown[] | undefined;
+    const paths = this.groupPaths[positions[0] as number] as FieldPath[];
+    // The key without allocating when one value names the group: most events find their group.
+    let key: GroupKey;
     if (paths.length === 1) {
       const v = view.value(paths[0] as FieldPath);
       if (v === undefined || v === null) return undefined; // no group without its group-by values
-      key = typeof v === 'string' ? `s${v}` : JSON.stringify([v]);
-      parts = [v];
+      if (
+        (typeof v === 'string' && v.charCodeAt(0) !== BRACKET) ||
+        typeof v === 'number' ||
+        typeof v === 'boolean'
+      )
+        key = v;
+      else key = JSON.stringify([v]);
     } else {
-      parts = [];
+      const parts = [];
       for (const path of paths) {
         const v = view.value(path);
         if (v === undefined || v === null) return undefined;
@@ -180,8 +198,8 @@ export class CorrelationRuntime {
       key = JSON.stringify(parts);
     }
     if (time > this.watermark) this.watermark = time;
-    // A sweep walks the map from its oldest end, over the holes deletions leave there: every 16K
-    // events keeps that cheap, and late groups are also caught on access and by maxGroups.
+    // Expired groups are also caught on access and by maxGroups; sweeping every 16K events keeps
+    // results independent of how often events come.
     if ((++this.calls & 16383) === 0) this.expireOldest();
     let group = this.groups.get(key);
     if (group !== undefined && time < group.latest - this.rule.timespanMs) {
@@ -189,55 +207,100 @@ export class CorrelationRuntime {
       return undefined;
     }
     if (group === undefined) {
-      const values: Record<string, unknown> = {};
-      this.rule.groupBy.forEach((name, i) => (values[name] = parts[i]));
-      group = this.newGroup(time, values);
       this.makeRoom();
-    } else this.groups.delete(key); // re-inserted below: most recently used last
-    this.groups.set(key, group);
-    if (time > group.latest) group.latest = time;
-    const fired = this.update(group, positions, view, time);
-    if (fired) this.groups.delete(key);
-    return fired ? group.values : undefined;
+      group = this.newGroup(key, time);
+      this.groups.set(key, group);
+    } else if (time > group.latest) group.latest = time;
+    this.touch(group);
+    if (!this.update(group, positions, view, time)) return undefined;
+    this.remove(group);
+    return this.groupValues(group);
   }
 
   /** Forgets every group (end of stream). */
   reset(): void {
     this.groups.clear();
+    this.oldest = this.newest = null;
+    this.byLatest = true;
     this.watermark = -Infinity;
   }
 
-  private newGroup(time: number, values: Record<string, unknown>): Group {
-    // Only what the correlation type uses is allocated: a million groups must stay small.
-    const type = this.rule.type;
-    return {
-      latest: time,
-      values,
-      window: new TimeWindow(),
-      counts: type === 'value_count' || type === 'value_percentile' ? new Map() : NO_COUNTS,
-      sum: 0,
-      marks:
-        type === 'temporal' || type === 'temporal_ordered'
-          ? new Array<number>(this.rule.rules.length).fill(-Infinity)
-          : NO_MARKS,
-    };
+  private newGroup(key: GroupKey, time: number): Group {
+    const g = new Group(key, time);
+    switch (this.rule.type) {
+      case 'event_count':
+        break;
+      case 'temporal':
+      case 'temporal_ordered':
+        g.marks = new Array<number>(this.rule.rules.length).fill(-Infinity);
+        break;
+      default:
+        g.items = NO_ITEMS; // replaced by the first insert
+    }
+    return g;
+  }
+
+  private groupValues(g: Group): Record<string, unknown> {
+    const key = g.key;
+    const parts =
+      typeof key === 'string' && key.charCodeAt(0) === BRACKET ? (JSON.parse(key) as unknown[]) : [key];
+    const values: Record<string, unknown> = {};
+    this.rule.groupBy.forEach((name, i) => (values[name] = parts[i]));
+    return values;
+  }
+
+  /** Moves a group (new or not) to the most recently used end. */
+  private touch(g: Group): void {
+    if (g === this.newest) return;
+    if (g.older !== null || g === this.oldest) this.unlink(g);
+    const last = this.newest;
+    if (last !== null && g.latest < last.latest) this.byLatest = false;
+    g.older = last;
+    if (last !== null) last.newer = g;
+    else this.oldest = g;
+    this.newest = g;
+  }
+
+  private unlink(g: Group): void {
+    if (g.older !== null) g.older.newer = g.newer;
+    else this.oldest = g.newer;
+    if (g.newer !== null) g.newer.older = g.older;
+    else this.newest = g.older;
+    g.older = g.newer = null;
+  }
+
+  private remove(g: Group): void {
+    this.groups.delete(g.key);
+    this.unlink(g);
   }
 
   private expireOldest(): void {
     const horizon = this.watermark - this.rule.timespanMs;
-    for (const [key, g] of this.groups) {
-      if (g.latest >= horizon) break;
-      this.groups.delete(key);
-    }
+    while (this.oldest !== null && this.oldest.latest < horizon) this.remove(this.oldest);
   }
 
+  /** Before adding a group: drops every expired group, then the least recently used live ones. */
   private makeRoom(): void {
     if (this.groups.size < this.limits.maxGroups) return;
-    const horizon = this.watermark - this.rule.timespanMs;
-    for (const [key, g] of this.groups) if (g.latest < horizon) this.groups.delete(key);
-    while (this.groups.size >= this.limits.maxGroups) {
-      const oldest = this.groups.keys().next().value as string;
-      this.groups.delete(oldest);
+    if (this.byLatest) this.expireOldest();
+    else {
+      // Out-of-order events: expired groups may be anywhere. The walk also re-checks the order.
+      const horizon = this.watermark - this.rule.timespanMs;
+      let sorted = true;
+      let kept: Group | null = null;
+      for (let g = this.oldest; g !== null;) {
+        const next: Group | null = g.newer;
+        if (g.latest < horizon) this.remove(g);
+        else {
+          if (kept !== null && g.latest < kept.latest) sorted = false;
+          kept = g;
+        }
+        g = next;
+      }
+      this.byLatest = sorted;
+    }
+    while (this.groups.size >= this.limits.maxGroups && this.oldest !== null) {
+      this.remove(this.oldest);
       this.stats.evictedGroups++;
     }
   }
@@ -245,7 +308,8 @@ export class CorrelationRuntime {
   private passes(metric: number): boolean {
     const t = this.threshold;
     if (t === undefined) return false;
-    return t.bounds.every((b) => check(b.op, metric, b.value));
+    for (const b of t.bounds) if (!check(b.op, metric, b.value)) return false;
+    return true;
   }
 
   private update(g: Group, positions: number[], view: EventView, time: number): boolean {
@@ -256,76 +320,85 @@ export class CorrelationRuntime {
       case 'temporal_ordered':
         return this.ordered(g, positions, time, cutoff);
       case 'event_count':
-        g.window.insert(time, null);
-        this.evict(g, cutoff, () => undefined);
-        return this.passes(g.window.size);
+        g.insert(time, null);
+        this.evict(g, cutoff);
+        return this.passes(g.size);
       case 'value_count':
-        return this.distinct(g, view, time, cutoff, () => g.counts.size);
+        return this.distinct(g, view, time, cutoff);
       case 'value_percentile':
-        if (this.threshold?.percentile === undefined) {
-          // The spec's own example ("a process name seen in less than 1% of processes"): the share,
-          // in percent, of the group's events that carry this event's value.
-          let mine = '';
-          return this.distinct(
-            g,
-            view,
-            time,
-            cutoff,
-            () => ((g.counts.get(mine) ?? 0) * 100) / g.window.size,
-            (k) => (mine = k),
-          );
-        }
-        return this.numeric(g, view, time, cutoff);
+        return this.distinctValues
+          ? this.distinct(g, view, time, cutoff)
+          : this.numeric(g, view, time, cutoff);
       default:
         return this.numeric(g, view, time, cutoff);
     }
   }
 
-  private evict(g: Group, cutoff: number, onDrop: (item: unknown) => void): void {
-    this.stats.truncatedEntries += g.window.evict(cutoff, this.limits.maxEventsPerGroup, onDrop);
+  /** Drops window entries older than `cutoff` and beyond `maxEventsPerGroup`, oldest first. */
+  private evict(g: Group, cutoff: number): void {
+    const times = g.times;
+    const max = this.limits.maxEventsPerGroup;
+    let head = g.head;
+    while (head < times.length && ((times[head] as number) < cutoff || times.length - head > max)) {
+      if ((times[head] as number) >= cutoff) this.stats.truncatedEntries++;
+      if (g.items !== null) this.forget(g, g.items[head]);
+      head++;
+    }
+    g.head = head;
+    if (head > 64 && head * 2 > times.length) {
+      g.times = times.slice(head);
+      if (g.items !== null) g.items = g.items.slice(head);
+      g.head = 0;
+    }
   }
 
-  private distinct(
-    g: Group,
-    view: EventView,
-    time: number,
-    cutoff: number,
-    metric: () => number,
-    seen?: (key: string) => void,
-  ): boolean {
+  /** Takes a dropped entry's value out of the group's running aggregate. */
+  private forget(g: Group, item: unknown): void {
+    if (!this.distinctValues) {
+      g.sum -= item as number;
+      return;
+    }
+    const counts = g.counts;
+    if (counts === null) return;
+    const n = (counts.get(item as string) ?? 0) - 1;
+    if (n <= 0) counts.delete(item as string);
+    else counts.set(item as string, n);
+  }
+
+  private distinct(g: Group, view: EventView, time: number, cutoff: number): boolean {
     const v = view.value(this.fieldPath as FieldPath);
     if (v === undefined || v === null) return false;
     const key = scalarString(v) ?? JSON.stringify(v);
-    seen?.(key);
-    g.window.insert(time, key);
-    g.counts.set(key, (g.counts.get(key) ?? 0) + 1);
-    this.evict(g, cutoff, (item) => {
-      const k = item as string;
-      const n = (g.counts.get(k) ?? 0) - 1;
-      if (n <= 0) g.counts.delete(k);
-      else g.counts.set(k, n);
-    });
-    return this.passes(metric());
+    g.insert(time, key);
+    if (g.counts !== null) g.counts.set(key, (g.counts.get(key) ?? 0) + 1);
+    this.evict(g, cutoff);
+    const counts = g.counts ?? (g.size > 1 ? countValues(g) : null);
+    const distinct = counts === null ? g.size : counts.size;
+    if (this.rule.type === 'value_count') return this.passes(distinct);
+    // value_percentile without a percentile, the spec's own example ("a process name seen in less
+    // than 1% of processes"): the share, in percent, of the group's events carrying this value.
+    // The event's own entry may be gone already (out of order, then beyond maxEventsPerGroup).
+    const alone = g.size === 1 && (g.items as string[])[g.head] === key;
+    const mine = counts === null ? (alone ? 1 : 0) : (counts.get(key) ?? 0);
+    return this.passes((mine * 100) / g.size);
   }
 
   private numeric(g: Group, view: EventView, time: number, cutoff: number): boolean {
     const n = toNumber(view.value(this.fieldPath as FieldPath));
     if (Number.isNaN(n)) return false;
-    g.window.insert(time, n);
+    g.insert(time, n);
     g.sum += n;
-    this.evict(g, cutoff, (item) => (g.sum -= item as number));
-    const size = g.window.size;
+    this.evict(g, cutoff);
     switch (this.rule.type) {
       case 'value_sum':
         return this.passes(g.sum);
       case 'value_avg':
-        return this.passes(g.sum / size);
+        return this.passes(g.sum / g.size);
       case 'value_min':
-        return this.passes(Math.min(...(g.window.values() as number[])));
       case 'value_max':
-        return this.passes(Math.max(...(g.window.values() as number[])));
+        return this.passes(extreme(g, this.rule.type === 'value_max'));
       default: {
-        const sorted = (g.window.values() as number[]).sort((a, b) => a - b);
+        const sorted = (g.items as number[]).slice(g.head).sort((a, b) => a - b);
         const p = this.threshold?.percentile;
         return this.passes(p === undefined ? median(sorted) : percentile(sorted, p));
       }
@@ -333,16 +406,18 @@ export class CorrelationRuntime {
   }
 
   private temporal(g: Group, positions: number[], time: number, cutoff: number): boolean {
-    for (const p of positions) if (time > (g.marks[p] as number)) g.marks[p] = time;
-    const present = g.marks.map((t) => t >= cutoff);
+    const marks = g.marks as number[];
+    for (const p of positions) if (time > (marks[p] as number)) marks[p] = time;
+    const present = this.present;
+    let count = 0;
+    for (let j = 0; j < marks.length; j++) if ((present[j] = (marks[j] as number) >= cutoff)) count++;
     if (this.expression !== undefined) return this.expression(present);
-    const count = present.filter(Boolean).length;
-    return this.threshold === undefined ? count === present.length : this.passes(count);
+    return this.threshold === undefined ? count === marks.length : this.passes(count);
   }
 
   /** marks[j]: latest start time of rules[0..j] seen in this order (arrival order) within the window. */
   private ordered(g: Group, positions: number[], time: number, cutoff: number): boolean {
-    const m = g.marks;
+    const m = g.marks as number[];
     for (let j = m.length - 1; j >= 0; j--) {
       if (!positions.includes(j)) continue;
       const start = j === 0 ? time : (m[j - 1] as number);
@@ -351,7 +426,33 @@ export class CorrelationRuntime {
     // A valid chain through rules[j] implies one through every earlier prefix.
     let prefix = m.length;
     while (prefix > 0 && (m[prefix - 1] as number) < cutoff) prefix--;
-    if (this.expression !== undefined) return this.expression(m.map((_, j) => j < prefix));
+    if (this.expression !== undefined) {
+      for (let j = 0; j < m.length; j++) this.present[j] = j < prefix;
+      return this.expression(this.present);
+    }
     return this.threshold === undefined ? prefix === m.length : this.passes(prefix);
   }
+}
+
+/** Starts a group's distinct-value counts from its window. */
+function countValues(g: Group): Map<string, number> {
+  const counts = new Map<string, number>();
+  const items = g.items as string[];
+  for (let i = g.head; i < items.length; i++) {
+    const k = items[i] as string;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return (g.counts = counts);
+}
+
+/** The smallest (or largest) value in a group's window. */
+function extreme(g: Group, largest: boolean): number {
+  const items = g.items as number[];
+  if (g.size === 0) return largest ? -Infinity : Infinity; // as Math.max() and Math.min()
+  let best = items[g.head] as number;
+  for (let i = g.head + 1; i < items.length; i++) {
+    const v = items[i] as number;
+    if (largest ? v > best : v < best) best = v;
+  }
+  return best;
 }

@@ -159,20 +159,18 @@ export class EventView {
     return value ?? undefined;
   }
 
-  /** Any path, without caching (group-by, fieldref targets). */
+  /** Any path, without caching (group-by, fieldref targets, event time). */
   value(path: FieldPath): unknown {
-    return this.resolve([path]);
+    const v = lookupPath(this.event, path);
+    if (v !== undefined) return v;
+    const n = this.nativeRecord();
+    return n === null ? undefined : lookupPath(n, path);
   }
 
   private resolve(paths: FieldPath[]): unknown {
     for (const p of paths) {
-      const v = lookupPath(this.event, p);
+      const v = this.value(p);
       if (v !== undefined) return v;
-      const n = this.nativeRecord();
-      if (n !== null) {
-        const nv = lookupPath(n, p);
-        if (nv !== undefined) return nv;
-      }
     }
     return undefined;
   }
