@@ -1,10 +1,10 @@
 // Ledger benchmarks: inclusion proofs in a 10-million-entry tree, and the time from an event's
 // commit to the first signed checkpoint covering it.
 //
-// The big tree is built in the store's own schema (events.leaf for level 0, ledger_nodes every 8th
-// level, exactly as the writer stores them) from synthetic leaf hashes, because hashing 10 million
-// real entries takes longer than this benchmark may. Proofs go through the same tiled reader the
-// API uses, and every proof is verified against the tree's root.
+// The big tree is built in the store's own schema (events.leaf for level 0, ledger_nodes every
+// STORED_LEVEL_STRIDE-th level, exactly as the writer stores them) from synthetic leaf hashes,
+// because hashing 10 million real entries takes longer than this benchmark may. Proofs go through
+// the API's reader (LedgerService), and every proof is verified against the tree's root.
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -17,7 +17,8 @@ import { validateEvent } from '../src/core/validate.js';
 import { Admitter } from '../src/ingest/admitter.js';
 import { IngestMetrics } from '../src/ingest/metrics.js';
 import { STORED_LEVEL_STRIDE } from '../src/ledger/ledger.js';
-import { CompactRange, createTiledReader, inclusionProof, verifyInclusion } from '../src/ledger/merkle.js';
+import { LedgerService } from '../src/ledger/ledger-service.js';
+import { CompactRange, inclusionProof, verifyInclusion } from '../src/ledger/merkle.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { verifyLedger } from '../src/ledger/verify.js';
 import { benchEvent } from './events.js';
@@ -63,13 +64,8 @@ async function proofLatency(size: number, quick: boolean, log: (s: string) => vo
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stele-bench-proof-'));
   try {
     const { store, root } = buildTree(dir, size, log);
-    const reader = createTiledReader(async (ids) => {
-      const found = await store.readNodes(ids);
-      return found.map((h) => {
-        if (!h) throw new Error('missing node');
-        return h;
-      });
-    }, STORED_LEVEL_STRIDE);
+    if ((await store.storedLevelStride()) !== STORED_LEVEL_STRIDE) throw new Error('store layout differs');
+    const { reader } = new LedgerService(store, []);
     const runs = quick ? 300 : 1000;
     const times: number[] = [];
     let bad = 0;
