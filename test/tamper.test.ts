@@ -16,12 +16,13 @@ import { Admitter, type Candidate } from '../src/ingest/admitter.js';
 import { IngestMetrics } from '../src/ingest/metrics.js';
 import { signCheckpoint } from '../src/ledger/checkpoint.js';
 import { ledgerEntry } from '../src/ledger/entry.js';
-import { hashLeaf } from '../src/ledger/merkle.js';
+import { LedgerService } from '../src/ledger/ledger-service.js';
+import { completeSubtreeHash, hashLeaf, verifyInclusion } from '../src/ledger/merkle.js';
 import { createSignerKey } from '../src/ledger/note.js';
 import { verifyLedger, type VerifyReport } from '../src/ledger/verify.js';
 import { pinnedPersonalFields, verifierKeyOfSignerFile } from '../src/ledger/verify-key.js';
 import { openStore } from '../src/store/open.js';
-import { rowToEvent, type EventRow } from '../src/store/store.js';
+import { NODE_LEVELS_MIGRATION, rowToEvent, type EventRow } from '../src/store/store.js';
 import { sampleEvent, tempDir } from './helpers/server.js';
 
 const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'stele');
@@ -167,6 +168,43 @@ describe('an intact ledger', () => {
     tamper(dir, (db) => db.prepare('DELETE FROM checkpoints WHERE size = ?').run(SIZE));
     const report = await verify(dir);
     expect(report).toMatchObject({ ok: true, coveredSize: SIZE - BATCH, uncovered: BATCH });
+  });
+
+  it('verifies and proves a data directory an older Stele wrote (every 8th tree level), read-only and once migrated', async () => {
+    const dir = copyLedger();
+    tamper(dir, (db) => {
+      db.prepare('DELETE FROM ledger_nodes WHERE level % 8 = 4').run();
+      db.prepare('DELETE FROM migrations WHERE name = ?').run(NODE_LEVELS_MIGRATION);
+    });
+    const proveAndCheck = async () => {
+      const store = await openStore({ data: dir }, { readonly: true });
+      try {
+        const proof = await new LedgerService(store, await pinnedPersonalFields(store)).proveInclusion(137);
+        const root = Buffer.from(proof.checkpoint.split('\n')[2]!, 'base64');
+        const hashes = proof.hashes.map((h) => Buffer.from(h, 'base64'));
+        const leaf = hashLeaf(Buffer.from(proof.entry, 'base64'));
+        expect(verifyInclusion(leaf, 137, SIZE, hashes, root)).toEqual({ ok: true });
+        return store.storedLevelStride();
+      } finally {
+        await store.close();
+      }
+    };
+    expect(await proveAndCheck()).toBe(8);
+    expect((await verify(dir)).ok).toBe(true);
+    expect(stele('verify', '--data', dir).status).toBe(0);
+    // Opened for writing, the store gets its level-4 nodes back: the same ones the writer stored.
+    await openStore({ data: dir }).then((store) => store.close());
+    const nodes = (d: string) => {
+      const db = new Database(path.join(d, 'stele.db'), { readonly: true });
+      try {
+        return db.prepare('SELECT level, idx, hex(hash) AS hash FROM ledger_nodes ORDER BY level, idx').all();
+      } finally {
+        db.close();
+      }
+    };
+    expect(nodes(dir)).toEqual(nodes(pristine));
+    expect(await proveAndCheck()).toBe(4);
+    expect((await verify(dir)).ok).toBe(true);
   });
 
   it('refuses a key given with --key that is not the ledger key (exit 3)', () => {
@@ -331,6 +369,16 @@ describe('tampering with events', () => {
       dir,
       undefined,
       'stored tree node 8/0 (entries 0..255) does not match the entries: the node table, or an entry in that range with its leaf hash, was changed',
+    );
+  });
+
+  it('detects a deleted stored tree node of level 4', async () => {
+    const dir = copyLedger();
+    tamper(dir, (db) => db.prepare('DELETE FROM ledger_nodes WHERE level = 4 AND idx = 3').run());
+    await expectFailure(
+      dir,
+      undefined,
+      'stored tree node 4/3 (entries 48..63) is missing: inclusion proofs through it cannot be built',
     );
   });
 
@@ -510,6 +558,16 @@ async function insertForged(dataDir: string, at: number, rehashLater: boolean): 
     if (rehashLater) {
       for (const row of rows)
         db.prepare('UPDATE events SET leaf = ? WHERE seq = ?').run(leafAt(row, row.seq + 1), row.seq + 1);
+      // ... and the stored level-4 nodes over them, as a thorough intruder would.
+      const leaves = (
+        db.prepare('SELECT leaf FROM events ORDER BY seq').all() as Array<{ leaf: Buffer }>
+      ).map((r) => r.leaf);
+      for (let idx = 0; (idx + 1) * 16 <= leaves.length; idx++) {
+        db.prepare('UPDATE ledger_nodes SET hash = ? WHERE level = 4 AND idx = ?').run(
+          completeSubtreeHash(leaves.slice(idx * 16, idx * 16 + 16)),
+          idx,
+        );
+      }
     }
   });
 }

@@ -1,11 +1,11 @@
 // Read side of the ledger: checkpoints, inclusion and consistency proofs in the JSON shapes of
-// DESIGN.md. Proofs are built from the stored nodes (leaf hashes and every 8th level of the tree).
+// DESIGN.md. Proofs are built from the stored nodes (leaf hashes and every 4th level of the tree, or
+// every 8th in a database an older Stele wrote and that was opened read-only since).
 
 import { SteleError } from '../core/errors.js';
 import type { CheckpointRecord, Store } from '../store/store.js';
 import { rowToEvent } from '../store/store.js';
 import { consistencyProof, createTiledReader, inclusionProof, type NodeReader } from './merkle.js';
-import { STORED_LEVEL_STRIDE } from './ledger.js';
 import { ledgerEntry } from './entry.js';
 
 export interface InclusionProofJson {
@@ -24,20 +24,32 @@ export interface ConsistencyProofJson {
 }
 
 export class LedgerService {
-  readonly reader: NodeReader;
+  /** The tiled reader for the store's layout, made on first use (the store says which levels it keeps). */
+  private tiled: Promise<NodeReader> | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly personalFields: readonly string[],
-  ) {
-    this.reader = createTiledReader(async (ids) => {
-      const found = await store.readNodes(ids);
+  ) {}
+
+  readonly reader: NodeReader = async (ids) => {
+    this.tiled ??= this.createReader().catch((err: unknown) => {
+      this.tiled = undefined;
+      throw err;
+    });
+    return (await this.tiled)(ids);
+  };
+
+  private async createReader(): Promise<NodeReader> {
+    const stride = await this.store.storedLevelStride();
+    return createTiledReader(async (ids) => {
+      const found = await this.store.readNodes(ids);
       return found.map((hash, i) => {
         if (!hash)
           throw new SteleError('integrity', `ledger node ${ids[i]!.level}/${ids[i]!.index} is missing`);
         return hash;
       });
-    }, STORED_LEVEL_STRIDE);
+    }, stride);
   }
 
   async latestCheckpoint(): Promise<CheckpointRecord> {

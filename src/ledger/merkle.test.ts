@@ -522,7 +522,7 @@ describe('CompactRange', () => {
 describe('createTiledReader', () => {
   const leaves = Array.from({ length: 300 }, (_, i) => hashLeaf(Buffer.from(`tile ${i}`)));
 
-  for (const stride of [1, 2, 3, 8]) {
+  for (const stride of [1, 2, 3, 4, 8]) {
     it(`serves every complete node from levels that are multiples of ${stride}, one batch per call`, async () => {
       const full = memoryReader(leaves);
       const storedOnly = (async (ids: readonly NodeId[]) => {
@@ -658,6 +658,18 @@ describe('index arithmetic beyond 2^32', () => {
     expect(reported.length).toBeGreaterThan(2);
     for (const { id, hash } of reported) expect(hash).toEqual(tree.node(id));
     expect(reported.map(({ id }) => nodeRange(id)[1])).toContain(size + 2);
+  });
+
+  it('proofs through the stride-4 tiled reader past 2^31 and 2^40 read only stored levels', async () => {
+    const tiled = createTiledReader(async (stored) => {
+      for (const id of stored) expect(id.level % 4).toBe(0);
+      return tree.read(stored);
+    }, 4);
+    for (const i of [2 ** 31 + 5, index, size - 1]) {
+      const proof = await inclusionProof(i, size, tiled);
+      expect(proof).toEqual(await inclusionProof(i, size, tree.read));
+      expect(verifyInclusion(tree.leaf(i), i, size, proof, tree.root(size))).toEqual({ ok: true });
+    }
   });
 
   it('the tiled reader serves nodes near 2^40 from stride-8 levels', async () => {

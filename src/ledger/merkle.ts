@@ -3,7 +3,7 @@
 // only through a NodeReader. Index arithmetic uses plain division, never 32-bit bitwise operators,
 // so it is exact for every safe integer (up to 2^53 - 1 leaves).
 
-import { createHash } from 'node:crypto';
+import { createHash, hash as digestOnce } from 'node:crypto';
 import { StoreError, ValidationError } from '../core/errors.js';
 
 export const HASH_SIZE = 32;
@@ -20,7 +20,6 @@ export type NodeReader = (ids: readonly NodeId[]) => Promise<Buffer[]>;
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
 
 const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
 
 /** RFC 9162 2.1.1: MTH({}) = SHA-256(""). Shared: never mutate it. */
 export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
@@ -30,9 +29,16 @@ export function hashLeaf(entry: Uint8Array): Buffer {
   return createHash('sha256').update(LEAF_PREFIX).update(entry).digest();
 }
 
-/** RFC 9162 2.1.1: node hash = SHA-256(0x01 || left || right). */
+/**
+ * RFC 9162 2.1.1: node hash = SHA-256(0x01 || left || right). One-shot `hash` over a pooled buffer:
+ * half the time of a Hash object per node, and no object for the garbage collector to finalize.
+ */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  const input = Buffer.allocUnsafe(1 + left.length + right.length);
+  input[0] = 0x01;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return digestOnce('sha256', input, 'buffer');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -508,17 +514,22 @@ export function createTiledReader(readStored: NodeReader, stride = 8): NodeReade
     if (wanted.length === 0) return [];
     const stored = await readStored(wanted);
     checkReadResult(wanted, stored);
-    return plans.map((slots) => {
-      let level = slots.map((slot) => stored[slot] as Buffer);
-      while (level.length > 1) {
-        const up: Buffer[] = [];
-        for (let i = 0; i < level.length; i += 2)
-          up.push(hashChildren(level[i] as Buffer, level[i + 1] as Buffer));
-        level = up;
-      }
-      return level[0] as Buffer;
-    });
+    return plans.map((slots) => completeSubtreeHash(slots.map((slot) => stored[slot] as Buffer)));
   };
+}
+
+/** The hash of a complete subtree from its 2^k nodes of one level, left to right (k >= 0). */
+export function completeSubtreeHash(nodes: readonly Buffer[]): Buffer {
+  if (!isPowerOfTwo(nodes.length))
+    throw new ValidationError(`${nodes.length} nodes are not a complete subtree`);
+  let level = nodes;
+  while (level.length > 1) {
+    const up: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2)
+      up.push(hashChildren(level[i] as Buffer, level[i + 1] as Buffer));
+    level = up;
+  }
+  return level[0] as Buffer;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ import type { StoreTarget } from '../store/open.js';
 import type { CheckpointRecord, EventRow, ExpiredRange, Store } from '../store/store.js';
 import { isRetentionStore, rowToEvent } from '../store/store.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
-import { STORED_LEVEL_STRIDE } from './ledger.js';
 import { CompactRange, nodeRange, type NodeId } from './merkle.js';
 import { parseVerifierKey, type VerifierKey } from './note.js';
 import { createRowChecker, recomputeLeaf, type CheckedRow, type RowChecker } from './verify-recompute.js';
@@ -109,6 +108,8 @@ class VerificationRun {
   /** Further mismatches seen while the first one waits: a checkpoint can then no longer tell which. */
   private laterMismatches = 0;
   private storedNodes = new Map<string, Buffer | undefined>();
+  /** Every how many levels the store keeps interior nodes (store.storedLevelStride). */
+  private stride = 0;
   /** Ranges a retention run expired (docs/compliance.md): the only places a missing body is allowed. */
   private expiredRanges: ExpiredRange[] = [];
   /** The ranges that expired entries fell in, to check against their ledger records at the end. */
@@ -127,6 +128,7 @@ class VerificationRun {
   }
 
   async execute(): Promise<void> {
+    this.stride = await this.store.storedLevelStride();
     if (this.options.against !== undefined) this.openAgainst(this.options.against);
     if (this.failure) return;
     if (isRetentionStore(this.store)) this.expiredRanges = await this.store.listExpiredRanges();
@@ -425,7 +427,7 @@ class VerificationRun {
     const start = this.range.size;
     const end = start + count;
     const ids: NodeId[] = [];
-    for (let level = STORED_LEVEL_STRIDE; 2 ** level <= end; level += STORED_LEVEL_STRIDE) {
+    for (let level = this.stride; 2 ** level <= end; level += this.stride) {
       const width = 2 ** level;
       for (let index = Math.ceil((start + 1) / width) - 1; index < Math.floor(end / width); index++) {
         ids.push({ level, index });
@@ -436,7 +438,7 @@ class VerificationRun {
   }
 
   private readonly onNode = (id: NodeId, hash: Buffer): void => {
-    if (id.level === 0 || id.level % STORED_LEVEL_STRIDE !== 0 || this.suspect !== undefined) return;
+    if (id.level === 0 || id.level % this.stride !== 0 || this.suspect !== undefined) return;
     const stored = this.storedNodes.get(`${id.level}/${id.index}`);
     if (stored?.equals(hash)) return;
     const [first, end] = nodeRange(id);

@@ -10,8 +10,9 @@ import { parseQuery } from '../query/parser.js';
 import { aggregateEvents } from '../query/aggregate.js';
 import type { StoredEvent } from '../core/event.js';
 import { matchesPredicate, planQuery } from '../query/plan.js';
+import { completeSubtreeHash } from '../ledger/merkle.js';
 import type { AggregateRequest, EventRecord, Store } from './store.js';
-import { rowToEvent } from './store.js';
+import { NODE_LEVELS_MIGRATION, rowToEvent } from './store.js';
 import { encodeBody } from './row-codec.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12);
@@ -191,6 +192,8 @@ export function runStoreSuite(
   dialect: string,
   open: () => Promise<Store>,
   cleanup: () => Promise<void>,
+  /** Runs raw SQL on the store (to put it back to an older schema). */
+  exec: (store: Store, sql: string) => Promise<void>,
 ): void {
   describe(`store suite: ${dialect}`, () => {
     let store: Store;
@@ -238,6 +241,41 @@ export function runStoreSuite(
       expect(node).toEqual(Buffer.alloc(32, 7));
       expect(missing).toBeUndefined();
       expect((await store.scanEvents(6, 10)).map((r) => r.seq)).toEqual([6, 7]);
+    });
+
+    it('keeps every 4th tree level, and migration 0400 adds levels 4, 12, ... to a store that kept every 8th', async () => {
+      expect(await store.storedLevelStride()).toBe(4);
+      // A store as an older Stele left it: leaf hashes and level-8 nodes (node 8/0 from beforeEach;
+      // the migration hashes whatever is stored), no levels 4 or 12.
+      const events = Array.from({ length: 40 }, (_, i) => recordFor(CORPUS[i % 8]!, i)).slice(8);
+      const level8 = Array.from({ length: 17 }, (_, i) =>
+        i === 0 ? Buffer.alloc(32, 7) : createHash('sha256').update(`node ${i}`).digest(),
+      );
+      await store.append({
+        events,
+        nodes: level8.slice(1).map((hash, i) => ({ level: 8, index: i + 1, hash })),
+        frontier: '{}',
+        producers: [],
+      });
+      await exec(store, `DELETE FROM migrations WHERE name = '${NODE_LEVELS_MIGRATION}'`);
+      expect(await store.storedLevelStride()).toBe(8);
+      await store.migrate();
+      expect(await store.storedLevelStride()).toBe(4);
+      const leaves = Array.from({ length: 40 }, (_, i) => recordFor(CORPUS[i % 8]!, i).leafHash);
+      const got = await store.readNodes([
+        { level: 4, index: 0 },
+        { level: 4, index: 1 },
+        { level: 4, index: 2 }, // entries 32..47: only 40 stored, not complete
+        { level: 12, index: 0 },
+        { level: 12, index: 1 },
+      ]);
+      expect(got).toEqual([
+        completeSubtreeHash(leaves.slice(0, 16)),
+        completeSubtreeHash(leaves.slice(16, 32)),
+        undefined,
+        completeSubtreeHash(level8.slice(0, 16)),
+        undefined,
+      ]);
     });
 
     it('finds producer duplicates', async () => {

@@ -313,6 +313,9 @@ export function isRetentionStore(store: object): store is RetentionStore {
   return (store as Partial<RetentionStore>).supportsRetention === true;
 }
 
+/** The migration that adds tree levels 4, 12, 20, ... (every 4th level stored instead of every 8th). */
+export const NODE_LEVELS_MIGRATION = '0400-ledger-nodes-every-4th-level';
+
 export interface Store {
   readonly dialect: string;
   /** Creates or upgrades the schema. */
@@ -352,6 +355,11 @@ export interface Store {
   eraseEvents(updates: ErasureUpdate[]): Promise<void>;
 
   readNodes(ids: ReadonlyArray<{ level: number; index: number }>): Promise<Array<Buffer | undefined>>;
+  /**
+   * Every how many levels interior nodes are stored: 4 once migration NODE_LEVELS_MIGRATION has run,
+   * 8 in a database written by an older Stele and opened read-only since.
+   */
+  storedLevelStride(): Promise<number>;
   latestCheckpoint(): Promise<CheckpointRecord | undefined>;
   listCheckpoints(): Promise<CheckpointRecord[]>;
 

@@ -2,6 +2,8 @@
 // name in the `migrations` table of the store's schema (like sqlite-migrations.ts). The SQL
 // functions here read JSON values exactly as query/plan.ts does, so filters match the reference.
 
+import { NODE_LEVELS_MIGRATION } from '../store.js';
+
 export interface PgMigration {
   name: string;
   sql: string;
@@ -348,6 +350,37 @@ export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
     created    bigint NOT NULL
   );
   CREATE TABLE detect_seen (key text COLLATE "C" PRIMARY KEY);
+  `,
+  },
+  {
+    // Inclusion proofs: interior nodes are kept every 4th level instead of every 8th (ledger.ts
+    // STORED_LEVEL_STRIDE). Adds levels 4, 12, 20, ... for the entries already stored, each from
+    // the nodes four levels below it, hashed pairwise (RFC 9162 node hash: SHA-256(0x01 || l || r)).
+    name: NODE_LEVELS_MIGRATION,
+    sql: `
+  INSERT INTO ledger_nodes (level, idx, hash)
+  WITH
+    l1 AS (SELECT seq / 2 AS idx, sha256(decode('01', 'hex') || string_agg(leaf, ''::bytea ORDER BY seq)) AS hash
+             FROM events GROUP BY seq / 2 HAVING count(*) = 2),
+    l2 AS (SELECT idx / 2 AS idx, sha256(decode('01', 'hex') || string_agg(hash, ''::bytea ORDER BY idx)) AS hash
+             FROM l1 GROUP BY idx / 2 HAVING count(*) = 2),
+    l3 AS (SELECT idx / 2 AS idx, sha256(decode('01', 'hex') || string_agg(hash, ''::bytea ORDER BY idx)) AS hash
+             FROM l2 GROUP BY idx / 2 HAVING count(*) = 2),
+    l4 AS (SELECT idx / 2 AS idx, sha256(decode('01', 'hex') || string_agg(hash, ''::bytea ORDER BY idx)) AS hash
+             FROM l3 GROUP BY idx / 2 HAVING count(*) = 2)
+  SELECT 4, idx, hash FROM l4;
+
+  INSERT INTO ledger_nodes (level, idx, hash)
+  WITH
+    u1 AS (SELECT level, idx / 2 AS idx, sha256(decode('01', 'hex') || string_agg(hash, ''::bytea ORDER BY idx)) AS hash
+             FROM ledger_nodes WHERE level % 8 = 0 GROUP BY level, idx / 2 HAVING count(*) = 2),
+    u2 AS (SELECT level, idx / 2 AS idx, sha256(decode('01', 'hex') || string_agg(hash, ''::bytea ORDER BY idx)) AS hash
+             FROM u1 GROUP BY level, idx / 2 HAVING count(*) = 2),
+    u3 AS (SELECT level, idx / 2 AS idx, sha256(decode('01', 'hex') || string_agg(hash, ''::bytea ORDER BY idx)) AS hash
+             FROM u2 GROUP BY level, idx / 2 HAVING count(*) = 2),
+    u4 AS (SELECT level, idx / 2 AS idx, sha256(decode('01', 'hex') || string_agg(hash, ''::bytea ORDER BY idx)) AS hash
+             FROM u3 GROUP BY level, idx / 2 HAVING count(*) = 2)
+  SELECT level + 4, idx, hash FROM u4;
   `,
   },
 ];

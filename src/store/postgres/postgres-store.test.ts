@@ -23,6 +23,7 @@ if (unavailable) {
       return PostgresStore.open({ url: PG_URL, schema, poolSize: 3 });
     },
     async () => dropSchema(schema),
+    async (store, sql) => void (await (store as PostgresStore).query(sql)),
   );
 
   describe('postgres store: partitions and hostile values', () => {

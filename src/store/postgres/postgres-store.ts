@@ -34,6 +34,7 @@ import { PostgresAlerts } from './postgres-alerts.js';
 import { PostgresCompiler } from './postgres-compiler.js';
 import { translatePgError } from './postgres-errors.js';
 import { fullTextIndexSql, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { NODE_LEVELS_MIGRATION } from '../store.js';
 import { PartitionManager } from './postgres-partitions.js';
 import { toKey, type RawKeyRow } from '../rows.js';
 
@@ -470,6 +471,11 @@ export class PostgresStore implements Store, AlertStore {
     const byLeaf = new Map(leafRows.map((r) => [r.seq, r.leaf]));
     const byNode = new Map(nodeRows.map((r) => [`${r.level}/${r.idx}`, r.hash]));
     return ids.map((id) => (id.level === 0 ? byLeaf.get(id.index) : byNode.get(`${id.level}/${id.index}`)));
+  }
+
+  async storedLevelStride(): Promise<number> {
+    const applied = await this.query('SELECT 1 FROM migrations WHERE name = $1', [NODE_LEVELS_MIGRATION]);
+    return applied.length > 0 ? 4 : 8;
   }
 
   async latestCheckpoint(): Promise<CheckpointRecord | undefined> {

@@ -1,6 +1,8 @@
 // Schema of the embedded store: named migrations, applied once each, in this order, and recorded
 // by name in the `migrations` table. A feature adds its own entry at the end with a new name.
 
+import { NODE_LEVELS_MIGRATION } from '../store.js';
+
 export interface Migration {
   name: string;
   sql: string;
@@ -173,6 +175,20 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     record  INTEGER NOT NULL,           -- seq of the stele.retention event listing the range
     expired INTEGER NOT NULL
   );
+  `,
+  },
+  {
+    // Inclusion proofs: interior nodes are kept every 4th level instead of every 8th, so a proof
+    // hashes at most 15 stored neighbours per level group instead of 255 (ledger.ts
+    // STORED_LEVEL_STRIDE). Adds levels 4, 12, 20, ... for the entries already stored, each from
+    // the 16 nodes four levels below it (leaf hashes for level 4).
+    name: NODE_LEVELS_MIGRATION,
+    sql: `
+  INSERT INTO ledger_nodes (level, idx, hash)
+    SELECT 4, seq / 16, stele_subtree_hash(seq, leaf) FROM events GROUP BY seq / 16 HAVING count(*) = 16;
+  INSERT INTO ledger_nodes (level, idx, hash)
+    SELECT level + 4, idx / 16, stele_subtree_hash(idx, hash) FROM ledger_nodes
+     WHERE level % 8 = 0 GROUP BY level, idx / 16 HAVING count(*) = 16;
   `,
   },
 ];

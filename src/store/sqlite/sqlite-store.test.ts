@@ -16,6 +16,7 @@ runStoreSuite(
     return new SqliteStore(dir);
   },
   async () => fs.rmSync(dir, { recursive: true, force: true }),
+  async (store, sql) => void (store as SqliteStore).raw.exec(sql),
 );
 
 describe('sqlite full-text index', () => {

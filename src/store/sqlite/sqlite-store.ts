@@ -27,6 +27,7 @@ import type { Predicate } from '../../query/plan.js';
 import { aggregateSql, extentSql, histogramSql, totalsSql } from '../aggregate-sql.js';
 import { registerSqliteFunctions } from './sqlite-functions.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { NODE_LEVELS_MIGRATION } from '../store.js';
 import type {
   AlertDelivery,
   AlertFilter,
@@ -113,6 +114,9 @@ interface RawEventRow {
   session_id: string | null;
 }
 
+/** readNodes: ids at most this far apart share one range query. */
+const RUN_GAP = 16;
+
 export class SqliteStore implements Store, RetentionStore {
   readonly dialect = 'sqlite';
   readonly file: string;
@@ -126,6 +130,8 @@ export class SqliteStore implements Store, RetentionStore {
   private retentionTable: boolean | undefined;
   private readonly writer: Writer | undefined;
   private scan: Database.Statement | undefined;
+  /** Prepared once: every inclusion proof runs them. */
+  private nodeReads: { leaves: Database.Statement; nodes: Database.Statement } | undefined;
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
     this.file = path.join(dataDir, SQLITE_FILE);
@@ -493,12 +499,15 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   async readNodes(ids: ReadonlyArray<{ level: number; index: number }>): Promise<Array<Buffer | undefined>> {
-    // A proof reads whole tiles (up to 256 neighbours per level): one range query per run of
-    // consecutive indexes instead of one query per node.
-    const leaves = this.db.prepare('SELECT seq AS i, leaf AS h FROM events WHERE seq BETWEEN ? AND ?');
-    const nodes = this.db.prepare(
-      'SELECT idx AS i, hash AS h FROM ledger_nodes WHERE level = ? AND idx BETWEEN ? AND ?',
-    );
+    // A proof reads whole tiles (up to 16 neighbours per level, around the node on its path): one
+    // range query per run of nearby indexes (gaps of up to RUN_GAP - 1 rows are read and dropped).
+    this.nodeReads ??= {
+      leaves: this.db.prepare('SELECT seq AS i, leaf AS h FROM events WHERE seq BETWEEN ? AND ?'),
+      nodes: this.db.prepare(
+        'SELECT idx AS i, hash AS h FROM ledger_nodes WHERE level = ? AND idx BETWEEN ? AND ?',
+      ),
+    };
+    const { leaves, nodes } = this.nodeReads;
     const out = new Array<Buffer | undefined>(ids.length);
     const byLevel = new Map<number, Array<{ index: number; at: number }>>();
     ids.forEach((id, at) => {
@@ -510,7 +519,7 @@ export class SqliteStore implements Store, RetentionStore {
       wanted.sort((a, b) => a.index - b.index);
       for (let start = 0; start < wanted.length;) {
         let end = start;
-        while (end + 1 < wanted.length && wanted[end + 1]!.index <= wanted[end]!.index + 1) end++;
+        while (end + 1 < wanted.length && wanted[end + 1]!.index <= wanted[end]!.index + RUN_GAP) end++;
         const lo = wanted[start]!.index;
         const hi = wanted[end]!.index;
         const rows = (level === 0 ? leaves.all(lo, hi) : nodes.all(level, lo, hi)) as Array<{
@@ -523,6 +532,11 @@ export class SqliteStore implements Store, RetentionStore {
       }
     }
     return out;
+  }
+
+  async storedLevelStride(): Promise<number> {
+    const applied = this.db.prepare('SELECT 1 FROM migrations WHERE name = ?').get(NODE_LEVELS_MIGRATION);
+    return applied ? 4 : 8;
   }
 
   async latestCheckpoint(): Promise<CheckpointRecord | undefined> {
