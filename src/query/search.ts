@@ -6,9 +6,16 @@ import type { StoredEvent } from '../core/event.js';
 import { SteleError } from '../core/errors.js';
 import type { SqlFilter, Store } from '../store/store.js';
 import { rowToEvent } from '../store/store.js';
+import { decodeRow, eventJson } from '../store/row-codec.js';
+import { csvEvent, csvHeader } from './investigate-output.js';
 import { parseQuery } from './parser.js';
 import { planQuery, type Predicate } from './plan.js';
 import { resolveTime } from './time.js';
+
+export type ExportFormat = 'ndjson' | 'csv';
+
+/** Events per export page: a few MB of large events, and the per-query cost spread thin. */
+const EXPORT_PAGE = 1000;
 
 export interface PreparedSearch {
   text: string;
@@ -46,6 +53,39 @@ export class SearchService {
       maxSeq: options.maxSeq,
     });
     return rows.map(rowToEvent).filter((e): e is StoredEvent => e !== undefined);
+  }
+
+  /**
+   * Every matching event as NDJSON or CSV text, newest first, one chunk per page (keyset paging
+   * over the snapshot `maxSeq`): the caller writes a chunk and waits for it to drain before asking
+   * for the next, so memory stays at about a page whatever the result size. NDJSON lines are the
+   * stored JSON with the column values spliced in (row-codec.ts eventJson), never re-serialized.
+   */
+  async *export(
+    search: PreparedSearch,
+    format: ExportFormat,
+    options: { maxSeq?: number; pageSize?: number } = {},
+  ): AsyncGenerator<{ text: string; events: number }> {
+    const limit = options.pageSize ?? EXPORT_PAGE;
+    if (format === 'csv') yield { text: csvHeader(), events: 0 };
+    let after: { ts: number; seq: number } | undefined;
+    for (;;) {
+      const rows = await this.store.searchContent({
+        where: search.filter,
+        from: search.from,
+        to: search.to,
+        limit,
+        after,
+        maxSeq: options.maxSeq,
+      });
+      const lines = rows.map((row) => (format === 'csv' ? csvEvent(decodeRow(row)) : eventJson(row) + '\n'));
+      // One flat string per page: writing a rope of thousands of pieces costs more than the join.
+      if (rows.length > 0) yield { text: lines.join(''), events: rows.length };
+      const last = rows.at(-1);
+      // A page shorter than asked for may still be followed by more: expired rows are left out.
+      if (last === undefined) return;
+      after = { ts: last.ts, seq: last.seq };
+    }
   }
 
   count(search: PreparedSearch): Promise<number> {
