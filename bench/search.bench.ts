@@ -288,7 +288,7 @@ export async function runSearchBench(options: {
       let exported = 0;
       // The export route's own loop (SearchService.export), writing to /dev/null instead of a socket.
       for await (const chunk of search.export(search.prepare(''), 'ndjson')) {
-        if (!sink.write(chunk.text)) await new Promise<void>((r) => sink.once('drain', () => r()));
+        if (!sink.write(chunk.data)) await new Promise<void>((r) => sink.once('drain', () => r()));
         exported += chunk.events;
         if (exported >= exportN) break;
       }

@@ -6,7 +6,7 @@ import type { StoredEvent } from '../core/event.js';
 import { SteleError } from '../core/errors.js';
 import type { SqlFilter, Store } from '../store/store.js';
 import { rowToEvent } from '../store/store.js';
-import { decodeRow, eventJson } from '../store/row-codec.js';
+import { appendEventJson, decodeRow } from '../store/row-codec.js';
 import { csvEvent, csvHeader } from './investigate-output.js';
 import { parseQuery } from './parser.js';
 import { planQuery, type Predicate } from './plan.js';
@@ -56,7 +56,7 @@ export class SearchService {
   }
 
   /**
-   * Every matching event as NDJSON or CSV text, newest first, one chunk per page (keyset paging
+   * Every matching event as NDJSON or CSV (UTF-8), newest first, one chunk per page (keyset paging
    * over the snapshot `maxSeq`): the caller writes a chunk and waits for it to drain before asking
    * for the next, so memory stays at about a page whatever the result size. NDJSON lines are the
    * stored JSON with the column values spliced in (row-codec.ts eventJson), never re-serialized.
@@ -65,9 +65,9 @@ export class SearchService {
     search: PreparedSearch,
     format: ExportFormat,
     options: { maxSeq?: number; pageSize?: number } = {},
-  ): AsyncGenerator<{ text: string; events: number }> {
+  ): AsyncGenerator<{ data: Buffer; events: number }> {
     const limit = options.pageSize ?? EXPORT_PAGE;
-    if (format === 'csv') yield { text: csvHeader(), events: 0 };
+    if (format === 'csv') yield { data: utf8(csvHeader()), events: 0 };
     let after: { ts: number; seq: number } | undefined;
     for (;;) {
       const rows = await this.store.searchContent({
@@ -78,9 +78,16 @@ export class SearchService {
         after,
         maxSeq: options.maxSeq,
       });
-      const lines = rows.map((row) => (format === 'csv' ? csvEvent(decodeRow(row)) : eventJson(row) + '\n'));
-      // One flat string per page: writing a rope of thousands of pieces costs more than the join.
-      if (rows.length > 0) yield { text: lines.join(''), events: rows.length };
+      const parts: string[] = [];
+      for (const row of rows) {
+        if (format === 'csv') {
+          parts.push(csvEvent(decodeRow(row)));
+        } else {
+          appendEventJson(row, parts);
+          parts.push('\n');
+        }
+      }
+      if (rows.length > 0) yield { data: utf8(parts.join('')), events: rows.length };
       const last = rows.at(-1);
       // A page shorter than asked for may still be followed by more: expired rows are left out.
       if (last === undefined) return;
@@ -96,6 +103,17 @@ export class SearchService {
     const row = await this.store.getEvent(seq);
     return row && rowToEvent(row);
   }
+}
+
+const ENCODER = new TextEncoder();
+
+/**
+ * UTF-8 bytes of a page. Encoded here because TextEncoder is several times faster than what
+ * Buffer.from or a stream's write does with a large string (measured: 0.7 vs 5-8 us per event).
+ */
+function utf8(text: string): Buffer {
+  const bytes = ENCODER.encode(text);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function timeParam(name: string, value: string, now: number): number {

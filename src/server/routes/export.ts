@@ -13,7 +13,7 @@ export function registerExportRoutes(router: Router, deps: ServerDeps): void {
 }
 
 /** Resolves false when the client went away. */
-async function write(res: ServerResponse, chunk: string): Promise<boolean> {
+async function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
   if (res.destroyed) return false;
   if (res.write(chunk)) return true;
   await Promise.race([once(res, 'drain'), once(res, 'close')]);
@@ -33,7 +33,7 @@ async function exportEvents(ctx: RequestContext, deps: ServerDeps): Promise<void
   });
   let exported = 0;
   for await (const chunk of deps.search.export(search, format, { maxSeq })) {
-    if (!(await write(ctx.res, chunk.text))) break;
+    if (!(await write(ctx.res, chunk.data))) break;
     exported += chunk.events;
   }
   if (!ctx.res.destroyed) ctx.res.end();
