@@ -110,6 +110,9 @@ describe('search API', () => {
     const lines = nd.trim().split('\n');
     expect(lines).toHaveLength(121);
     expect(new Set(lines.map((l) => (JSON.parse(l) as { stele: { seq: number } }).stele.seq)).size).toBe(121);
+    // Byte for byte what the search API returns (the export splices stored JSON, never re-serializes).
+    const page = await getJson<{ events: unknown[] }>('/v1/events?q=dataset:linux.auth&limit=200');
+    expect(lines).toEqual(page.events.map((e) => JSON.stringify(e)));
     const res = await server.get('/v1/export?q=user:mallory&format=csv');
     expect(res.headers.get('content-type')).toMatch(/text\/csv/);
     const csv = await res.text();

@@ -5,6 +5,15 @@ import { isIP } from 'node:net';
 import { MAX_FIELD_CHARS, MAX_TEXT_CHARS, type AuditEvent } from '../core/event.js';
 import { parseRfc3339, validateEvent } from '../core/validate.js';
 import type { ParseResult, ParserOptions } from './parser.js';
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COMMA,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from '../core/json-chars.js';
 
 /** Largest JSON value accepted, in UTF-16 code units (bytes for ASCII text): 16 MiB. */
 export const MAX_JSON_VALUE_CHARS = 16 * 1024 * 1024;
@@ -20,14 +29,6 @@ export interface JsonValueSplitter {
   /** True while a value (or, with `elementsOfArrays`, an outer array) is open. */
   readonly pending: boolean;
 }
-
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
 
 function isJsonSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a || code === 0xfeff;

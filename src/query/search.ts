@@ -6,9 +6,16 @@ import type { StoredEvent } from '../core/event.js';
 import { SteleError } from '../core/errors.js';
 import type { SqlFilter, Store } from '../store/store.js';
 import { rowToEvent } from '../store/store.js';
+import { appendEventJson, decodeRow } from '../store/row-codec.js';
+import { csvEvent, csvHeader } from './investigate-output.js';
 import { parseQuery } from './parser.js';
 import { planQuery, type Predicate } from './plan.js';
 import { resolveTime } from './time.js';
+
+export type ExportFormat = 'ndjson' | 'csv';
+
+/** Events per export page: a few MB of large events, and the per-query cost spread thin. */
+const EXPORT_PAGE = 1000;
 
 export interface PreparedSearch {
   text: string;
@@ -48,6 +55,46 @@ export class SearchService {
     return rows.map(rowToEvent).filter((e): e is StoredEvent => e !== undefined);
   }
 
+  /**
+   * Every matching event as NDJSON or CSV (UTF-8), newest first, one chunk per page (keyset paging
+   * over the snapshot `maxSeq`): the caller writes a chunk and waits for it to drain before asking
+   * for the next, so memory stays at about a page whatever the result size. NDJSON lines are the
+   * stored JSON with the column values spliced in (row-codec.ts eventJson), never re-serialized.
+   */
+  async *export(
+    search: PreparedSearch,
+    format: ExportFormat,
+    options: { maxSeq?: number; pageSize?: number } = {},
+  ): AsyncGenerator<{ data: Buffer; events: number }> {
+    const limit = options.pageSize ?? EXPORT_PAGE;
+    if (format === 'csv') yield { data: utf8(csvHeader()), events: 0 };
+    let after: { ts: number; seq: number } | undefined;
+    for (;;) {
+      const rows = await this.store.searchContent({
+        where: search.filter,
+        from: search.from,
+        to: search.to,
+        limit,
+        after,
+        maxSeq: options.maxSeq,
+      });
+      const parts: string[] = [];
+      for (const row of rows) {
+        if (format === 'csv') {
+          parts.push(csvEvent(decodeRow(row)));
+        } else {
+          appendEventJson(row, parts);
+          parts.push('\n');
+        }
+      }
+      if (rows.length > 0) yield { data: utf8(parts.join('')), events: rows.length };
+      const last = rows.at(-1);
+      // A page shorter than asked for may still be followed by more: expired rows are left out.
+      if (last === undefined) return;
+      after = { ts: last.ts, seq: last.seq };
+    }
+  }
+
   count(search: PreparedSearch): Promise<number> {
     return this.store.count(search.filter, search.from, search.to);
   }
@@ -56,6 +103,17 @@ export class SearchService {
     const row = await this.store.getEvent(seq);
     return row && rowToEvent(row);
   }
+}
+
+const ENCODER = new TextEncoder();
+
+/**
+ * UTF-8 bytes of a page. Encoded here because TextEncoder is several times faster than what
+ * Buffer.from or a stream's write does with a large string (measured: 0.7 vs 5-8 us per event).
+ */
+function utf8(text: string): Buffer {
+  const bytes = ENCODER.encode(text);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function timeParam(name: string, value: string, now: number): number {

@@ -149,7 +149,9 @@ export abstract class FilterCompiler {
       case 'or':
         return p.items.length === 0 ? '1 = 0' : p.items.map((i) => `(${this.node(i)})`).join(' OR ');
       case 'not':
-        return `NOT (${this.node(p.item)})`;
+        // A column test on a missing value is NULL, and NOT NULL is NULL: the event would match
+        // neither `x` nor `NOT x`. The reference semantics says it matches `NOT x`.
+        return `(${this.node(p.item)}) IS NOT TRUE`;
       case 'eq':
         return typeof p.value === 'number'
           ? this.onField(p.field, 'number', (v) => `${v.number} = ${this.bind(p.value)}`)

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AuditEvent } from '../core/event.js';
 import { canonicalize } from '../ledger/canonical.js';
-import { COLUMN_FIELDS, decodeRow, encodeBody } from './row-codec.js';
+import { COLUMN_FIELDS, decodeRow, encodeBody, eventJson } from './row-codec.js';
 
 const row = (event: AuditEvent) => {
   const ts = Date.parse(event['@timestamp']);
@@ -81,5 +81,85 @@ describe('row codec', () => {
     const { body } = encodeBody(event, Date.parse(event['@timestamp']) + 1);
     expect(JSON.parse(body)).toEqual(event);
     expect(encodeBody(event).body).toContain('@timestamp');
+  });
+
+  describe('eventJson writes exactly what JSON.stringify(decodeRow(row)) writes', () => {
+    const tricky: Array<[string, AuditEvent]> = [
+      ...cases,
+      [
+        'quotes, backslashes, braces and control characters in strings',
+        {
+          '@timestamp': '2026-01-01T00:00:00.000Z',
+          message: 'a "quoted" {brace} [x] \\"\\ \n\t\u0001 \u2028 é 😀 ,"event":{',
+          event: { action: 'x"}\\', original: '\\', reason: '"' },
+          user: { name: '{"user":1}\u0000', roles: ['a', '"]'] },
+          labels: { '"quoted key"': 'v', event: 'not the event', '\\': '1' },
+        } as AuditEvent,
+      ],
+      [
+        'numbers, booleans, nulls and nesting around the spliced objects',
+        {
+          '@timestamp': '2026-01-01T00:00:00.000Z',
+          a: [1, -2.5e-7, 1e21, true, false, null, [[], {}], { b: [{ c: '}' }] }],
+          event: { category: ['authentication'], severity: 0, outcome: 'success' },
+          host: { name: 'h', ip: ['10.0.0.1', '::1'], uptime: 12.5 },
+          session: { id: '', nested: { deep: { deeper: [null] } } },
+          z: null,
+        } as AuditEvent,
+      ],
+      [
+        'integer-like keys and a producer',
+        {
+          '@timestamp': '2026-01-01T00:00:00.000Z',
+          labels: { '10': 'ten', '2': 'two', b: 'b' },
+          '0': 'zero',
+          stele: { producer: { id: 'agent "7"', seq: 3 } },
+          user: { name: 'u', '1': 'one' },
+        } as unknown as AuditEvent,
+      ],
+      ['a timestamp only, no columns', { '@timestamp': '2026-01-01T00:00:00.000Z' }],
+    ];
+    for (const [name, event] of tricky) {
+      it(name, () => {
+        const r = row(event);
+        expect(eventJson(r)).toBe(JSON.stringify(decodeRow(r)));
+        const erased = { ...r, columns: r.columns.map((c) => (c === null ? null : '[erased]')) };
+        expect(eventJson(erased)).toBe(JSON.stringify(decodeRow(erased)));
+      });
+    }
+
+    it('does not parse a body it can splice into', () => {
+      // An integer-like first key would have to come before the restored @timestamp: slow way.
+      const spliceable = tricky.filter(([name]) => name !== 'integer-like keys and a producer');
+      expect(spliceable.length).toBe(tricky.length - 1);
+      const parse = vi.spyOn(JSON, 'parse');
+      try {
+        for (const [, event] of spliceable) eventJson(row(event));
+        expect(parse).not.toHaveBeenCalled();
+      } finally {
+        parse.mockRestore();
+      }
+    });
+
+    it('takes the slow way for a body it cannot splice into', () => {
+      const bodies = [
+        '{"event": {"a":1}}',
+        '{"event":"x"}',
+        '{"ev\\u0065nt":{"a":1}}',
+        '{"event":{"a":1},"event":{"b":2}}',
+        '{}',
+      ];
+      for (const body of bodies) {
+        const r = {
+          seq: 1,
+          ts: 0,
+          received: 0,
+          source: 's',
+          body,
+          columns: ['act', null, null, 'u', null, null],
+        };
+        expect(eventJson(r)).toBe(JSON.stringify(decodeRow(r)));
+      }
+    });
   });
 });

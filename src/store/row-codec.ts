@@ -4,6 +4,16 @@
 // the API, the ledger hasher and the verifier alike.
 
 import type { AuditEvent, StoredEvent } from '../core/event.js';
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from '../core/json-chars.js';
 
 /** Body paths moved to columns, with the column key they go to. */
 export const COLUMN_FIELDS = [
@@ -94,4 +104,194 @@ export function decodeRow(row: RowParts): StoredEvent {
 function isoTimestamp(ts: number): string | undefined {
   const date = new Date(ts);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/**
+ * The JSON text of the stored event, byte for byte `JSON.stringify(decodeRow(row))`, spliced into
+ * the stored body text instead of parsing and re-serializing it (exports write millions of these).
+ * The body is JSON.stringify output, so re-serializing it would give the same text; only the
+ * column values and Stele's own fields are inserted, where decodeRow puts them: at the end of their
+ * object, or in an object appended at the end. A body of another shape takes the slow way.
+ */
+export function eventJson(row: RowParts): string {
+  const parts: string[] = [];
+  appendEventJson(row, parts);
+  return parts.join('');
+}
+
+/**
+ * eventJson as pieces pushed onto `parts`, for a caller that joins many events at once: one join
+ * over flat pieces copies each byte once, where concatenating strings builds ropes to flatten.
+ */
+export function appendEventJson(row: RowParts, parts: string[]): void {
+  if (!spliceColumns(row, parts)) parts.push(JSON.stringify(decodeRow(row)));
+}
+
+/** Top-level objects the columns go into, by key, in COLUMN_FIELDS order and then `stele`. */
+const SPLICED = ['event', 'user', 'host', 'session', 'stele'] as const;
+/** Which SPLICED object each of COLUMN_FIELDS goes into. */
+const PARENT_OF = COLUMN_FIELDS.map(([parent]) => SPLICED.indexOf(parent));
+const MEMBER_OF = COLUMN_FIELDS.map(([, key]) => `"${key}":`);
+
+/** Arrival times repeat for a whole batch: the ISO text of the last one is kept. */
+let lastReceived = NaN;
+let lastReceivedText = '';
+
+function receivedText(received: number): string {
+  if (received !== lastReceived) {
+    lastReceivedText = new Date(received).toISOString();
+    lastReceived = received;
+  }
+  return lastReceivedText;
+}
+
+function spliceColumns(row: RowParts, parts: string[]): boolean {
+  const body = row.body;
+  const ends = topLevelObjectEnds(body);
+  if (ends === undefined) return false;
+  // decodeRow restores a @timestamp that the body left to the ts column as the event's first key,
+  // which JSON.stringify writes after any integer-like key: such a body takes the slow way.
+  let stamp = '';
+  if (ends[HAS_TIMESTAMP] === -1) {
+    const iso = isoTimestamp(row.ts);
+    if (iso === undefined || ends[INDEX_KEY_FIRST] !== -1) return false;
+    stamp = `"@timestamp":"${iso}"`;
+  }
+  // Members to add to each spliced object, each with its leading comma.
+  const members: string[] = ['', '', '', '', ''];
+  for (let i = 0; i < PARENT_OF.length; i++) {
+    const value = row.columns[i];
+    if (value === null || value === undefined) continue;
+    members[PARENT_OF[i]!] += ',' + MEMBER_OF[i]! + JSON.stringify(value);
+  }
+  members[4] = `,"seq":${row.seq},"received":"${receivedText(row.received)}","source":${JSON.stringify(row.source)}`;
+  // Present objects get their members before their closing brace (in body order); absent ones are
+  // appended, in SPLICED order, before the body's own closing brace.
+  let from = 0;
+  if (stamp !== '') {
+    parts.push(body.length > 2 ? `{${stamp},` : `{${stamp}`);
+    from = 1;
+  }
+  let appended = '';
+  for (;;) {
+    let next = -1;
+    for (let k = 0; k < 5; k++) {
+      if (members[k] !== '' && ends[k]! >= from && (next < 0 || ends[k]! < ends[next]!)) next = k;
+    }
+    if (next < 0) break;
+    const at = ends[next]!;
+    parts.push(body.slice(from, at), withoutLeadingComma(body, at, members[next]!));
+    members[next] = '';
+    from = at;
+  }
+  for (let k = 0; k < 5; k++) {
+    if (members[k] !== '') appended += `,"${SPLICED[k]!}":{${members[k]!.slice(1)}}`;
+  }
+  const last = body.length - 1;
+  const afterStamp = stamp !== '' && last === 1;
+  parts.push(body.slice(from, last), afterStamp ? appended : withoutLeadingComma(body, last, appended), '}');
+  return true;
+}
+
+/** Members inserted right after an opening brace lose their leading comma. */
+function withoutLeadingComma(body: string, at: number, members: string): string {
+  return body.charCodeAt(at - 1) === OPEN_BRACE ? members.slice(1) : members;
+}
+
+/** Slots of topLevelObjectEnds after the SPLICED ones: where a top-level `@timestamp` key is, and
+ * whether the first key is an array index (JSON.stringify writes those first). */
+const HAS_TIMESTAMP = SPLICED.length;
+const INDEX_KEY_FIRST = SPLICED.length + 1;
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+
+/**
+ * Closing-brace positions of the spliced top-level objects in compact JSON text (-1: key absent),
+ * then the HAS_TIMESTAMP and INDEX_KEY_FIRST slots (-1: no), or undefined when the text is not
+ * what JSON.stringify makes of an object with such keys as plain objects (whitespace, an escaped or
+ * repeated key, a non-object value under one of them).
+ */
+function topLevelObjectEnds(s: string): number[] | undefined {
+  const ends = [-1, -1, -1, -1, -1, -1, -1];
+  if (s.charCodeAt(0) !== OPEN_BRACE || s.charCodeAt(s.length - 1) !== CLOSE_BRACE) return undefined;
+  if (s.length === 2) return ends;
+  let i = 1;
+  for (;;) {
+    if (s.charCodeAt(i) !== QUOTE) return undefined;
+    const keyEnd = stringEnd(s, i);
+    if (keyEnd < 0 || s.charCodeAt(keyEnd + 1) !== COLON) return undefined;
+    const key = s.slice(i + 1, keyEnd);
+    if (key === '@timestamp') ends[HAS_TIMESTAMP] = i;
+    if (i === 1 && ARRAY_INDEX.test(key) && Number(key) < 2 ** 32 - 1) ends[INDEX_KEY_FIRST] = i;
+    const valueStart = keyEnd + 2;
+    const valueEnd = valueEndAt(s, valueStart);
+    if (valueEnd < 0) return undefined;
+    const k = splicedKey(s, i + 1, keyEnd);
+    if (k >= 0) {
+      if (ends[k] !== -1 || s.charCodeAt(valueStart) !== OPEN_BRACE) return undefined;
+      ends[k] = valueEnd - 1;
+    } else if (k === ESCAPED_KEY) {
+      return undefined;
+    }
+    const next = s.charCodeAt(valueEnd);
+    if (next === CLOSE_BRACE) return valueEnd === s.length - 1 ? ends : undefined;
+    if (next !== COMMA) return undefined;
+    i = valueEnd + 1;
+  }
+}
+
+const ESCAPED_KEY = -2;
+
+/** The SPLICED index of the key text s[start, end), -1 for another key, ESCAPED_KEY if escaped. */
+function splicedKey(s: string, start: number, end: number): number {
+  const length = end - start;
+  if (length >= 4 && length <= 7) {
+    for (let k = 0; k < SPLICED.length; k++) {
+      if (SPLICED[k]!.length === length && s.startsWith(SPLICED[k]!, start)) return k;
+    }
+  }
+  // An escaped key could spell one of ours (JSON.stringify never escapes these letters).
+  const slash = s.indexOf('\\', start);
+  return slash >= 0 && slash < end ? ESCAPED_KEY : -1;
+}
+
+/** Index of the quote closing the string that opens at `start`, or -1. */
+function stringEnd(s: string, start: number): number {
+  let j = start;
+  for (;;) {
+    j = s.indexOf('"', j + 1);
+    if (j < 0) return -1;
+    let k = j - 1;
+    while (s.charCodeAt(k) === BACKSLASH) k--;
+    if ((j - 1 - k) % 2 === 0) return j;
+  }
+}
+
+/** Index just past the JSON value that starts at `start`, or -1. */
+function valueEndAt(s: string, start: number): number {
+  const c = s.charCodeAt(start);
+  if (c === QUOTE) {
+    const end = stringEnd(s, start);
+    return end < 0 ? -1 : end + 1;
+  }
+  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+    let depth = 0;
+    for (let j = start; j < s.length; j++) {
+      const d = s.charCodeAt(j);
+      if (d === QUOTE) {
+        j = stringEnd(s, j);
+        if (j < 0) return -1;
+      } else if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
+        if (--depth === 0) return j + 1;
+      }
+    }
+    return -1;
+  }
+  let j = start;
+  while (j < s.length) {
+    const d = s.charCodeAt(j);
+    if (d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET) break;
+    j++;
+  }
+  return j === start ? -1 : j;
 }

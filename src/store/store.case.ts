@@ -101,6 +101,16 @@ export const SEARCH_CORPUS: AuditEvent[] = [
     message: 'SELECT * FROM accounts -- ab',
   }),
   ev(12, 'ssh.logout', 'success', 'bob', '203.0.113.9', 'web-2', { orchestrator: {}, labels: { level: 7 } }),
+  // Address edges (IPv4-mapped, the ends of both spaces, a zone, upper case) and other datasets.
+  ev(13, 'ssh.login', 'success', 'carol', '::ffff:198.51.100.77', 'web-4', {
+    event: { dataset: 'linux.auth' },
+  }),
+  ev(14, 'ssh.login', 'success', 'carol', '0.0.0.0', 'web-4', { event: { dataset: 'linux.auth' } }),
+  ev(15, 'k8s.exec', 'success', 'dave', '255.255.255.255', 'cluster-a', { event: { dataset: 'k8s.audit' } }),
+  ev(16, 'k8s.exec', 'success', 'dave', '::', 'cluster-a', { event: { dataset: 'k8s.audit' } }),
+  ev(17, 'db.connect', 'success', 'app', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'db-1'),
+  ev(18, 'db.connect', 'success', 'app', '2001:DB8:0::1', 'db-1', { event: { dataset: 'k8s.audit' } }),
+  ev(19, 'db.connect', 'success', 'app', 'fe80::1%eth0', 'db-1'),
 ];
 
 const SEARCH_QUERIES = [
@@ -149,6 +159,32 @@ const SEARCH_QUERIES = [
   'Ünïcode',
   'message:*denied',
   'secret OR publickey',
+  'source.ip:0.0.0.0/0',
+  'source.ip:::/0',
+  'NOT source.ip:::/0',
+  'source.ip:::ffff:0:0/96',
+  'source.ip:198.51.100.77/32',
+  'source.ip:198.51.100.77',
+  'source.ip:::ffff:198.51.100.0/120',
+  'source.ip:198.51.100.0/24',
+  'ip:198.51.100.0/24',
+  'source.ip:0.0.0.0/32',
+  'source.ip:255.255.255.255/32',
+  'source.ip:255.255.255.0/24',
+  'source.ip:::/128',
+  'source.ip:::1',
+  'source.ip:ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128',
+  'source.ip:ffff::/16',
+  'source.ip:2001:db8::1',
+  'source.ip:2001:db8::/64',
+  'source.ip:fe80::/10',
+  'source.ip:[0.0.0.0 TO 198.51.100.77]',
+  'source.ip:{:: TO ::ffff:0.0.0.0}',
+  'dataset:k8s.audit',
+  'dataset:test AND outcome:failure',
+  'dataset:k8s.audit AND outcome:success',
+  'dataset:linux.auth OR outcome:unknown',
+  'dataset:k8s.audit AND @timestamp>=2026-11-25T12:00:16Z',
 ];
 
 function ev(
@@ -326,6 +362,24 @@ export function runStoreSuite(
         });
       }
 
+      it('reads the same content for an export as a search does', async () => {
+        const filter = store.compileFilter(planQuery(parseQuery('NOT outcome:unknown'), { now: NOW }));
+        const request = { where: filter, limit: 5, after: { ts: NOW + 15_000, seq: 15 }, maxSeq: 13 };
+        const rows = await store.search(request);
+        const content = await store.searchContent(request);
+        expect(rows.map((r) => r.seq)).toEqual([13, 12, 11, 10, 9]);
+        expect(content).toEqual(
+          rows.map(({ seq, ts, received, source, body, columns }) => ({
+            seq,
+            ts,
+            received,
+            source,
+            body,
+            columns,
+          })),
+        );
+      });
+
       it('the corpus exercises both outcomes of the tricky queries', () => {
         // A query matching nothing (or everything) would not test the SQL; these must split the corpus.
         for (const q of [
@@ -334,6 +388,10 @@ export function runStoreSuite(
           'event.created>=2026-11-25T11:15:00Z',
           'failed',
           'labels.flag:true',
+          'source.ip:0.0.0.0/0',
+          'source.ip:::ffff:0:0/96',
+          'source.ip:::/0',
+          'dataset:k8s.audit AND outcome:success',
         ]) {
           const n = ALL.filter((e) => matchesPredicate(planQuery(parseQuery(q), { now: NOW }), e)).length;
           expect(n, q).toBeGreaterThan(0);

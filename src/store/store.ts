@@ -91,6 +91,9 @@ export interface EventRow {
   erased: ErasureMaterial | null;
 }
 
+/** An event's content without its ledger material: what decodeRow (and an export) needs. */
+export type EventContent = Pick<EventRecord, 'seq' | 'ts' | 'received' | 'source' | 'body' | 'columns'>;
+
 /** New content for an event whose personal data is erased; its leaf hash does not change. */
 export interface ErasureUpdate {
   seq: number;
@@ -334,6 +337,8 @@ export interface Store {
   /** Compiles a planned query for this dialect; undefined when it matches everything. */
   compileFilter(predicate: Predicate): SqlFilter | undefined;
   search(request: SearchRequest): Promise<EventRow[]>;
+  /** Like search, reading only the content of events that still have one (exports). */
+  searchContent(request: SearchRequest): Promise<EventContent[]>;
   count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number>;
   /** Exact group counts; also the totals of the matching events. */
   aggregate(

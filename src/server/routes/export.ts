@@ -1,23 +1,19 @@
-// GET /v1/export: every matching event as NDJSON or CSV, streamed page by page (keyset paging over
-// a snapshot of the ledger), waiting for the client to drain: constant memory at any result size.
+// GET /v1/export: every matching event as NDJSON or CSV, streamed page by page (SearchService.export:
+// keyset paging over a snapshot of the ledger), waiting for the client to drain: constant memory.
 
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { SteleError } from '../../core/errors.js';
-import { csvEvent, csvHeader } from '../../query/investigate-output.js';
 import type { RequestContext, Router } from '../http.js';
 import type { ServerDeps } from '../deps.js';
 import { auditRead, describeRead } from './search.js';
-
-/** Events per page: small enough that a page of large events stays a few MB. */
-const PAGE = 500;
 
 export function registerExportRoutes(router: Router, deps: ServerDeps): void {
   router.on('GET', '/v1/export', 'read', (ctx) => exportEvents(ctx, deps));
 }
 
 /** Resolves false when the client went away. */
-async function write(res: ServerResponse, chunk: string): Promise<boolean> {
+async function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
   if (res.destroyed) return false;
   if (res.write(chunk)) return true;
   await Promise.race([once(res, 'drain'), once(res, 'close')]);
@@ -36,17 +32,9 @@ async function exportEvents(ctx: RequestContext, deps: ServerDeps): Promise<void
     'content-disposition': `attachment; filename="stele-export.${format}"`,
   });
   let exported = 0;
-  let after: { ts: number; seq: number } | undefined;
-  let open = format === 'csv' ? await write(ctx.res, csvHeader()) : true;
-  while (open) {
-    const page = await deps.search.page(search, { limit: PAGE, after, maxSeq });
-    if (page.length === 0) break;
-    const text = page.map((e) => (format === 'csv' ? csvEvent(e) : JSON.stringify(e) + '\n')).join('');
-    open = await write(ctx.res, text);
-    if (open) exported += page.length;
-    const last = page.at(-1)!;
-    after = { ts: Date.parse(last['@timestamp']), seq: last.stele.seq };
-    if (page.length < PAGE) break;
+  for await (const chunk of deps.search.export(search, format, { maxSeq })) {
+    if (!(await write(ctx.res, chunk.data))) break;
+    exported += chunk.events;
   }
   if (!ctx.res.destroyed) ctx.res.end();
   auditRead(ctx, deps, 'stele.export', describeRead(ctx.url), exported);

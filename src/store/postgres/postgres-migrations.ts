@@ -383,6 +383,12 @@ export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
   SELECT level + 4, idx, hash FROM u4;
   `,
   },
+  {
+    // Counts and pages of a dataset (alone, with an outcome, or in a time range) need only this
+    // index (an index-only scan), not a heap fetch per event of the other condition.
+    name: '0201-search-dataset-ts-outcome-index',
+    sql: 'CREATE INDEX events_dataset_ts_outcome ON events (dataset, ts, outcome) WHERE dataset IS NOT NULL',
+  },
 ];
 
 /** Needs pg_trgm; applied only when the extension is available (postgres-store.ts). */

@@ -20,6 +20,7 @@ import type {
   AppendBatch,
   CheckpointRecord,
   ErasureUpdate,
+  EventContent,
   EventRow,
   HistogramBucket,
   HistogramRequest,
@@ -106,6 +107,10 @@ export function pgClientConfig(conn: PgConnection, options: Partial<PostgresStor
 
 const EVENT_COLUMNS =
   'seq, ts, received, source, leaf, seed, body, erased, action, outcome, dataset, user_name, host_name, session_id, raw_columns';
+
+/** What an export reads: no ledger material. */
+const CONTENT_COLUMNS =
+  'seq, ts, received, source, body, action, outcome, dataset, user_name, host_name, session_id, raw_columns';
 
 interface RawEventRow {
   seq: number;
@@ -336,21 +341,19 @@ export class PostgresStore implements Store, AlertStore {
   }
 
   async search(request: SearchRequest): Promise<EventRow[]> {
-    const w = new Where(request.where, request.from, request.to);
-    if (request.maxSeq !== undefined) w.add((p) => `seq <= ${p(request.maxSeq)}`);
-    const asc = request.order === 'asc';
-    const after = request.after;
-    if (after) {
-      const op = asc ? '>' : '<';
-      w.add((p) => `(ts ${op} ${p(after.ts)} OR (ts = ${p(after.ts)} AND seq ${op} ${p(after.seq)}))`);
+    const { sql, params } = searchSql(request, EVENT_COLUMNS);
+    return (await this.query<RawEventRow>(sql, params)).map(toEventRow);
+  }
+
+  async searchContent(request: SearchRequest): Promise<EventContent[]> {
+    const { sql, params } = searchSql(request, CONTENT_COLUMNS);
+    const out: EventContent[] = [];
+    for (const row of await this.query<RawEventRow>(sql, params)) {
+      if (row.body === null) continue;
+      const { source, columns } = storedValues(row);
+      out.push({ seq: row.seq, ts: row.ts, received: row.received, source, body: row.body, columns });
     }
-    const dir = asc ? 'ASC' : 'DESC';
-    const limit = w.param(request.limit);
-    const rows = await this.query<RawEventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events ${w.sql()} ORDER BY ts ${dir}, seq ${dir} LIMIT ${limit}`,
-      w.params,
-    );
-    return rows.map(toEventRow);
+    return out;
   }
 
   async count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number> {
@@ -622,6 +625,32 @@ export class PostgresStore implements Store, AlertStore {
 }
 
 /** Builds a WHERE clause after a compiled filter, numbering placeholders on from its parameters. */
+/**
+ * One page in time order: the page's keys first (an index-only scan when the filter reads only
+ * indexed columns), then only those rows, so a common match is not sorted with its bodies.
+ */
+function searchSql(request: SearchRequest, columns: string): { sql: string; params: unknown[] } {
+  const w = new Where(request.where, request.from, request.to);
+  if (request.maxSeq !== undefined) w.add((p) => `seq <= ${p(request.maxSeq)}`);
+  const asc = request.order === 'asc';
+  const after = request.after;
+  if (after) {
+    const op = asc ? '>' : '<';
+    w.add((p) => `(ts ${op} ${p(after.ts)} OR (ts = ${p(after.ts)} AND seq ${op} ${p(after.seq)}))`);
+  }
+  const order = asc ? 'ts ASC, seq ASC' : 'ts DESC, seq DESC';
+  const limit = w.param(request.limit);
+  const page = `SELECT seq, ts FROM events ${w.sql()} ORDER BY ${order} LIMIT ${limit}`;
+  const qualified = columns
+    .split(', ')
+    .map((c) => `events.${c}`)
+    .join(', ');
+  return {
+    sql: `SELECT ${qualified} FROM (${page}) AS page JOIN events USING (seq, ts) ORDER BY ${order}`,
+    params: w.params,
+  };
+}
+
 class Where {
   readonly params: unknown[];
   private readonly clauses: string[] = [];
@@ -718,20 +747,7 @@ function clean(text: string): string {
 }
 
 function toEventRow(row: RawEventRow): EventRow {
-  let source = row.source;
-  let columns: ColumnValues = [
-    row.action,
-    row.outcome,
-    row.dataset,
-    row.user_name,
-    row.host_name,
-    row.session_id,
-  ];
-  if (row.raw_columns !== null) {
-    const raw = JSON.parse(row.raw_columns) as [string, ...ColumnValues];
-    source = raw[0];
-    columns = raw.slice(1) as ColumnValues;
-  }
+  const { source, columns } = storedValues(row);
   return {
     seq: row.seq,
     ts: row.ts,
@@ -743,4 +759,14 @@ function toEventRow(row: RawEventRow): EventRow {
     seed: row.seed,
     erased: row.erased === null ? null : (JSON.parse(row.erased) as EventRow['erased']),
   };
+}
+
+/** The source and column values as sent (raw_columns keeps them exactly when one held U+0000). */
+function storedValues(row: RawEventRow): { source: string; columns: ColumnValues } {
+  if (row.raw_columns !== null) {
+    const raw = JSON.parse(row.raw_columns) as [string, ...ColumnValues];
+    return { source: raw[0], columns: raw.slice(1) as ColumnValues };
+  }
+  const columns = [row.action, row.outcome, row.dataset, row.user_name, row.host_name, row.session_id];
+  return { source: row.source, columns };
 }

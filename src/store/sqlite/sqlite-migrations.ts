@@ -191,4 +191,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
      WHERE level % 8 = 0 GROUP BY level, idx / 16 HAVING count(*) = 16;
   `,
   },
+  {
+    // Counts and pages of a dataset (alone, with an outcome, or in a time range) read this index
+    // only: without it `dataset:k8s.audit AND outcome:failure` looked up every failure's row
+    // (about 1 s at 2 M events). ts second keeps a dataset's first page in time order.
+    name: '0202-search-dataset-ts-outcome-index',
+    sql: 'CREATE INDEX events_dataset_ts_outcome ON events (dataset, ts, outcome) WHERE dataset IS NOT NULL',
+  },
 ];

@@ -12,6 +12,7 @@ import type {
   AppendBatch,
   CheckpointRecord,
   ErasureUpdate,
+  EventContent,
   EventRow,
   ExpiredRange,
   HistogramBucket,
@@ -28,6 +29,7 @@ import { aggregateSql, extentSql, histogramSql, totalsSql } from '../aggregate-s
 import { registerSqliteFunctions } from './sqlite-functions.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { NODE_LEVELS_MIGRATION } from '../store.js';
+import type { ColumnValues } from '../row-codec.js';
 import type {
   AlertDelivery,
   AlertFilter,
@@ -36,7 +38,6 @@ import type {
   DeliveryOutcome,
   DetectionCommit,
 } from '../store.js';
-import type { ColumnValues } from '../row-codec.js';
 import { SqliteCompiler } from './sqlite-compiler.js';
 import { configureConnection, INDEX_TEXT_SQL, SqliteBatchWriter } from './sqlite-writer.js';
 import { SqliteDetectionWriter, type DetectionResult } from './sqlite-detections.js';
@@ -96,6 +97,11 @@ function createWriter(db: Database.Database, file: string, thread: boolean): Wri
 // Order of the column-stored fields follows row-codec.ts COLUMN_FIELDS.
 const EVENT_COLUMNS =
   'seq, ts, received, source, leaf, seed, body, erased, action, outcome, dataset, user_name, host_name, session_id';
+
+/** What an export reads: no ledger material. Raw rows, in this order. */
+const CONTENT_COLUMNS =
+  'seq, ts, received, source, body, action, outcome, dataset, user_name, host_name, session_id';
+type RawContentRow = [number, number, number, string, string | null, ...ColumnValues];
 
 interface RawEventRow {
   seq: number;
@@ -310,6 +316,40 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   async search(request: SearchRequest): Promise<EventRow[]> {
+    const { sql, params } = this.searchSql(request, EVENT_COLUMNS);
+    const rows = this.run(() => this.db.prepare(sql).all(...params)) as RawEventRow[];
+    return rows.map(toEventRow);
+  }
+
+  async searchContent(request: SearchRequest): Promise<EventContent[]> {
+    const { sql, params } = this.searchSql(request, CONTENT_COLUMNS);
+    const rows = this.run(() =>
+      this.db
+        .prepare(sql)
+        .raw()
+        .all(...params),
+    ) as RawContentRow[];
+    const out: EventContent[] = [];
+    for (const r of rows) {
+      if (r[4] === null) continue;
+      out.push({
+        seq: r[0],
+        ts: r[1],
+        received: r[2],
+        source: r[3],
+        body: r[4],
+        columns: r.slice(5) as ColumnValues,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * One page in time order. The page's seqs are found first (an index-only scan when the filter
+   * reads only indexed columns) and only those rows are read: sorting every match with its body
+   * made a common filter on a range index (a busy /24) cost seconds.
+   */
+  private searchSql(request: SearchRequest, columns: string): { sql: string; params: unknown[] } {
     const { clauses, params } = whereClauses(request.where, request.from, request.to, this.hasExpired());
     if (request.maxSeq !== undefined) {
       clauses.push('seq <= ?');
@@ -324,9 +364,18 @@ export class SqliteStore implements Store, RetentionStore {
     }
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
     const order = asc ? 'ts ASC, seq ASC' : 'ts DESC, seq DESC';
-    const sql = `SELECT ${EVENT_COLUMNS} FROM events ${where} ORDER BY ${order} LIMIT ?`;
-    const rows = this.run(() => this.db.prepare(sql).all(...params, request.limit)) as RawEventRow[];
-    return rows.map(toEventRow);
+    const page = `SELECT seq, ts FROM events ${where} ORDER BY ${order} LIMIT ?`;
+    params.push(request.limit);
+    // CROSS JOIN keeps the page as the outer loop, whose order satisfies the ORDER BY: no sort.
+    const qualified = columns
+      .split(', ')
+      .map((c) => `e.${c}`)
+      .join(', ');
+    const pageOrder = asc ? 'p.ts ASC, p.seq ASC' : 'p.ts DESC, p.seq DESC';
+    return {
+      sql: `SELECT ${qualified} FROM (${page}) AS p CROSS JOIN events AS e ON e.seq = p.seq ORDER BY ${pageOrder}`,
+      params,
+    };
   }
 
   async count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number> {

@@ -1,0 +1,11 @@
+// Code units of JSON's structural characters, for scanners that walk JSON text without parsing it
+// (parsers/json-records.ts splits a stream into records, store/row-codec.ts splices stored bodies).
+
+export const OPEN_BRACE = 0x7b;
+export const CLOSE_BRACE = 0x7d;
+export const OPEN_BRACKET = 0x5b;
+export const CLOSE_BRACKET = 0x5d;
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const COMMA = 0x2c;
+export const COLON = 0x3a;
