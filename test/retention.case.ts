@@ -1,17 +1,17 @@
 // Retention and legal hold: events past their period lose their bodies and disappear from search,
 // counts and exports; held events stay until the hold is released; the runs and hold changes are
 // ledger events; `stele verify` passes and the remaining events still prove. A body emptied outside
-// a recorded retention range is still caught.
+// a recorded retention range is still caught. Run on every database (retention.test.ts).
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyLedger } from '../src/ledger/verify.js';
 import { LedgerService } from '../src/ledger/ledger-service.js';
 import { openCheckpoint } from '../src/ledger/checkpoint.js';
 import { hashLeaf, verifyInclusion } from '../src/ledger/merkle.js';
 import { verifierKeyOfSignerFile } from '../src/ledger/verify-key.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { BackendKind, TestBackend } from './helpers/backends.js';
 import { BIN } from './helpers/child.js';
 import { sampleEvent, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -21,7 +21,8 @@ const old = (i: number) => new Date(now - 2 * YEAR + i * 1000).toISOString();
 
 type Json = Record<string, any>;
 
-describe('retention and legal hold', () => {
+export function runRetentionSuite(kind: BackendKind): void {
+  let backend: TestBackend;
   let srv: TestServer;
   const admin = (method: string, p: string, body?: unknown) =>
     fetch(srv.url + p, {
@@ -36,7 +37,9 @@ describe('retention and legal hold', () => {
       .count;
 
   beforeAll(async () => {
+    backend = await kind.create();
     srv = await startTestServer({
+      ...backend.target,
       retention: [{ dataset: 'linux.auth', keep: '12mo', online: '3mo' }, { keep: '6y' }],
     });
     const res = await srv.post(
@@ -74,6 +77,7 @@ describe('retention and legal hold', () => {
 
   afterAll(async () => {
     await srv.close();
+    await backend.dispose();
   });
 
   it('expires old events, keeps held ones, and records both in the ledger', async () => {
@@ -124,7 +128,7 @@ describe('retention and legal hold', () => {
 
   it('keeps the ledger verifiable: stele verify passes and the remaining events still prove', async () => {
     await srv.stop();
-    const store = new SqliteStore(srv.dataDir, { readonly: true });
+    const store = await backend.openStore({ readonly: true });
     const key = verifierKeyOfSignerFile(`${srv.dataDir}/ledger.key`);
     const fields = JSON.parse((await store.getMeta('personal_fields'))!) as string[];
     const report = await verifyLedger(store, { verifierKey: key, personalFields: fields, workers: 0 });
@@ -155,7 +159,7 @@ describe('retention and legal hold', () => {
       if (fs.statSync(file).isFile()) expect(fs.readFileSync(file).includes('alice old2')).toBe(false);
     }
     if (fs.existsSync(`${import.meta.dirname}/../dist/src/cli/main.js`)) {
-      const out = execFileSync(process.execPath, [BIN, 'verify', '--data', srv.dataDir, '--json'], {
+      const out = execFileSync(process.execPath, [BIN, 'verify', ...backend.flags, '--json'], {
         encoding: 'utf8',
       });
       expect(JSON.parse(out)).toMatchObject({ ok: true, expired: 3 });
@@ -164,23 +168,21 @@ describe('retention and legal hold', () => {
 
   it('still catches a body emptied outside a retention range, and a forged range', async () => {
     const key = verifierKeyOfSignerFile(`${srv.dataDir}/ledger.key`);
-    const store = new SqliteStore(srv.dataDir);
+    const store = await backend.openStore();
     const fields = JSON.parse((await store.getMeta('personal_fields'))!) as string[];
-    store.raw.prepare('UPDATE events SET body = NULL, seed = NULL WHERE seq = 3').run();
+    await backend.exec('UPDATE events SET body = NULL, seed = NULL WHERE seq = 3');
     let report = await verifyLedger(store, { verifierKey: key, personalFields: fields, workers: 0 });
     expect(report.ok).toBe(false);
     expect(report.firstBadIndex).toBe(3);
     expect(report.reason).toContain('no retention run expired it');
     // A range added to the table without a ledger record that lists it is caught too.
-    const record = (
-      store.raw.prepare('SELECT record FROM retention_expired LIMIT 1').get() as { record: number }
-    ).record;
-    store.raw
-      .prepare('INSERT INTO retention_expired (first, last, record, expired) VALUES (3, 3, ?, 0)')
-      .run(record);
+    const record = Number((await backend.exec('SELECT record FROM retention_expired LIMIT 1'))[0]!.record);
+    await backend.exec('INSERT INTO retention_expired (first, last, record, expired) VALUES (3, 3, ?, 0)', [
+      record,
+    ]);
     report = await verifyLedger(store, { verifierKey: key, personalFields: fields, workers: 0 });
     expect(report.ok).toBe(false);
     expect(report.reason).toContain('not backed by the ledger');
     await store.close();
   });
-});
+}
