@@ -48,17 +48,17 @@ export async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-/** Runs one statement in `schema`, in its own transaction, on its own connection. */
+/** Runs statements in `schema`, in one transaction, on a connection of their own; the last one's rows. */
 export async function pgQuery(
   schema: string,
-  sql: string,
-  params: unknown[] = [],
+  steps: ReadonlyArray<readonly [sql: string, params?: unknown[]]>,
 ): Promise<Array<Record<string, any>>> {
   const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema},public` });
   try {
     await client.connect();
     await client.query('BEGIN');
-    const { rows } = await client.query(sql, params);
+    let rows: Array<Record<string, any>> = [];
+    for (const [sql, params = []] of steps) rows = (await client.query(sql, params)).rows;
     await client.query('COMMIT');
     return rows;
   } finally {
