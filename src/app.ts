@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import { ConfigError, SteleError } from './core/errors.js';
 import { ApiKeyVerifier, createApiKey } from './auth/api-keys.js';
 import { Admitter } from './ingest/admitter.js';
+import type { GapListener } from './ingest/producers.js';
 import { IngestMetrics } from './ingest/metrics.js';
 import { DEFAULT_PERSONAL_FIELDS } from './ledger/commitment.js';
 import { LedgerWriter } from './ledger/ledger.js';
@@ -117,6 +118,15 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     witnesses.publish(note).catch((err: Error) => console.error(`stele: ${err.message}`));
   };
   let detection: DetectionService | undefined;
+  // A producer skipped sequence numbers: recorded as a stele event, which the built-in rule alerts on.
+  const onGap: GapListener = (producer, missing, lastSeq) => {
+    const event = steleEvent('stele.producer_gap', 'failure', clock.now(), {
+      producer,
+      missing,
+      last_seq: lastSeq,
+    });
+    admitter.submit([{ index: 0, event, ts: clock.now() }], 'stele').catch(() => undefined);
+  };
   // PostgreSQL: several nodes, one sequencer at a time (src/cluster/); SQLite: this process alone.
   const cluster = config.db
     ? await createAdmission(config, {
@@ -125,6 +135,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
         pinPersonalFields,
         onCheckpoint,
         onCommit: () => detection?.kick(),
+        onGap,
       })
     : undefined;
   const ledger = cluster ? undefined : await openLedger(config, clock);
@@ -139,14 +150,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     : new Admitter(
         {
           onCommit: () => detection?.kick(),
-          onGap: (producer, missing, lastSeq) => {
-            const event = steleEvent('stele.producer_gap', 'failure', clock.now(), {
-              producer,
-              missing,
-              last_seq: lastSeq,
-            });
-            admitter.submit([{ index: 0, event, ts: clock.now() }], 'stele').catch(() => undefined);
-          },
+          onGap,
           store,
           ledger: ledger!.writer,
           clock,
