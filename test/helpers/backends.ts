@@ -9,7 +9,15 @@ import Database from 'better-sqlite3';
 import { describe, it } from 'vitest';
 import { openStore, type OpenOptions, type StoreTarget } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
-import { copySchema, dropSchema, pgQuery, pgUnavailableReason, pgUrlWithSchema, uniqueSchema } from './pg.js';
+import {
+  copySchema,
+  dropSchema,
+  PG_URL,
+  pgQuery,
+  pgUnavailableReason,
+  pgUrlWithSchema,
+  uniqueSchema,
+} from './pg.js';
 import { tempDir } from './server.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -118,9 +126,12 @@ function postgresBackend(dataDir: string, schema: string): TestBackend {
   return {
     dialect: 'postgres',
     dataDir,
-    target: { data: dataDir, db },
+    // The schema as its own setting (db_schema), as a configuration file may give it; the URL for the CLI.
+    target: { data: dataDir, db: PG_URL, db_schema: schema },
     flags: ['--db', db, '--data', dataDir],
-    openStore: (options) => openStore({ data: dataDir, db }, options),
+    openStore(options) {
+      return openStore(this.target, options);
+    },
     exec(sql, params) {
       return this.execAll([[sql, params]]);
     },
