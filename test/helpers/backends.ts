@@ -33,6 +33,8 @@ export interface TestBackend {
   readonly target: StoreTarget;
   /** The same for the command line. */
   readonly flags: string[];
+  /** Erased or expired values are gone from the database's files too, not only from its rows. */
+  readonly overwritesFreedBytes: boolean;
   openStore(options?: OpenOptions): Promise<Store>;
   /** Raw SQL of this dialect with `?` placeholders, in one transaction, behind Stele's back. */
   exec(sql: string, params?: unknown[]): Promise<Array<Record<string, any>>>;
@@ -74,6 +76,7 @@ function sqliteBackend(dataDir: string): TestBackend {
     dataDir,
     target: { data: dataDir },
     flags: ['--data', dataDir],
+    overwritesFreedBytes: true,
     openStore: (options) => openStore({ data: dataDir }, options),
     exec(sql, params) {
       return this.execAll([[sql, params]]);
@@ -129,6 +132,7 @@ function postgresBackend(dataDir: string, schema: string): TestBackend {
     // The schema as its own setting (db_schema), as a configuration file may give it; the URL for the CLI.
     target: { data: dataDir, db: PG_URL, db_schema: schema },
     flags: ['--db', db, '--data', dataDir],
+    overwritesFreedBytes: false,
     openStore(options) {
       return openStore(this.target, options);
     },
