@@ -125,6 +125,8 @@ function sqliteBackend(dataDir: string): TestBackend {
 }
 
 function postgresBackend(dataDir: string, schema: string): TestBackend {
+  /** Saved copies (snapshot), dropped with the backend. */
+  const snapshots: string[] = [];
   const db = pgUrlWithSchema(schema);
   return {
     dialect: 'postgres',
@@ -163,12 +165,13 @@ function postgresBackend(dataDir: string, schema: string): TestBackend {
     },
     async snapshot() {
       const saved = uniqueSchema('stele_snap');
+      snapshots.push(saved);
       await copySchema(schema, saved);
       return () => copySchema(saved, schema);
     },
     async dispose() {
       fs.rmSync(dataDir, { recursive: true, force: true });
-      await dropSchema(schema);
+      for (const s of [schema, ...snapshots]) await dropSchema(s);
     },
   };
 }
