@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import { ConfigError, SteleError } from './core/errors.js';
 import { ApiKeyVerifier, createApiKey } from './auth/api-keys.js';
 import { Admitter } from './ingest/admitter.js';
+import type { GapListener } from './ingest/producers.js';
 import { IngestMetrics } from './ingest/metrics.js';
 import { DEFAULT_PERSONAL_FIELDS } from './ledger/commitment.js';
 import { LedgerWriter } from './ledger/ledger.js';
@@ -35,6 +36,7 @@ import { registerComplianceRoutes } from './server/routes/compliance.js';
 import { admitterContext } from './compliance/context.js';
 import { loadPseudonymizer, pseudonymizeAdmission } from './compliance/pseudonymize.js';
 import { startComplianceSchedule } from './compliance/schedule.js';
+import { parseRetention } from './compliance/retention.js';
 import { parseVerifierKey } from './ledger/note.js';
 import { pinnedPersonalFields } from './ledger/verify-key.js';
 import { builtinRulesDir, loadDetectionRules } from './detect/rules.js';
@@ -105,7 +107,7 @@ export interface RunningServer {
   address: string;
   /** Set when this start created the first admin key: print it once. */
   bootstrapToken?: string;
-  /** Runs the scheduled verification now (SQLite only); its result is recorded like a scheduled one. */
+  /** Runs the scheduled verification now (on this node if it runs it); recorded like a scheduled one. */
   verifyNow?: () => Promise<VerifyReport>;
   close(): Promise<void>;
 }
@@ -117,6 +119,15 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     witnesses.publish(note).catch((err: Error) => console.error(`stele: ${err.message}`));
   };
   let detection: DetectionService | undefined;
+  // A producer skipped sequence numbers: recorded as a stele event, which the built-in rule alerts on.
+  const onGap: GapListener = (producer, missing, lastSeq) => {
+    const event = steleEvent('stele.producer_gap', 'failure', clock.now(), {
+      producer,
+      missing,
+      last_seq: lastSeq,
+    });
+    admitter.submit([{ index: 0, event, ts: clock.now() }], 'stele').catch(() => undefined);
+  };
   // PostgreSQL: several nodes, one sequencer at a time (src/cluster/); SQLite: this process alone.
   const cluster = config.db
     ? await createAdmission(config, {
@@ -125,6 +136,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
         pinPersonalFields,
         onCheckpoint,
         onCommit: () => detection?.kick(),
+        onGap,
       })
     : undefined;
   const ledger = cluster ? undefined : await openLedger(config, clock);
@@ -139,14 +151,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     : new Admitter(
         {
           onCommit: () => detection?.kick(),
-          onGap: (producer, missing, lastSeq) => {
-            const event = steleEvent('stele.producer_gap', 'failure', clock.now(), {
-              producer,
-              missing,
-              last_seq: lastSeq,
-            });
-            admitter.submit([{ index: 0, event, ts: clock.now() }], 'stele').catch(() => undefined);
-          },
+          onGap,
           store,
           ledger: ledger!.writer,
           clock,
@@ -177,39 +182,51 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   if (config.pseudonymize) pseudonymizeAdmission(admitter, loadPseudonymizer(config.pseudonymize));
   const compliance = async () =>
     admitterContext(admitter, store, await pinnedPersonalFields(store), clock, config);
-  const schedule = cluster
-    ? undefined
-    : startComplianceSchedule(
-        await compliance(),
-        { signer, verifierKey: parseVerifierKey(signer.verifierKey) },
-        (m) => console.error(`stele: ${m}`),
-      );
+  const startSchedule = async () =>
+    startComplianceSchedule(
+      await compliance(),
+      { signer, verifierKey: parseVerifierKey(signer.verifierKey) },
+      (m) => console.error(`stele: ${m}`),
+    );
   // Scheduled verification, recorded in the ledger as stele.verify events (docs/ledger.md).
   const everyText = config.ledger.verify_every ?? '24h';
-  const verification = cluster
-    ? undefined
-    : startVerificationSchedule({
-        store,
-        target: { data: config.data, db: config.db },
-        verifierKey: signer.verifierKey,
-        personalFields: await pinnedPersonalFields(store),
-        everyMs: everyText === '0' ? 0 : parseDuration(everyText),
-        firstAfterMs: 60_000,
-        onResult: (report) => {
-          const labels: Record<string, string | number> = {
-            size: report.size,
-            verified: report.verified,
-            checkpoints: report.checkpoints,
-            elapsed_ms: report.elapsedMs,
-          };
-          if (report.firstBadIndex !== undefined) labels.first_bad_index = report.firstBadIndex;
-          if (report.reason) labels.reason = report.reason;
-          const event = steleEvent('stele.verify', report.ok ? 'success' : 'failure', clock.now(), labels);
-          admitter.submit([{ index: 0, event, ts: clock.now() }], 'stele').catch(() => undefined);
-          if (!report.ok) console.error(`stele: VERIFICATION FAILED: ${report.reason ?? 'unknown reason'}`);
-        },
-        onError: (m) => console.error(`stele: ${m}`),
-      });
+  const startVerification = async () =>
+    startVerificationSchedule({
+      store,
+      target: { data: config.data, db: config.db, db_schema: config.db_schema },
+      verifierKey: signer.verifierKey,
+      personalFields: await pinnedPersonalFields(store),
+      everyMs: everyText === '0' ? 0 : parseDuration(everyText),
+      firstAfterMs: 60_000,
+      onResult: (report) => {
+        const labels: Record<string, string | number> = {
+          size: report.size,
+          verified: report.verified,
+          checkpoints: report.checkpoints,
+          elapsed_ms: report.elapsedMs,
+        };
+        if (report.firstBadIndex !== undefined) labels.first_bad_index = report.firstBadIndex;
+        if (report.reason) labels.reason = report.reason;
+        const event = steleEvent('stele.verify', report.ok ? 'success' : 'failure', clock.now(), labels);
+        admitter.submit([{ index: 0, event, ts: clock.now() }], 'stele').catch(() => undefined);
+        if (!report.ok) console.error(`stele: VERIFICATION FAILED: ${report.reason ?? 'unknown reason'}`);
+      },
+      onError: (m) => console.error(`stele: ${m}`),
+    });
+  // With several nodes, scheduled retention, reports and verification run on the sequencer only.
+  parseRetention(config.retention ?? []); // a bad rule stops start-up on every node
+  let schedule = cluster ? undefined : await startSchedule();
+  let verification = cluster ? undefined : await startVerification();
+  cluster?.whileSequencer(async () => {
+    schedule = await startSchedule();
+    verification = await startVerification();
+    return async () => {
+      const [c, v] = [schedule, verification];
+      [schedule, verification] = [undefined, undefined];
+      await c?.close();
+      await v?.close();
+    };
+  });
   deps.status = () => ({ verification: verification?.last() ?? null, witnesses: witnesses.status() });
   // A dialect without alert tables (isAlertStore false) runs without live detection.
   const alertStore = isAlertStore(store) ? store : undefined;
@@ -327,7 +344,11 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     },
   };
   if (bootstrapToken !== undefined) running.bootstrapToken = bootstrapToken;
-  if (verification) running.verifyNow = () => verification.runNow();
+  running.verifyNow = async () => {
+    if (!verification)
+      throw new SteleError('unavailable', 'scheduled verification runs on the sequencer only');
+    return verification.runNow();
+  };
   return running;
 }
 

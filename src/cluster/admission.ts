@@ -10,6 +10,7 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import { ConfigError, SteleError } from '../core/errors.js';
 import type { AdmitResult, Admitter, Candidate } from '../ingest/admitter.js';
+import type { GapListener } from '../ingest/producers.js';
 import type { IngestMetrics } from '../ingest/metrics.js';
 import { createWorkerHasher } from '../ledger/hasher.js';
 import { LedgerWriter, type LedgerOptions } from '../ledger/ledger.js';
@@ -39,6 +40,7 @@ export interface ClusterDeps {
   pinPersonalFields: (store: Store, configured: readonly string[] | undefined) => Promise<string[]>;
   onCheckpoint?: (note: string) => void;
   onCommit?: (firstSeq: number, count: number) => void;
+  onGap?: GapListener;
   onError?: (message: string) => void;
   /** Milliseconds between lease attempts and heartbeats (default 1000). */
   leaseIntervalMs?: number;
@@ -131,6 +133,7 @@ async function start(config: Config, deps: ClusterDeps, store: PostgresStore): P
         onError: report,
         ...(deps.onCommit ? { onCommit: deps.onCommit } : {}),
         ...(deps.onCheckpoint ? { onCheckpoint: deps.onCheckpoint } : {}),
+        ...(deps.onGap ? { onGap: deps.onGap } : {}),
       });
       seq.start();
       sequencer = seq;

@@ -11,7 +11,7 @@ import type { IngestMetrics } from '../ingest/metrics.js';
 import type { AdmittedEvent, LedgerWriter } from '../ledger/ledger.js';
 import type { PgInbox } from '../store/postgres/postgres-cluster.js';
 import type { AppendBatch, ProducerState, Store } from '../store/store.js';
-import { trackProducer } from '../ingest/producers.js';
+import { newGaps, trackProducer, type GapListener, type ProducerGap } from '../ingest/producers.js';
 
 export interface SequencerOptions {
   store: Store;
@@ -28,6 +28,8 @@ export interface SequencerOptions {
   pollMs?: number;
   onCommit?: (firstSeq: number, count: number) => void;
   onCheckpoint?: (note: string) => void;
+  /** A committed batch skipped producer sequence numbers (the node then records a stele event). */
+  onGap?: GapListener;
   onError?: (message: string) => void;
 }
 
@@ -51,6 +53,8 @@ interface Sealed {
   started: number;
   batch: AppendBatch;
   commit: () => void;
+  /** Producer sequence numbers this batch skips, reported once it is committed. */
+  gaps: ProducerGap[];
 }
 
 export class Sequencer {
@@ -277,6 +281,7 @@ export class Sequencer {
     });
     const sealed = await this.writer.seal(admitted, this.options.clock.now());
     sealed.batch.producers = [...updates.values()];
+    const gaps = newGaps(this.producers, updates);
     // Later batches count gaps from here; a failed write reloads the producers from the store.
     for (const [id, state] of updates) this.producers.set(id, state);
     sealed.batch.events.forEach((record, i) =>
@@ -284,7 +289,7 @@ export class Sequencer {
     );
     for (const [key, seq] of inBatch) this.inflightKeys.set(key, seq);
     for (const r of taken) if (r.inboxId !== undefined) this.inflightIds.add(r.inboxId);
-    return { taken, results, keys: [...inBatch.keys()], started, ...sealed };
+    return { taken, results, keys: [...inBatch.keys()], started, gaps, ...sealed };
   }
 
   private async write(s: Sealed): Promise<void> {
@@ -314,6 +319,7 @@ export class Sequencer {
     const first = s.batch.events[0];
     if (first) this.options.onCommit?.(first.seq, s.batch.events.length);
     if (s.batch.checkpoint) this.options.onCheckpoint?.(s.batch.checkpoint.note);
+    for (const g of s.gaps) this.options.onGap?.(g.id, g.missing, g.lastSeq);
     s.taken.forEach((req, i) => req.resolve?.(s.results[i]!));
   }
 

@@ -11,7 +11,7 @@ import type { LedgerWriter } from '../ledger/ledger.js';
 const MAX_IN_FLIGHT = 3;
 import type { ProducerState, Store } from '../store/store.js';
 import { indexedFields } from './fields.js';
-import { trackProducer } from './producers.js';
+import { newGaps, trackProducer, type GapListener } from './producers.js';
 import type { IngestMetrics } from './metrics.js';
 
 export interface Candidate {
@@ -40,7 +40,7 @@ export interface AdmitterOptions {
   /** Called with the signed note after each checkpoint is durably stored (witnesses). Must not throw. */
   onCheckpoint?: (note: string) => void;
   /** A producer skipped `missing` sequence numbers (reported after the commit that showed it). */
-  onGap?: (producerId: string, missing: number, lastSeq: number) => void;
+  onGap?: GapListener;
 }
 
 interface Pending {
@@ -211,11 +211,9 @@ export class Admitter {
     const written = store.append(sealed.batch).then(
       () => {
         sealed.commit();
-        for (const [id, state] of producerUpdates) {
-          const missing = state.gaps - (this.producers.get(id)?.gaps ?? 0);
-          this.producers.set(id, state);
-          if (missing > 0) this.options.onGap?.(id, missing, state.lastSeq);
-        }
+        const gaps = newGaps(this.producers, producerUpdates);
+        for (const [id, state] of producerUpdates) this.producers.set(id, state);
+        for (const g of gaps) this.options.onGap?.(g.id, g.missing, g.lastSeq);
         sealed.batch.events.forEach((record, i) =>
           owners[i]!.result.accepted.push({ index: owners[i]!.index, seq: record.seq }),
         );

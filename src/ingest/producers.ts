@@ -3,6 +3,28 @@
 
 import type { ProducerState } from '../store/store.js';
 
+/** Reported once a batch that skipped producer sequence numbers is committed. */
+export type GapListener = (producerId: string, missing: number, lastSeq: number) => void;
+
+export interface ProducerGap {
+  id: string;
+  missing: number;
+  lastSeq: number;
+}
+
+/** The sequence numbers each updated producer skips beyond what `known` counted already. */
+export function newGaps(
+  known: ReadonlyMap<string, ProducerState>,
+  updates: ReadonlyMap<string, ProducerState>,
+): ProducerGap[] {
+  const out: ProducerGap[] = [];
+  for (const [id, state] of updates) {
+    const missing = state.gaps - (known.get(id)?.gaps ?? 0);
+    if (missing > 0) out.push({ id, missing, lastSeq: state.lastSeq });
+  }
+  return out;
+}
+
 export function trackProducer(
   known: ReadonlyMap<string, ProducerState>,
   updates: Map<string, ProducerState>,

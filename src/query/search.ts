@@ -14,8 +14,10 @@ import { resolveTime } from './time.js';
 
 export type ExportFormat = 'ndjson' | 'csv';
 
-/** Events per export page: a few MB of large events, and the per-query cost spread thin. */
+/** Most events per export page: the per-query cost spread thin. */
 const EXPORT_PAGE = 1000;
+/** Bytes of output a page aims at: pages of large events get fewer of them, so memory stays flat. */
+const EXPORT_PAGE_BYTES = 2 * 1024 * 1024;
 
 export interface PreparedSearch {
   text: string;
@@ -66,7 +68,8 @@ export class SearchService {
     format: ExportFormat,
     options: { maxSeq?: number; pageSize?: number } = {},
   ): AsyncGenerator<{ data: Buffer; events: number }> {
-    const limit = options.pageSize ?? EXPORT_PAGE;
+    const most = options.pageSize ?? EXPORT_PAGE;
+    let limit = most;
     if (format === 'csv') yield { data: utf8(csvHeader()), events: 0 };
     let after: { ts: number; seq: number } | undefined;
     for (;;) {
@@ -87,7 +90,11 @@ export class SearchService {
           parts.push('\n');
         }
       }
-      if (rows.length > 0) yield { data: utf8(parts.join('')), events: rows.length };
+      const data = utf8(parts.join(''));
+      if (rows.length > 0) yield { data, events: rows.length };
+      // The next page sized from this one's events, between 10 and `most`.
+      if (rows.length > 0)
+        limit = Math.max(10, Math.min(most, Math.floor((EXPORT_PAGE_BYTES * rows.length) / data.length)));
       const last = rows.at(-1);
       // A page shorter than asked for may still be followed by more: expired rows are left out.
       if (last === undefined) return;

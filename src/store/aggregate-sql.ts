@@ -88,3 +88,11 @@ export function extentSql(c: FilterCompiler, predicate: Predicate, from?: number
   const sql = `SELECT MIN(events.ts) AS min_ts, MAX(events.ts) AS max_ts FROM events ${where(c, predicate, from, to)}`;
   return { sql, params: [...c.boundParams()] };
 }
+
+/**
+ * The same statement over the events that still have a body: after retention, expired events keep
+ * their row (seq, time, leaf) but no reader may count them. Same shape, same aliases.
+ */
+export function overLiveEvents(sql: string): string {
+  return sql.replace(/\bFROM events\b/, 'FROM (SELECT * FROM events WHERE body IS NOT NULL) AS events');
+}

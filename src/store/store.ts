@@ -295,7 +295,7 @@ export interface ExpiredRange {
 /**
  * Retention (docs/compliance.md); a dialect that has it says so with isRetentionStore. Verification
  * accepts an event without body only inside a recorded range, so both methods are needed for
- * expiry to stay verifiable. PostgreSQL must implement this to support retention.
+ * expiry to stay verifiable. SQLite and PostgreSQL both have it.
  */
 export interface RetentionStore {
   readonly supportsRetention: true;

@@ -25,8 +25,9 @@ export function tempDir(prefix = 'stele-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** A server on a fresh data directory, or on the database `overrides` names (`data`, `db`). */
 export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
-  const dataDir = tempDir();
+  const dataDir = typeof overrides.data === 'string' ? overrides.data : tempDir();
   const config = loadConfig({ overrides: { data: dataDir, listen: '127.0.0.1:0', ...overrides } });
   const running = await startServer(config);
   const url = `http://${running.address}`;

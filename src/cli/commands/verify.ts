@@ -57,7 +57,7 @@ export function registerVerify(program: Command): void {
           personalFields,
           ...(against === undefined ? {} : { against }),
           ...(workers === undefined ? {} : { workers }),
-          target: { data: config.data, db: config.db },
+          target: { data: config.data, db: config.db, db_schema: config.db_schema },
           onProgress(done, total) {
             progress ??= new Progress('verify', total);
             progress.update(done, done);

@@ -389,6 +389,19 @@ export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
     name: '0201-search-dataset-ts-outcome-index',
     sql: 'CREATE INDEX events_dataset_ts_outcome ON events (dataset, ts, outcome) WHERE dataset IS NOT NULL',
   },
+  {
+    // Retention (compliance/retention.ts): seq ranges whose bodies were removed, each with the seq of
+    // the ledger event that records it. Verification accepts a missing body only inside one.
+    name: '0300-retention-expired',
+    sql: `
+  CREATE TABLE retention_expired (
+    first   bigint PRIMARY KEY,
+    last    bigint NOT NULL,
+    record  bigint NOT NULL,            -- seq of the stele.retention event listing the range
+    expired bigint NOT NULL
+  );
+  `,
+  },
 ];
 
 /** Needs pg_trgm; applied only when the extension is available (postgres-store.ts). */

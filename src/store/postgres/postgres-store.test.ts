@@ -104,5 +104,40 @@ if (unavailable) {
         await dropSchema(s);
       }
     });
+
+    it('erases and expires events whose source or column values hold U+0000, keeping the source exact', async () => {
+      const s = uniqueSchema();
+      const store = await PostgresStore.open({ url: PG_URL, schema: s, poolSize: 2 });
+      try {
+        const nul = { ...recordFor({ ...CORPUS[0]!, user: { name: 'a\u0000b' } }, 0), source: 'key\u0000x' };
+        const plain = { ...recordFor(CORPUS[1]!, 1), source: 'key\u0000y' };
+        await store.append({ events: [nul, plain], nodes: [], frontier: '{}', producers: [] });
+        const row = (await store.getEvent(0))!;
+        const erased = { commitments: { 'user.name': 'c' }, salts: {} };
+        // The new column values hold U+0000 (row 0), or only the kept source does (row 1).
+        await store.eraseEvents([
+          { seq: 0, body: row.body!, columns: ['x\u0000', null, null, null, null, null], erased },
+          { seq: 1, body: row.body!, columns: [null, null, null, null, null, null], erased },
+        ]);
+        expect((await store.getEvent(0))!).toMatchObject({
+          source: 'key\u0000x',
+          columns: ['x\u0000', null, null, null, null, null],
+        });
+        expect((await store.getEvent(1))!.source).toBe('key\u0000y');
+        expect(await store.expireEvents([{ first: 0, last: 1, record: 1, expired: 5 }])).toBe(2);
+        for (const seq of [0, 1]) {
+          expect(await store.getEvent(seq)).toMatchObject({
+            source: seq === 0 ? 'key\u0000x' : 'key\u0000y',
+            body: null,
+            columns: [null, null, null, null, null, null],
+          });
+        }
+        expect(await store.count(undefined)).toBe(0);
+        expect(await store.listExpiredRanges()).toEqual([{ first: 0, last: 1, record: 1, expired: 5 }]);
+      } finally {
+        await store.close();
+        await dropSchema(s);
+      }
+    });
   });
 }

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { ConfigError, SteleError, StoreError } from '../../core/errors.js';
 import type { Predicate } from '../../query/plan.js';
-import { aggregateSql, extentSql, histogramSql, totalsSql } from '../aggregate-sql.js';
+import { aggregateSql, extentSql, histogramSql, overLiveEvents, totalsSql } from '../aggregate-sql.js';
 import type {
   AlertDelivery,
   AlertFilter,
@@ -22,10 +22,12 @@ import type {
   ErasureUpdate,
   EventContent,
   EventRow,
+  ExpiredRange,
   HistogramBucket,
   HistogramRequest,
   LedgerState,
   ProducerState,
+  RetentionStore,
   SearchRequest,
   SqlFilter,
   Store,
@@ -133,15 +135,18 @@ interface RawEventRow {
 /** A transaction step run inside an append (the cluster's inbox bookkeeping). */
 export type AppendHook = (client: pg.PoolClient) => Promise<void>;
 
-export class PostgresStore implements Store, AlertStore {
+export class PostgresStore implements Store, AlertStore, RetentionStore {
   readonly dialect = 'postgres';
   readonly supportsAlerts = true as const;
+  readonly supportsRetention = true as const;
   readonly schema: string;
   readonly pool: pg.Pool;
   private readonly partitions: PartitionManager;
   private fullText = false;
   private readonly alerts = new PostgresAlerts(this);
   private aheadTimer: NodeJS.Timeout | undefined;
+  /** Some event has expired (retention): reads then skip rows without a body. */
+  private expiredKnown = false;
 
   private constructor(
     readonly connection: PgConnection,
@@ -341,12 +346,12 @@ export class PostgresStore implements Store, AlertStore {
   }
 
   async search(request: SearchRequest): Promise<EventRow[]> {
-    const { sql, params } = searchSql(request, EVENT_COLUMNS);
+    const { sql, params } = searchSql(request, EVENT_COLUMNS, await this.hasExpired());
     return (await this.query<RawEventRow>(sql, params)).map(toEventRow);
   }
 
   async searchContent(request: SearchRequest): Promise<EventContent[]> {
-    const { sql, params } = searchSql(request, CONTENT_COLUMNS);
+    const { sql, params } = searchSql(request, CONTENT_COLUMNS, await this.hasExpired());
     const out: EventContent[] = [];
     for (const row of await this.query<RawEventRow>(sql, params)) {
       if (row.body === null) continue;
@@ -357,7 +362,7 @@ export class PostgresStore implements Store, AlertStore {
   }
 
   async count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number> {
-    const w = new Where(where, from, to);
+    const w = new Where(where, from, to, await this.hasExpired());
     const rows = await this.query<{ n: number }>(`SELECT COUNT(*) AS n FROM events ${w.sql()}`, w.params);
     return rows[0]?.n ?? 0;
   }
@@ -368,7 +373,7 @@ export class PostgresStore implements Store, AlertStore {
     const c = this.compiler();
     const statement = aggregateSql(c, request);
     // PostgreSQL orders by output names only as bare names; `k IS NULL, k` is `k` (NULLS LAST).
-    const sql = statement.sql.replace(/\b(k\d+) IS NULL, \1\b/g, '$1');
+    const sql = (await this.live(statement.sql)).replace(/\b(k\d+) IS NULL, \1\b/g, '$1');
     type Raw = {
       n: number;
       failures: number;
@@ -389,14 +394,14 @@ export class PostgresStore implements Store, AlertStore {
       return group;
     });
     const totals = totalsSql(this.compiler(), request.predicate, request.from, request.to);
-    const t = await this.query<{ n: number; failures: number }>(totals.sql, totals.params);
+    const t = await this.query<{ n: number; failures: number }>(await this.live(totals.sql), totals.params);
     return { groups, total: t[0]?.n ?? 0, failures: t[0]?.failures ?? 0 };
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramBucket[]> {
     const statement = histogramSql(this.compiler(), request);
     const rows = await this.query<{ bucket: number; n: number; failures?: number }>(
-      statement.sql,
+      await this.live(statement.sql),
       statement.params,
     );
     return rows.map((r) => {
@@ -413,7 +418,7 @@ export class PostgresStore implements Store, AlertStore {
   ): Promise<{ min: number; max: number } | undefined> {
     const statement = extentSql(this.compiler(), predicate, from, to);
     const rows = await this.query<{ min_ts: number | null; max_ts: number | null }>(
-      statement.sql,
+      await this.live(statement.sql),
       statement.params,
     );
     const r = rows[0];
@@ -423,16 +428,16 @@ export class PostgresStore implements Store, AlertStore {
   async eraseEvents(updates: ErasureUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     await this.transaction(async (c) => {
+      const sources = await exactSources(c, 'seq = ANY($1::bigint[])', [updates.map((u) => u.seq)]);
       for (const u of updates) {
-        const { columns, raw } = storedColumns('', u.columns);
+        // Erasure keeps the source: raw_columns must still hold it exactly if it has a U+0000.
+        const exact = sources.get(u.seq);
+        if (exact === undefined) continue; // no such event: nothing to erase
+        const { columns, raw } = storedColumns(exact, u.columns);
         const [action, outcome, dataset, userName, hostName, sessionId] = columns;
-        // raw_columns starts with the source, which erasure keeps.
-        const rawColumns = raw === null ? null : JSON.stringify(u.columns);
         await c.query(
           `UPDATE events SET body = $1, erased = $2, seed = NULL, source_ip = NULL, action = $3, outcome = $4,
-             dataset = $5, user_name = $6, host_name = $7, session_id = $8,
-             raw_columns = CASE WHEN $9::text IS NULL THEN NULL
-               ELSE (jsonb_build_array(COALESCE(raw_columns::jsonb ->> 0, source)) || $9::jsonb)::text END
+             dataset = $5, user_name = $6, host_name = $7, session_id = $8, raw_columns = $9
            WHERE seq = $10`,
           [
             u.body,
@@ -443,7 +448,7 @@ export class PostgresStore implements Store, AlertStore {
             userName,
             hostName,
             sessionId,
-            rawColumns,
+            raw,
             u.seq,
           ],
         );
@@ -451,6 +456,66 @@ export class PostgresStore implements Store, AlertStore {
     }, 'cannot erase events');
     // Old row versions stay in the heap until VACUUM reclaims them (docs/postgresql.md).
     await this.query('VACUUM events').catch(() => undefined);
+  }
+
+  async expireEvents(ranges: readonly ExpiredRange[]): Promise<number> {
+    if (ranges.length === 0) return 0;
+    let expired = 0;
+    await this.transaction(async (c) => {
+      for (const r of ranges) {
+        const live = 'seq BETWEEN $1 AND $2 AND body IS NOT NULL';
+        const sources = await exactSources(c, `${live} AND raw_columns IS NOT NULL`, [r.first, r.last]);
+        const result = await c.query(
+          `UPDATE events SET body = NULL, seed = NULL, erased = NULL, source_ip = NULL, action = NULL,
+             outcome = NULL, dataset = NULL, user_name = NULL, host_name = NULL, session_id = NULL,
+             raw_columns = NULL
+           WHERE ${live}`,
+          [r.first, r.last],
+        );
+        expired += result.rowCount ?? 0;
+        // The source stays; one holding U+0000 stays exact in raw_columns (see storedColumns).
+        for (const [seq, source] of sources) {
+          await c.query('UPDATE events SET raw_columns = $1 WHERE seq = $2', [
+            storedColumns(source, [null, null, null, null, null, null]).raw,
+            seq,
+          ]);
+        }
+        await c.query(
+          `INSERT INTO retention_expired (first, last, record, expired) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (first) DO UPDATE SET last = EXCLUDED.last, record = EXCLUDED.record, expired = EXCLUDED.expired`,
+          [r.first, r.last, r.record, r.expired],
+        );
+      }
+    }, 'cannot expire events');
+    this.expiredKnown = true;
+    // The removed values stay in old row versions until VACUUM reclaims them (docs/postgresql.md).
+    await this.query('VACUUM events').catch(() => undefined);
+    return expired;
+  }
+
+  async listExpiredRanges(): Promise<ExpiredRange[]> {
+    return this.query<ExpiredRange>(
+      'SELECT first, last, record, expired FROM retention_expired ORDER BY first',
+    );
+  }
+
+  /**
+   * Whether some event has expired: only then do reads add `body IS NOT NULL`. Another node (or a
+   * `stele retention run`) may expire events while this one serves: asked until the first range appears.
+   */
+  private async hasExpired(): Promise<boolean> {
+    if (!this.expiredKnown) {
+      const rows = await this.query<{ found: boolean }>(
+        'SELECT EXISTS (SELECT 1 FROM retention_expired) AS found',
+      );
+      this.expiredKnown = rows[0]?.found === true;
+    }
+    return this.expiredKnown;
+  }
+
+  /** An aggregation statement over the events that have not expired. */
+  private async live(sql: string): Promise<string> {
+    return (await this.hasExpired()) ? overLiveEvents(sql) : sql;
   }
 
   async readNodes(ids: ReadonlyArray<{ level: number; index: number }>): Promise<Array<Buffer | undefined>> {
@@ -629,8 +694,12 @@ export class PostgresStore implements Store, AlertStore {
  * One page in time order: the page's keys first (an index-only scan when the filter reads only
  * indexed columns), then only those rows, so a common match is not sorted with its bodies.
  */
-function searchSql(request: SearchRequest, columns: string): { sql: string; params: unknown[] } {
-  const w = new Where(request.where, request.from, request.to);
+function searchSql(
+  request: SearchRequest,
+  columns: string,
+  liveOnly: boolean,
+): { sql: string; params: unknown[] } {
+  const w = new Where(request.where, request.from, request.to, liveOnly);
   if (request.maxSeq !== undefined) w.add((p) => `seq <= ${p(request.maxSeq)}`);
   const asc = request.order === 'asc';
   const after = request.after;
@@ -655,8 +724,9 @@ class Where {
   readonly params: unknown[];
   private readonly clauses: string[] = [];
 
-  constructor(filter: SqlFilter | undefined, from?: number, to?: number) {
+  constructor(filter: SqlFilter | undefined, from?: number, to?: number, liveOnly = false) {
     this.params = filter ? [...filter.params] : [];
+    if (liveOnly) this.clauses.push('body IS NOT NULL');
     if (filter) this.clauses.push(`(${filter.sql})`);
     if (from !== undefined) this.add((p) => `ts >= ${p(from)}`);
     if (to !== undefined) this.add((p) => `ts < ${p(to)}`);
@@ -726,6 +796,21 @@ async function insertEvents(c: pg.PoolClient, batch: AppendBatch): Promise<void>
       [producerIds, producerSeqs, producerRows],
     );
   }
+}
+
+/** The exact source of the matching rows (raw_columns holds it when it has a U+0000). */
+async function exactSources(
+  c: pg.PoolClient,
+  where: string,
+  params: unknown[],
+): Promise<Map<number, string>> {
+  const { rows } = await c.query<{ seq: number; source: string; raw_columns: string | null }>(
+    `SELECT seq, source, raw_columns FROM events WHERE ${where}`,
+    params,
+  );
+  return new Map(
+    rows.map((r) => [r.seq, r.raw_columns === null ? r.source : (JSON.parse(r.raw_columns) as [string])[0]]),
+  );
 }
 
 /** PostgreSQL text cannot hold U+0000: such values are kept exactly in raw_columns (JSON). */

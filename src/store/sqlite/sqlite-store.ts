@@ -25,7 +25,7 @@ import type {
   Store,
 } from '../store.js';
 import type { Predicate } from '../../query/plan.js';
-import { aggregateSql, extentSql, histogramSql, totalsSql } from '../aggregate-sql.js';
+import { aggregateSql, extentSql, histogramSql, overLiveEvents, totalsSql } from '../aggregate-sql.js';
 import { registerSqliteFunctions } from './sqlite-functions.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { NODE_LEVELS_MIGRATION } from '../store.js';
@@ -541,10 +541,9 @@ export class SqliteStore implements Store, RetentionStore {
     return this.retentionTable;
   }
 
-  /** An aggregation statement over the events that have not expired (same shape, same aliases). */
+  /** An aggregation statement over the events that have not expired. */
   private live(sql: string): string {
-    if (!this.hasExpired()) return sql;
-    return sql.replace(/\bFROM events\b/, 'FROM (SELECT * FROM events WHERE body IS NOT NULL) AS events');
+    return this.hasExpired() ? overLiveEvents(sql) : sql;
   }
 
   async readNodes(ids: ReadonlyArray<{ level: number; index: number }>): Promise<Array<Buffer | undefined>> {
