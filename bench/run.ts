@@ -99,16 +99,15 @@ async function main(): Promise<void> {
   const chosen = names.length === 0 ? BENCHES : BENCHES.filter((b) => names.includes(b.name));
   if (chosen.length === 0)
     throw new Error(`unknown benchmark; choose from ${BENCHES.map((b) => b.name).join(', ')}`);
-  const sections = new Map<string, { title: string; body: string }>();
   const when = new Date().toISOString().slice(0, 10);
   for (const bench of chosen) {
     process.stderr.write(`== ${bench.name}\n`);
     const body = await bench.run(quick, (s) => process.stderr.write(`   ${s}\n`));
     process.stdout.write(`\n## ${bench.title}\n\n${body}\n`);
-    sections.set(bench.name, { title: bench.title, body });
+    // Written after each benchmark, so a run stopped part-way keeps the sections it finished.
+    if (!quick) updateDoc(new Map([[bench.name, { title: bench.title, body }]]), when);
   }
-  if (!quick) updateDoc(sections, when);
-  else process.stderr.write('(--quick: docs/benchmarks.md not updated)\n');
+  if (quick) process.stderr.write('(--quick: docs/benchmarks.md not updated)\n');
 }
 
 main().catch((err: unknown) => {
