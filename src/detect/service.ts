@@ -83,6 +83,22 @@ export function groupKey(group: Record<string, unknown> | null): string {
 
 const ruleKeyOf = (a: Alert) => a.rule.id ?? a.rule.title;
 
+/** Events handled between two turns of the event loop (a few milliseconds of rules). */
+const SLICE = 500;
+
+/**
+ * Calls `fn` on every item, letting the event loop run between slices of SLICE items. Detection
+ * shares its thread with the API: catching up on a large backlog (after a bulk import, say) must
+ * not hold ingest requests for the whole of a batch.
+ */
+async function inSlices<T>(items: readonly T[], fn: (item: T) => void): Promise<void> {
+  for (let i = 0; i < items.length; i += SLICE) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const end = Math.min(items.length, i + SLICE);
+    for (let j = i; j < end; j++) fn(items[j]!);
+  }
+}
+
 export function createDetectionService(o: DetectionServiceOptions): DetectionService {
   const { store, clock } = o;
   const batchSize = o.batchSize ?? 5000;
@@ -116,11 +132,10 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
   const step = async (): Promise<boolean> => {
     const rows = await store.scanEvents(cursor + 1, batchSize);
     if (rows.length === 0) return false;
-    const events = rows.map((r) => ({
-      seq: r.seq,
-      ts: r.ts,
-      event: rowToEvent(r) as Record<string, unknown> | undefined,
-    }));
+    const events: Array<{ seq: number; ts: number; event: Record<string, unknown> | undefined }> = [];
+    await inSlices(rows, (r) => {
+      events.push({ seq: r.seq, ts: r.ts, event: rowToEvent(r) as Record<string, unknown> | undefined });
+    });
     // First-seen state for this batch: what the database knows, plus what the batch adds.
     const keys = events.flatMap(({ event }) => {
       const login = event && trackedLogin(event);
@@ -133,8 +148,8 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
     const now = clock.now();
     const active = [...configured.filter((s) => s.until > now), ...(await store.listSuppressions(now))];
     const alerts: NewAlert[] = [];
-    for (const { seq, ts, event } of events) {
-      if (!event) continue; // body expired (erased): nothing to match
+    await inSlices(events, ({ seq, ts, event }) => {
+      if (!event) return; // body expired (erased): nothing to match
       for (const a of pipeline.process(event, seq)) {
         const group = alertGroup(a, event);
         const candidate: NewAlert = {
@@ -149,7 +164,7 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
         };
         if (!suppressed(active, candidate)) alerts.push(candidate);
       }
-    }
+    });
     const last = rows[rows.length - 1]!.seq;
     const result = await store.recordDetections({
       alerts,

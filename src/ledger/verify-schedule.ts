@@ -5,7 +5,7 @@
 
 import type { StoreTarget } from '../store/open.js';
 import type { Store } from '../store/store.js';
-import { verifyLedger, type VerifyReport } from './verify.js';
+import { verifyLedger, type VerifyOptions, type VerifyReport } from './verify.js';
 
 export interface VerificationSchedule {
   /** The latest result, with when it finished (epoch ms); null before the first run. */
@@ -18,7 +18,7 @@ export interface VerificationSchedule {
 export interface VerificationScheduleOptions {
   store: Store;
   target: StoreTarget;
-  verifierKey: string;
+  verifierKey: VerifyOptions['verifierKey'];
   personalFields: readonly string[];
   /** Between runs; 0 disables the timer (runNow still works). */
   everyMs: number;
@@ -33,6 +33,9 @@ export function startVerificationSchedule(o: VerificationScheduleOptions): Verif
   let running: Promise<VerifyReport> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  // Shutting down abandons a run in progress: it only reads, and on a large ledger it could hold
+  // the server's exit for minutes. The next start schedules a new one.
+  const stop = new AbortController();
 
   const runNow = (): Promise<VerifyReport> => {
     running ??= verifyLedger(o.store, {
@@ -41,6 +44,7 @@ export function startVerificationSchedule(o: VerificationScheduleOptions): Verif
       target: o.target,
       // One worker: a scheduled check must not starve ingest of the other core.
       workers: 1,
+      signal: stop.signal,
     })
       .then((report) => {
         last = { ...report, finished: Date.now() };
@@ -56,7 +60,10 @@ export function startVerificationSchedule(o: VerificationScheduleOptions): Verif
     if (closed || o.everyMs <= 0) return;
     timer = setTimeout(() => {
       runNow()
-        .catch((err: unknown) => o.onError(`scheduled verification did not run: ${(err as Error).message}`))
+        .catch((err: unknown) => {
+          if (!stop.signal.aborted)
+            o.onError(`scheduled verification did not run: ${(err as Error).message}`);
+        })
         .finally(() => schedule(o.everyMs));
     }, ms);
     timer.unref();
@@ -68,6 +75,7 @@ export function startVerificationSchedule(o: VerificationScheduleOptions): Verif
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
+      stop.abort(new Error('the server is stopping'));
       await running?.catch(() => undefined);
     },
   };

@@ -27,6 +27,8 @@ export interface VerifyOptions {
   target?: StoreTarget;
   /** Entries read per range. */
   batchSize?: number;
+  /** Stops verification between ranges: verifyLedger then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface VerifyReport {
@@ -177,6 +179,7 @@ class VerificationRun {
 
   private async scan(): Promise<void> {
     for await (const { from, to, rows } of this.ranges(this.range.size)) {
+      this.options.signal?.throwIfAborted();
       await this.prefetchNodes(to - from);
       for (const row of rows) {
         const verdict = this.check(row);

@@ -3,8 +3,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, type RunningServer } from '../../src/app.js';
+import { openLedger, startServer, type RunningServer } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { validateEvent } from '../../src/core/validate.js';
+import { Admitter } from '../../src/ingest/admitter.js';
+import { IngestMetrics } from '../../src/ingest/metrics.js';
 
 export interface TestServer {
   url: string;
@@ -77,4 +81,29 @@ export function sampleEvent(overrides: Record<string, unknown> = {}): Record<str
     message: 'Accepted publickey for alice from 203.0.113.7 port 50022 ssh2',
     ...overrides,
   };
+}
+
+/** Stores `count` sample events in a new SQLite ledger in `dataDir`, `batch` per commit, and closes it. */
+export async function ingestSamples(dataDir: string, count: number, batch = 500): Promise<void> {
+  const clock = fixedClock(Date.UTC(2026, 10, 25, 12), 1000);
+  const ledger = await openLedger(loadConfig({ overrides: { data: dataDir } }), clock);
+  const admitter = new Admitter(
+    { store: ledger.store, ledger: ledger.writer, clock, metrics: new IngestMetrics() },
+    [],
+  );
+  try {
+    for (let done = 0; done < count; done += batch) {
+      const candidates = Array.from({ length: Math.min(batch, count - done) }, (_, index) => {
+        const v = validateEvent(sampleEvent());
+        if (!v.ok) throw new Error(v.message);
+        return { index, event: v.event, ts: Date.parse(v.event['@timestamp']) };
+      });
+      await admitter.submit(candidates, 'test');
+    }
+  } finally {
+    await admitter.close();
+    await ledger.writer.close();
+    await ledger.store.close();
+    ledger.lock.release();
+  }
 }
