@@ -83,6 +83,43 @@ export function histogramSql(c: FilterCompiler, r: HistogramRequest): SqlFilter 
   return { sql, params: [...c.boundParams()] };
 }
 
+/**
+ * One bucket of a histogram: how many matching events (`failed`: of them, failures) fall in a time
+ * range whose two bounds are the statement's last two parameters, so one prepared statement serves
+ * every bucket. Failures are a second count, not a sum over the rows, so that an index holding the
+ * outcome and the time answers it without reading the rows. See `countsBucketByBucket`.
+ */
+export function bucketCountSql(c: FilterCompiler, r: HistogramRequest, failed: boolean): SqlFilter {
+  c.reset();
+  const clauses = r.predicate.kind === 'all' ? [] : [`(${c.condition(r.predicate)})`];
+  if (failed) clauses.push(`events.outcome = ${c.bind('failure')}`);
+  clauses.push(...timeRange(c, r.from, r.to));
+  return {
+    sql: `SELECT COUNT(*) AS n FROM events WHERE ${clauses.join(' AND ')}`,
+    params: [...c.boundParams()],
+  };
+}
+
+/**
+ * Whether a histogram is better counted one bucket at a time. Grouping a range by a computed bucket
+ * number sends every row through a temporary b-tree; a count over each bucket's own range of the
+ * time index skips that (measured on SQLite: 60 ms against 330 ms for 720 buckets over 1.5M
+ * events). Not for full-text terms: their index lookup would run again for every bucket.
+ */
+export function countsBucketByBucket(predicate: Predicate): boolean {
+  switch (predicate.kind) {
+    case 'text':
+      return false;
+    case 'and':
+    case 'or':
+      return predicate.items.every(countsBucketByBucket);
+    case 'not':
+      return countsBucketByBucket(predicate.item);
+    default:
+      return true;
+  }
+}
+
 export function extentSql(c: FilterCompiler, predicate: Predicate, from?: number, to?: number): SqlFilter {
   c.reset();
   const sql = `SELECT MIN(events.ts) AS min_ts, MAX(events.ts) AS max_ts FROM events ${where(c, predicate, from, to)}`;
