@@ -30,7 +30,7 @@ function groupSource(c: FilterCompiler, field: string, alias: string): { expr: s
  * SELECT k0..kn, n, failures[, distinct_n], first_ts, last_ts grouped by the keys. With a JSON join
  * an event can yield several rows, so counts are of distinct seqs then.
  */
-export function aggregateSql(c: FilterCompiler, r: AggregateRequest): SqlFilter {
+export function aggregateSql(c: FilterCompiler, r: AggregateRequest): SqlFilter & { totals: boolean } {
   c.reset();
   const failure = c.bind('failure');
   const groups = r.by.map((f, i) => groupSource(c, f, `g${i}`));
@@ -50,6 +50,16 @@ export function aggregateSql(c: FilterCompiler, r: AggregateRequest): SqlFilter 
     'MIN(events.ts) AS first_ts',
     'MAX(events.ts) AS last_ts',
   ];
+  // Each matching event is in exactly one group unless a JSON join fans it out: the totals are then
+  // sums over every group, computed before the LIMIT, which spares a second pass over the events.
+  const totals = !fanOut && groups.length > 0;
+  if (totals) {
+    select.push(
+      `CAST(SUM(COUNT(*)) OVER () AS BIGINT) AS total_n`,
+      // A placeholder of its own: SQLite's are positional.
+      `CAST(SUM(SUM(CASE WHEN events.outcome = ${c.bind('failure')} THEN 1 ELSE 0 END)) OVER () AS BIGINT) AS total_failures`,
+    );
+  }
   const filter = where(c, r.predicate, r.from, r.to);
   const keyNames = groups.map((_, i) => `k${i}`);
   const sortBy = r.sort === 'failures' ? 'failures' : r.sort === 'distinct' && distinct ? 'distinct_n' : 'n';
@@ -57,7 +67,18 @@ export function aggregateSql(c: FilterCompiler, r: AggregateRequest): SqlFilter 
   const groupBy = keyNames.length > 0 ? `GROUP BY ${keyNames.join(', ')}` : '';
   const having = keyNames.length === 0 ? `HAVING ${count} > 0` : '';
   const sql = `SELECT ${select.join(', ')} FROM events ${joins.join(' ')} ${filter} ${groupBy} ${having} ORDER BY ${order.join(', ')} LIMIT ${c.bind(r.limit)}`;
-  return { sql, params: [...c.boundParams()] };
+  return { sql, params: [...c.boundParams()], totals };
+}
+
+/** The totals an aggregateSql statement carried (`totals`), from its rows; none when it did not. */
+export function totalsOfGroups(
+  statement: { totals: boolean },
+  rows: ReadonlyArray<Record<string, unknown>>,
+): { n: number; failures: number } | undefined {
+  if (!statement.totals) return undefined;
+  const first = rows[0];
+  // No group: no matching event.
+  return first ? { n: Number(first.total_n), failures: Number(first.total_failures) } : { n: 0, failures: 0 };
 }
 
 /** The number of matching events and how many of them failed. */

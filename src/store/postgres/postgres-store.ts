@@ -5,7 +5,14 @@
 import pg from 'pg';
 import { ConfigError, SteleError, StoreError } from '../../core/errors.js';
 import type { Predicate } from '../../query/plan.js';
-import { aggregateSql, extentSql, histogramSql, overLiveEvents, totalsSql } from '../aggregate-sql.js';
+import {
+  aggregateSql,
+  extentSql,
+  histogramSql,
+  overLiveEvents,
+  totalsOfGroups,
+  totalsSql,
+} from '../aggregate-sql.js';
 import type {
   AlertDelivery,
   AlertFilter,
@@ -393,6 +400,8 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
       if (request.distinct !== undefined) group.distinct = r.distinct_n ?? 0;
       return group;
     });
+    const carried = totalsOfGroups(statement, rows);
+    if (carried) return { groups, total: carried.n, failures: carried.failures };
     const totals = totalsSql(this.compiler(), request.predicate, request.from, request.to);
     const t = await this.query<{ n: number; failures: number }>(await this.live(totals.sql), totals.params);
     return { groups, total: t[0]?.n ?? 0, failures: t[0]?.failures ?? 0 };

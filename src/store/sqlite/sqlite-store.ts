@@ -32,6 +32,7 @@ import {
   extentSql,
   histogramSql,
   overLiveEvents,
+  totalsOfGroups,
   totalsSql,
 } from '../aggregate-sql.js';
 import { registerSqliteFunctions } from './sqlite-functions.js';
@@ -272,12 +273,16 @@ export class SqliteStore implements Store, RetentionStore {
       if (request.distinct !== undefined) group.distinct = Number(row.distinct_n);
       return group;
     });
+    const totals = totalsOfGroups(q, rows) ?? this.totals(request);
+    return { groups, total: totals.n, failures: totals.failures };
+  }
+
+  private totals(request: AggregateRequest): { n: number; failures: number } {
     const t = totalsSql(this.compiler(), request.predicate, request.from, request.to);
-    const totals = this.run(() => this.db.prepare(this.live(t.sql)).get(...t.params)) as {
+    return this.run(() => this.db.prepare(this.live(t.sql)).get(...t.params)) as {
       n: number;
       failures: number;
     };
-    return { groups, total: totals.n, failures: totals.failures };
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramBucket[]> {
