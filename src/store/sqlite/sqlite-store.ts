@@ -49,6 +49,7 @@ import type {
 } from '../store.js';
 import { SqliteCompiler } from './sqlite-compiler.js';
 import { configureConnection, INDEX_TEXT_SQL, SqliteBatchWriter } from './sqlite-writer.js';
+import { WalGuard } from './wal-guard.js';
 import { SqliteDetectionWriter, type DetectionResult } from './sqlite-detections.js';
 import { packBatch } from './sqlite-batch-transfer.js';
 import { builtScript, createWorkerClient } from '../../core/worker-rpc.js';
@@ -73,10 +74,18 @@ function createWriter(db: Database.Database, file: string, thread: boolean): Wri
   const script = thread ? builtScript(import.meta.url, 'sqlite-writer-worker.js') : undefined;
   if (!script) {
     const batches = new SqliteBatchWriter(db);
+    const wal = new WalGuard(db);
     let detections: SqliteDetectionWriter | undefined;
     return {
-      append: async (batch) => batches.append(batch),
-      recordDetections: async (commit) => (detections ??= new SqliteDetectionWriter(db)).record(commit),
+      append: async (batch) => {
+        batches.append(batch);
+        wal.afterCommit();
+      },
+      recordDetections: async (commit) => {
+        const result = (detections ??= new SqliteDetectionWriter(db)).record(commit);
+        wal.afterCommit();
+        return result;
+      },
       close: async () => {},
     };
   }

@@ -7,10 +7,12 @@ import type { DetectionCommit } from '../store.js';
 import { unpackBatch, type PackedBatch } from './sqlite-batch-transfer.js';
 import { SqliteDetectionWriter } from './sqlite-detections.js';
 import { configureConnection, SqliteBatchWriter } from './sqlite-writer.js';
+import { WalGuard } from './wal-guard.js';
 
 const db = new Database((workerData as { file: string }).file);
 configureConnection(db);
 const writer = new SqliteBatchWriter(db);
+const wal = new WalGuard(db);
 let detections: SqliteDetectionWriter | undefined;
 
 type Message =
@@ -28,11 +30,14 @@ parentPort!.on('message', (msg: Message) => {
     if ('detections' in msg) {
       detections ??= new SqliteDetectionWriter(db);
       parentPort!.postMessage({ id: msg.id, result: detections.record(msg.detections) });
-      return;
+    } else {
+      writer.append(unpackBatch(msg.batch));
+      parentPort!.postMessage({ id: msg.id });
     }
-    writer.append(unpackBatch(msg.batch));
-    parentPort!.postMessage({ id: msg.id });
   } catch (err) {
     parentPort!.postMessage({ id: msg.id, error: (err as Error).message });
+    return;
   }
+  // After the reply: a checkpoint that waits for readers delays the next message, not this one.
+  wal.afterCommit();
 });
