@@ -30,7 +30,9 @@ async function write(guarded: boolean): Promise<{ peak: number; guard?: WalGuard
   db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)');
   cleanup.push(
     () => fs.rmSync(dir, { recursive: true, force: true }),
-    () => db.close(),
+    () => {
+      db.close();
+    },
   );
   const readers = [0, 1].map(() => new Worker(READER, { workerData: { file } }));
   cleanup.push(() => Promise.all(readers.map((w) => w.terminate())));
