@@ -44,10 +44,14 @@ const BRACKET = 91; // '['
 const NO_TIMES: number[] = [];
 const NO_ITEMS: unknown[] = [];
 
+/** Removed groups kept for reuse, so a stream of new keys does not allocate a group per event. */
+const SPARE_GROUPS = 16_384;
+
 /**
  * One group's state; only what its correlation type uses is allocated, since a million groups must
  * stay small. The window is `times` from `head` on, sorted oldest first (compacted now and then),
- * with `items` holding one value per entry for the value_* types.
+ * with `items` holding one value per entry for the value_* types; event_count keeps a window of one
+ * entry in `single` instead, as most groups of a million never get a second one.
  */
 class Group {
   /** The least recently used list, oldest first. */
@@ -55,6 +59,8 @@ class Group {
   newer: Group | null = null;
   times: number[] = NO_TIMES;
   head = 0;
+  /** event_count: the time of a window's only entry, kept without an array (NaN: none). */
+  single = NaN;
   items: unknown[] | null = null;
   /**
    * value_count / frequency percentile: occurrences per distinct value in the window, kept from
@@ -66,12 +72,12 @@ class Group {
   marks: number[] | null = null;
 
   constructor(
-    readonly key: GroupKey,
+    public key: GroupKey,
     public latest: number,
   ) {}
 
   get size(): number {
-    return this.times.length - this.head;
+    return this.times.length - this.head + (Number.isNaN(this.single) ? 0 : 1);
   }
 
   /** Adds an entry in time order; events mostly arrive in order, so usually at the end. */
@@ -143,6 +149,7 @@ export class CorrelationRuntime {
   private readonly distinctValues: boolean;
   private watermark = -Infinity;
   private calls = 0;
+  private readonly spare: Group[] = [];
 
   constructor(
     readonly rule: SigmaCorrelationRule,
@@ -213,26 +220,36 @@ export class CorrelationRuntime {
     } else if (time > group.latest) group.latest = time;
     this.touch(group);
     if (!this.update(group, positions, view, time)) return undefined;
+    const values = this.groupValues(group);
     this.remove(group);
-    return this.groupValues(group);
+    return values;
   }
 
   /** Forgets every group (end of stream). */
   reset(): void {
     this.groups.clear();
+    this.spare.length = 0;
     this.oldest = this.newest = null;
     this.byLatest = true;
     this.watermark = -Infinity;
   }
 
   private newGroup(key: GroupKey, time: number): Group {
-    const g = new Group(key, time);
+    const g = this.spare.pop();
+    if (g === undefined) return this.initGroup(new Group(key, time));
+    g.key = key;
+    g.latest = time;
+    return this.initGroup(g);
+  }
+
+  private initGroup(g: Group): Group {
     switch (this.rule.type) {
       case 'event_count':
         break;
       case 'temporal':
       case 'temporal_ordered':
-        g.marks = new Array<number>(this.rule.rules.length).fill(-Infinity);
+        if (g.marks === null) g.marks = new Array<number>(this.rule.rules.length);
+        g.marks.fill(-Infinity);
         break;
       default:
         g.items = NO_ITEMS; // replaced by the first insert
@@ -272,6 +289,16 @@ export class CorrelationRuntime {
   private remove(g: Group): void {
     this.groups.delete(g.key);
     this.unlink(g);
+    if (this.spare.length >= SPARE_GROUPS) return;
+    // Kept without its key and window, so a spare holds on to nothing.
+    g.key = 0;
+    g.times = NO_TIMES;
+    g.head = 0;
+    g.single = NaN;
+    g.items = null;
+    g.counts = null;
+    g.sum = 0;
+    this.spare.push(g);
   }
 
   private expireOldest(): void {
@@ -320,7 +347,7 @@ export class CorrelationRuntime {
       case 'temporal_ordered':
         return this.ordered(g, positions, time, cutoff);
       case 'event_count':
-        g.insert(time, null);
+        this.count(g, time);
         this.evict(g, cutoff);
         return this.passes(g.size);
       case 'value_count':
@@ -334,8 +361,27 @@ export class CorrelationRuntime {
     }
   }
 
+  /** event_count: adds an entry, moving the window to an array from its second entry on. */
+  private count(g: Group, time: number): void {
+    const single = g.single;
+    if (g.size === 0) {
+      g.times = NO_TIMES;
+      g.head = 0;
+      g.single = time;
+    } else if (!Number.isNaN(single)) {
+      g.times = single <= time ? [single, time] : [time, single];
+      g.single = NaN;
+    } else g.insert(time, null);
+  }
+
   /** Drops window entries older than `cutoff` and beyond `maxEventsPerGroup`, oldest first. */
   private evict(g: Group, cutoff: number): void {
+    if (!Number.isNaN(g.single)) {
+      if (g.single >= cutoff && this.limits.maxEventsPerGroup >= 1) return;
+      if (g.single >= cutoff) this.stats.truncatedEntries++;
+      g.single = NaN;
+      return;
+    }
     const times = g.times;
     const max = this.limits.maxEventsPerGroup;
     let head = g.head;
