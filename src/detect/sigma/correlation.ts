@@ -44,8 +44,15 @@ const BRACKET = 91; // '['
 const NO_TIMES: number[] = [];
 const NO_ITEMS: unknown[] = [];
 
-/** Removed groups kept for reuse, so a stream of new keys does not allocate a group per event. */
-const SPARE_GROUPS = 16_384;
+/** Events between two sweeps for expired groups (a power of two). */
+const SWEEP_EVERY = 16_384;
+
+/**
+ * Removed groups kept for reuse, so a stream of new keys does not allocate a group per event (nor
+ * the collector copy each one as it ages). In a steady stream a sweep frees about as many groups
+ * as were created since the one before, so this many spares take them all.
+ */
+const SPARE_GROUPS = SWEEP_EVERY;
 
 /**
  * One group's state; only what its correlation type uses is allocated, since a million groups must
@@ -231,7 +238,7 @@ export class CorrelationRuntime {
     if (time > this.watermark) this.watermark = time;
     // Expired groups are also caught on access and by maxGroups; sweeping every 16K events keeps
     // results independent of how often events come.
-    if ((++this.calls & 16383) === 0) this.expireOldest();
+    if ((++this.calls & (SWEEP_EVERY - 1)) === 0) this.expireOldest();
     let group = this.groups.get(key);
     if (group !== undefined && time < group.latest - this.rule.timespanMs) {
       this.stats.late++;
