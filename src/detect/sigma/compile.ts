@@ -96,7 +96,7 @@ function timePart(part: TimePart, ms: number): number {
   }
 }
 
-function anyString(strs: Array<string | null>, test: (s: string) => boolean): boolean {
+function anyString(strs: ReadonlyArray<string | null>, test: (s: string) => boolean): boolean {
   for (const s of strs) if (s !== null && test(s)) return true;
   return false;
 }

@@ -258,6 +258,28 @@ correlation:
     expect(fired(run(rule, [at(0, { outcome: 'success', user: 'u' })]).alerts)).toEqual([[0, { user: 'u' }]]);
   });
 
+  it('a group evicted under maxGroups comes back empty, whatever state it held', () => {
+    const pair = `title: pair\ncorrelation:\n    type: temporal\n    rules: [failed, ok]\n    group-by: [user]\n    timespan: 10m`;
+    const ev = (m: number, outcome: string, user: string) => at(m, { outcome, user });
+    const events = [
+      ev(0, 'failure', 'a'),
+      ev(1, 'failure', 'b'),
+      ev(2, 'success', 'a'),
+      ev(3, 'success', 'b'),
+    ];
+    expect(fired(run(pair, events, { limits: { maxGroups: 1 } }).alerts)).toEqual([]);
+    expect(fired(run(pair, events).alerts)).toEqual([
+      [2, { user: 'a' }],
+      [3, { user: 'b' }],
+    ]);
+    const sum = `title: sum\ncorrelation:\n    type: value_sum\n    rules: [failed]\n    group-by: [user]\n    timespan: 10m\n    condition:\n        field: n\n        gte: 10`;
+    const rows = [
+      at(0, { outcome: 'failure', user: 'a', n: 6 }),
+      at(1, { outcome: 'failure', user: 'b', n: 6 }),
+    ];
+    expect(fired(run(sum, rows, { limits: { maxGroups: 1 } }).alerts)).toEqual([]);
+  });
+
   it('chains correlations: failures then success (spec example)', () => {
     const rules = `title: brute force then success
 level: critical

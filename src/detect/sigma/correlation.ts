@@ -44,10 +44,21 @@ const BRACKET = 91; // '['
 const NO_TIMES: number[] = [];
 const NO_ITEMS: unknown[] = [];
 
+/** Events between two sweeps for expired groups (a power of two). */
+const SWEEP_EVERY = 16_384;
+
+/**
+ * Removed groups kept for reuse, so a stream of new keys does not allocate a group per event (nor
+ * the collector copy each one as it ages). In a steady stream a sweep frees about as many groups
+ * as were created since the one before, so this many spares take them all.
+ */
+const SPARE_GROUPS = SWEEP_EVERY;
+
 /**
  * One group's state; only what its correlation type uses is allocated, since a million groups must
- * stay small. The window is `times` from `head` on, sorted oldest first (compacted now and then),
- * with `items` holding one value per entry for the value_* types.
+ * stay small. The window is `times` from `head` on, sorted oldest first (compacted now and then);
+ * event_count keeps a window of one entry in `single` instead, as most groups of a million never
+ * get a second one.
  */
 class Group {
   /** The least recently used list, oldest first. */
@@ -55,44 +66,70 @@ class Group {
   newer: Group | null = null;
   times: number[] = NO_TIMES;
   head = 0;
-  items: unknown[] | null = null;
-  /**
-   * value_count / frequency percentile: occurrences per distinct value in the window, kept from
-   * the window's second entry on (most groups of a million never get one).
-   */
-  counts: Map<string, number> | null = null;
-  sum = 0;
-  /** temporal: last time each referenced rule matched; temporal_ordered: latest chain start per prefix. */
-  marks: number[] | null = null;
+  /** event_count: the time of a window's only entry, kept without an array (NaN: none). */
+  single = NaN;
 
   constructor(
-    readonly key: GroupKey,
+    public key: GroupKey,
     public latest: number,
   ) {}
 
   get size(): number {
-    return this.times.length - this.head;
+    return this.times.length - this.head + (Number.isNaN(this.single) ? 0 : 1);
   }
 
-  /** Adds an entry in time order; events mostly arrive in order, so usually at the end. */
-  insert(t: number, item: unknown): void {
+  /**
+   * Adds an entry in time order (events mostly arrive in order, so usually at the end). Returns
+   * its index, or -1 when the window started afresh.
+   */
+  insert(t: number): number {
     const times = this.times;
     let i = times.length;
     if (i === this.head) {
       // Empty: start again from a one-entry literal (a first push would reserve 17).
       this.times = [t];
       this.head = 0;
-      if (this.items !== null) this.items = [item];
-      return;
+      return -1;
     }
     if ((times[i - 1] as number) <= t) {
       times.push(t);
-      this.items?.push(item);
-      return;
+      return i;
     }
     while (i > this.head && (times[i - 1] as number) > t) i--;
     times.splice(i, 0, t);
-    this.items?.splice(i, 0, item);
+    return i;
+  }
+}
+
+/** A group of a value_* type: `items` holds one value per window entry, in step with `times`. */
+class ValueGroup extends Group {
+  items: unknown[] = NO_ITEMS;
+  /**
+   * value_count / frequency percentile: occurrences per distinct value in the window, kept from
+   * the window's second entry on (most groups of a million never get one).
+   */
+  counts: Map<string, number> | null = null;
+  sum = 0;
+
+  add(t: number, item: unknown): void {
+    const at = this.insert(t);
+    if (at < 0) this.items = [item];
+    else if (at === this.items.length) this.items.push(item);
+    else this.items.splice(at, 0, item);
+  }
+}
+
+/**
+ * A group of a temporal type: `marks` holds the last time each referenced rule matched (temporal),
+ * or the latest chain start per prefix (temporal_ordered).
+ */
+class MarkGroup extends Group {
+  constructor(
+    key: GroupKey,
+    latest: number,
+    readonly marks: number[],
+  ) {
+    super(key, latest);
   }
 }
 
@@ -143,6 +180,7 @@ export class CorrelationRuntime {
   private readonly distinctValues: boolean;
   private watermark = -Infinity;
   private calls = 0;
+  private readonly spare: Group[] = [];
 
   constructor(
     readonly rule: SigmaCorrelationRule,
@@ -200,7 +238,7 @@ export class CorrelationRuntime {
     if (time > this.watermark) this.watermark = time;
     // Expired groups are also caught on access and by maxGroups; sweeping every 16K events keeps
     // results independent of how often events come.
-    if ((++this.calls & 16383) === 0) this.expireOldest();
+    if ((++this.calls & (SWEEP_EVERY - 1)) === 0) this.expireOldest();
     let group = this.groups.get(key);
     if (group !== undefined && time < group.latest - this.rule.timespanMs) {
       this.stats.late++;
@@ -213,30 +251,36 @@ export class CorrelationRuntime {
     } else if (time > group.latest) group.latest = time;
     this.touch(group);
     if (!this.update(group, positions, view, time)) return undefined;
+    const values = this.groupValues(group);
     this.remove(group);
-    return this.groupValues(group);
+    return values;
   }
 
   /** Forgets every group (end of stream). */
   reset(): void {
     this.groups.clear();
+    this.spare.length = 0;
     this.oldest = this.newest = null;
     this.byLatest = true;
     this.watermark = -Infinity;
   }
 
   private newGroup(key: GroupKey, time: number): Group {
-    const g = new Group(key, time);
-    switch (this.rule.type) {
-      case 'event_count':
-        break;
-      case 'temporal':
-      case 'temporal_ordered':
-        g.marks = new Array<number>(this.rule.rules.length).fill(-Infinity);
-        break;
-      default:
-        g.items = NO_ITEMS; // replaced by the first insert
+    const g = this.spare.pop();
+    if (g === undefined) {
+      switch (this.rule.type) {
+        case 'event_count':
+          return new Group(key, time);
+        case 'temporal':
+        case 'temporal_ordered':
+          return new MarkGroup(key, time, new Array<number>(this.rule.rules.length).fill(-Infinity));
+        default:
+          return new ValueGroup(key, time);
+      }
     }
+    g.key = key;
+    g.latest = time;
+    if (g instanceof MarkGroup) g.marks.fill(-Infinity);
     return g;
   }
 
@@ -272,6 +316,18 @@ export class CorrelationRuntime {
   private remove(g: Group): void {
     this.groups.delete(g.key);
     this.unlink(g);
+    if (this.spare.length >= SPARE_GROUPS) return;
+    // Kept without its key and window, so a spare holds on to nothing.
+    g.key = 0;
+    g.times = NO_TIMES;
+    g.head = 0;
+    g.single = NaN;
+    if (g instanceof ValueGroup) {
+      g.items = NO_ITEMS;
+      g.counts = null;
+      g.sum = 0;
+    }
+    this.spare.push(g);
   }
 
   private expireOldest(): void {
@@ -314,46 +370,67 @@ export class CorrelationRuntime {
 
   private update(g: Group, positions: number[], view: EventView, time: number): boolean {
     const cutoff = g.latest - this.rule.timespanMs;
+    // newGroup made the group of the class its type uses.
     switch (this.rule.type) {
       case 'temporal':
-        return this.temporal(g, positions, time, cutoff);
+        return this.temporal(g as MarkGroup, positions, time, cutoff);
       case 'temporal_ordered':
-        return this.ordered(g, positions, time, cutoff);
+        return this.ordered(g as MarkGroup, positions, time, cutoff);
       case 'event_count':
-        g.insert(time, null);
+        this.count(g, time);
         this.evict(g, cutoff);
         return this.passes(g.size);
       case 'value_count':
-        return this.distinct(g, view, time, cutoff);
+        return this.distinct(g as ValueGroup, view, time, cutoff);
       case 'value_percentile':
         return this.distinctValues
-          ? this.distinct(g, view, time, cutoff)
-          : this.numeric(g, view, time, cutoff);
+          ? this.distinct(g as ValueGroup, view, time, cutoff)
+          : this.numeric(g as ValueGroup, view, time, cutoff);
       default:
-        return this.numeric(g, view, time, cutoff);
+        return this.numeric(g as ValueGroup, view, time, cutoff);
     }
+  }
+
+  /** event_count: adds an entry, moving the window to an array from its second entry on. */
+  private count(g: Group, time: number): void {
+    const single = g.single;
+    if (g.size === 0) {
+      g.times = NO_TIMES;
+      g.head = 0;
+      g.single = time;
+    } else if (!Number.isNaN(single)) {
+      g.times = single <= time ? [single, time] : [time, single];
+      g.single = NaN;
+    } else g.insert(time);
   }
 
   /** Drops window entries older than `cutoff` and beyond `maxEventsPerGroup`, oldest first. */
   private evict(g: Group, cutoff: number): void {
+    if (!Number.isNaN(g.single)) {
+      if (g.single >= cutoff && this.limits.maxEventsPerGroup >= 1) return;
+      if (g.single >= cutoff) this.stats.truncatedEntries++;
+      g.single = NaN;
+      return;
+    }
     const times = g.times;
     const max = this.limits.maxEventsPerGroup;
+    const valued = g instanceof ValueGroup ? g : null;
     let head = g.head;
     while (head < times.length && ((times[head] as number) < cutoff || times.length - head > max)) {
       if ((times[head] as number) >= cutoff) this.stats.truncatedEntries++;
-      if (g.items !== null) this.forget(g, g.items[head]);
+      if (valued !== null) this.forget(valued, valued.items[head]);
       head++;
     }
     g.head = head;
     if (head > 64 && head * 2 > times.length) {
       g.times = times.slice(head);
-      if (g.items !== null) g.items = g.items.slice(head);
+      if (valued !== null) valued.items = valued.items.slice(head);
       g.head = 0;
     }
   }
 
   /** Takes a dropped entry's value out of the group's running aggregate. */
-  private forget(g: Group, item: unknown): void {
+  private forget(g: ValueGroup, item: unknown): void {
     if (!this.distinctValues) {
       g.sum -= item as number;
       return;
@@ -365,11 +442,11 @@ export class CorrelationRuntime {
     else counts.set(item as string, n);
   }
 
-  private distinct(g: Group, view: EventView, time: number, cutoff: number): boolean {
+  private distinct(g: ValueGroup, view: EventView, time: number, cutoff: number): boolean {
     const v = view.value(this.fieldPath as FieldPath);
     if (v === undefined || v === null) return false;
     const key = scalarString(v) ?? JSON.stringify(v);
-    g.insert(time, key);
+    g.add(time, key);
     if (g.counts !== null) g.counts.set(key, (g.counts.get(key) ?? 0) + 1);
     this.evict(g, cutoff);
     const counts = g.counts ?? (g.size > 1 ? countValues(g) : null);
@@ -383,10 +460,10 @@ export class CorrelationRuntime {
     return this.passes((mine * 100) / g.size);
   }
 
-  private numeric(g: Group, view: EventView, time: number, cutoff: number): boolean {
+  private numeric(g: ValueGroup, view: EventView, time: number, cutoff: number): boolean {
     const n = toNumber(view.value(this.fieldPath as FieldPath));
     if (Number.isNaN(n)) return false;
-    g.insert(time, n);
+    g.add(time, n);
     g.sum += n;
     this.evict(g, cutoff);
     switch (this.rule.type) {
@@ -405,8 +482,8 @@ export class CorrelationRuntime {
     }
   }
 
-  private temporal(g: Group, positions: number[], time: number, cutoff: number): boolean {
-    const marks = g.marks as number[];
+  private temporal(g: MarkGroup, positions: number[], time: number, cutoff: number): boolean {
+    const marks = g.marks;
     for (const p of positions) if (time > (marks[p] as number)) marks[p] = time;
     const present = this.present;
     let count = 0;
@@ -416,8 +493,8 @@ export class CorrelationRuntime {
   }
 
   /** marks[j]: latest start time of rules[0..j] seen in this order (arrival order) within the window. */
-  private ordered(g: Group, positions: number[], time: number, cutoff: number): boolean {
-    const m = g.marks as number[];
+  private ordered(g: MarkGroup, positions: number[], time: number, cutoff: number): boolean {
+    const m = g.marks;
     for (let j = m.length - 1; j >= 0; j--) {
       if (!positions.includes(j)) continue;
       const start = j === 0 ? time : (m[j - 1] as number);
@@ -435,7 +512,7 @@ export class CorrelationRuntime {
 }
 
 /** Starts a group's distinct-value counts from its window. */
-function countValues(g: Group): Map<string, number> {
+function countValues(g: ValueGroup): Map<string, number> {
   const counts = new Map<string, number>();
   const items = g.items as string[];
   for (let i = g.head; i < items.length; i++) {
@@ -446,7 +523,7 @@ function countValues(g: Group): Map<string, number> {
 }
 
 /** The smallest (or largest) value in a group's window. */
-function extreme(g: Group, largest: boolean): number {
+function extreme(g: ValueGroup, largest: boolean): number {
   const items = g.items as number[];
   if (g.size === 0) return largest ? -Infinity : Infinity; // as Math.max() and Math.min()
   let best = items[g.head] as number;

@@ -201,15 +201,24 @@ export function createDetector(options: DetectorOptions): Detector {
   const view = new EventView(registry.slots.length);
   const timePath = compilePath(options.timestampField ?? '@timestamp');
   const pending: number[][] = compiledCorrelations.map(() => []);
-  const touched: number[] = [];
+  let fed = 0; // events given to correlations by this event's rules
   let latestTime = 0;
 
   const feed = (consumers: Consumer[]) => {
     for (const { correlation, position } of consumers) {
       const list = pending[correlation] as number[];
-      if (list.length === 0) touched.push(correlation);
       if (!list.includes(position)) list.push(position);
+      fed++;
     }
+  };
+
+  // The event being processed, for `visit` (one closure for all events rather than one per event).
+  let alerts: Alert[] = [];
+  let eventIndex = 0;
+  const visit = (rule: CompiledDetection) => {
+    if (!rule.test(view)) return;
+    if (rule.generates) alerts.push({ rule: rule.alert, event_index: eventIndex });
+    if (rule.consumers.length > 0) feed(rule.consumers);
   };
 
   const eventTime = (): number => {
@@ -228,13 +237,10 @@ export function createDetector(options: DetectorOptions): Detector {
       view.reset(event);
       const ds = view.dataset;
       const candidates = ds === undefined ? allIndex : (datasetIndex.get(ds) ?? unroutedIndex);
-      const alerts: Alert[] = [];
-      candidates.forEachCandidate(view, (rule) => {
-        if (!rule.test(view)) return;
-        if (rule.generates) alerts.push({ rule: rule.alert, event_index: index });
-        if (rule.consumers.length > 0) feed(rule.consumers);
-      });
-      if (touched.length === 0) return alerts;
+      alerts = [];
+      eventIndex = index;
+      candidates.forEachCandidate(view, visit);
+      if (fed === 0) return alerts;
       const time = eventTime();
       // Dependency order: a correlation that fires here feeds the ones that refer to it.
       for (let ci = 0; ci < compiledCorrelations.length; ci++) {
@@ -242,12 +248,13 @@ export function createDetector(options: DetectorOptions): Detector {
         if (positions.length === 0) continue;
         const c = compiledCorrelations[ci] as CompiledCorrelation;
         const group = c.runtime.process(positions, view, time);
-        positions.length = 0;
+        // Emptied by pop: `length = 0` would drop the backing store, and the next push reserve 17.
+        while (positions.length > 0) positions.pop();
         if (group === undefined) continue;
         if (c.generates) alerts.push({ rule: c.alert, event_index: index, group });
         feed(c.consumers);
       }
-      touched.length = 0;
+      fed = 0;
       return alerts;
     },
     flush() {

@@ -55,24 +55,33 @@ export function lookupPath(root: unknown, path: FieldPath, from = 0): unknown {
 
 /** A field's values in an event: array leaves flattened, string forms computed once. */
 export class FieldValue {
-  readonly items: unknown[];
-  private strs: Array<string | null> | undefined;
-  private lows: Array<string | null> | undefined;
+  readonly items: readonly unknown[];
+  private strs: ReadonlyArray<string | null> | undefined;
+  private lows: ReadonlyArray<string | null> | undefined;
 
   constructor(value: unknown) {
-    this.items = [];
-    flatten(value, this.items, 0);
+    // Most fields hold one value: a one-element literal, where a first push would reserve 17.
+    if (Array.isArray(value)) flatten(value, (this.items = []), 0);
+    else this.items = [value];
   }
 
   /** String forms of scalars (numbers and booleans as written by JSON); null for null and objects. */
-  strings(): Array<string | null> {
-    return (this.strs ??= this.items.map(scalarString));
+  strings(): ReadonlyArray<string | null> {
+    // The items themselves when all are strings, as most are (an array per field and event saved).
+    return (this.strs ??= this.items.every(isString)
+      ? (this.items as string[])
+      : this.items.map(scalarString));
   }
 
-  lowers(): Array<string | null> {
-    return (this.lows ??= this.strings().map((s) => (s === null ? null : s.toLowerCase())));
+  lowers(): ReadonlyArray<string | null> {
+    const strs = this.strings();
+    return (this.lows ??= strs.every(isLowerCase) ? strs : strs.map(toLowerCase));
   }
 }
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isLowerCase = (s: string | null) => s === null || s === s.toLowerCase();
+const toLowerCase = (s: string | null) => (s === null ? null : s.toLowerCase());
 
 function flatten(v: unknown, into: unknown[], depth: number): void {
   if (Array.isArray(v) && depth < 16) for (const el of v) flatten(el, into, depth + 1);

@@ -156,24 +156,28 @@ export class RuleIndex<R> {
   forEachCandidate(view: EventView, visit: (rule: R) => void): void {
     const stamp = ++this.stamp;
     const marks = this.marks;
-    const mark = (list: number[] | undefined) => {
-      if (list !== undefined) for (const ri of list) marks[ri] = stamp;
-    };
     for (const s of this.slots) {
       const fv = s.slot === null ? view.keywords() : view.get(s.slot);
       if (fv === undefined) continue;
       for (const v of fv.lowers()) {
         if (v === null) continue;
-        mark(s.eq.get(v));
-        for (const [len, m] of s.prefix) if (len <= v.length) mark(m.get(v.slice(0, len)));
-        for (const [len, m] of s.suffix) if (len <= v.length) mark(m.get(v.slice(v.length - len)));
-        s.scanner?.scan(v, mark);
+        mark(marks, s.eq.get(v), stamp);
+        if (s.prefix.size > 0)
+          for (const [len, m] of s.prefix) if (len <= v.length) mark(marks, m.get(v.slice(0, len)), stamp);
+        if (s.suffix.size > 0)
+          for (const [len, m] of s.suffix)
+            if (len <= v.length) mark(marks, m.get(v.slice(v.length - len)), stamp);
+        s.scanner?.scan(v, marks, stamp);
       }
     }
     const rules = this.rules;
     for (let i = 0; i < rules.length; i++)
       if (this.always[i] === true || marks[i] === stamp) visit(rules[i] as R);
   }
+}
+
+function mark(marks: Uint32Array, rules: number[] | undefined, stamp: number): void {
+  if (rules !== undefined) for (const ri of rules) marks[ri] = stamp;
 }
 
 function push(m: Map<string, number[]>, key: string, value: number): void {
@@ -221,7 +225,8 @@ class Scanner {
     }
   }
 
-  scan(s: string, found: (rules: number[] | undefined) => void): void {
+  /** Marks (with `stamp`) the rules of every text `s` contains. */
+  scan(s: string, marks: Uint32Array, stamp: number): void {
     let state = 0;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
@@ -231,8 +236,7 @@ class Scanner {
         to = (this.next[state] as Map<number, number>).get(c);
       }
       state = to ?? 0;
-      const o = this.out[state];
-      if (o !== undefined) found(o);
+      mark(marks, this.out[state], stamp);
     }
   }
 }
