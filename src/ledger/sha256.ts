@@ -27,16 +27,21 @@ const INITIAL = new Int32Array([
 ]);
 
 const BLOCK = 64;
+/** The message schedule; W[0..15] is the block being compressed. */
 const W = new Int32Array(64);
 /** Scratch for the last one or two padded blocks of a message. */
 const TAIL = new Uint8Array(2 * BLOCK);
 
-/** FIPS 180-4 6.2.2: one compression of the 64-byte block at `offset` into `state`. */
-function compress(state: Int32Array, block: Uint8Array, offset: number): void {
+/** Reads the 64-byte block at `offset` into W[0..15] as big-endian words. */
+function load(block: Uint8Array, offset: number): void {
   for (let i = 0; i < 16; i++) {
     const j = offset + i * 4;
     W[i] = (block[j]! << 24) | (block[j + 1]! << 16) | (block[j + 2]! << 8) | block[j + 3]!;
   }
+}
+
+/** FIPS 180-4 6.2.2: one compression of the block in W[0..15] into `state`. */
+function compressLoaded(state: Int32Array): void {
   for (let i = 16; i < 64; i++) {
     const w15 = W[i - 15]!;
     const w2 = W[i - 2]!;
@@ -53,10 +58,11 @@ function compress(state: Int32Array, block: Uint8Array, offset: number): void {
   let g = state[6]!;
   let h = state[7]!;
   for (let i = 0; i < 64; i++) {
+    // Ch and Maj in their forms with one operation fewer: g ^ (e & (f ^ g)), (a & b) | (c & (a | b)).
     const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + K[i]! + W[i]!) | 0;
+    const t1 = (h + s1 + (g ^ (e & (f ^ g))) + K[i]! + W[i]!) | 0;
     const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    const t2 = (s0 + ((a & b) | (c & (a | b)))) | 0;
     h = g;
     g = f;
     f = e;
@@ -77,20 +83,24 @@ function compress(state: Int32Array, block: Uint8Array, offset: number): void {
 }
 
 /**
- * Hashes `data` into `state`, which has already absorbed `prefixBlocks` whole blocks, and writes
- * the padded length (FIPS 180-4 5.1.1). `state` is left holding the digest words.
+ * Hashes the first `length` bytes of `data` into `state`, which has already absorbed
+ * `prefixBlocks` whole blocks, and writes the padded length (FIPS 180-4 5.1.1). `state` is left
+ * holding the digest words.
  */
-function finish(state: Int32Array, data: Uint8Array, prefixBlocks: number): void {
-  const whole = data.length - (data.length % BLOCK);
-  for (let off = 0; off < whole; off += BLOCK) compress(state, data, off);
-  const rest = data.length - whole;
+function finish(state: Int32Array, data: Uint8Array, length: number, prefixBlocks: number): void {
+  const whole = length - (length % BLOCK);
+  for (let off = 0; off < whole; off += BLOCK) {
+    load(data, off);
+    compressLoaded(state);
+  }
+  const rest = length - whole;
   const tailLength = rest + 9 <= BLOCK ? BLOCK : 2 * BLOCK;
   for (let i = 0; i < rest; i++) TAIL[i] = data[whole + i]!;
   TAIL[rest] = 0x80;
   const end = tailLength - 8;
   TAIL.fill(0, rest + 1, end);
   // Bit length as a 64-bit big-endian integer; exact up to 2^53 bits, far beyond these inputs.
-  const bits = (prefixBlocks * BLOCK + data.length) * 8;
+  const bits = (prefixBlocks * BLOCK + length) * 8;
   const high = Math.floor(bits / 2 ** 32);
   const low = bits >>> 0;
   TAIL[end] = high >>> 24;
@@ -101,13 +111,18 @@ function finish(state: Int32Array, data: Uint8Array, prefixBlocks: number): void
   TAIL[end + 5] = low >>> 16;
   TAIL[end + 6] = low >>> 8;
   TAIL[end + 7] = low;
-  compress(state, TAIL, 0);
-  if (tailLength > BLOCK) compress(state, TAIL, BLOCK);
+  load(TAIL, 0);
+  compressLoaded(state);
+  if (tailLength > BLOCK) {
+    load(TAIL, BLOCK);
+    compressLoaded(state);
+  }
 }
 
-function writeDigest(state: Int32Array, out: Uint8Array): Uint8Array {
+/** Writes the eight words of a digest as its 32 bytes (big-endian) into `out`. */
+export function digestBytes(words: Int32Array, out: Uint8Array): Uint8Array {
   for (let i = 0; i < 8; i++) {
-    const w = state[i]!;
+    const w = words[i]!;
     out[i * 4] = w >>> 24;
     out[i * 4 + 1] = w >>> 16;
     out[i * 4 + 2] = w >>> 8;
@@ -119,64 +134,108 @@ function writeDigest(state: Int32Array, out: Uint8Array): Uint8Array {
 /** SHA-256 of `data`, computed in JavaScript (for tests and short inputs). */
 export function sha256(data: Uint8Array): Buffer {
   const state = INITIAL.slice();
-  finish(state, data, 0);
-  return writeDigest(state, Buffer.alloc(32)) as Buffer;
+  finish(state, data, data.length, 0);
+  return digestBytes(state, Buffer.alloc(32)) as Buffer;
 }
 
-// Scratch for one MAC at a time (JavaScript runs one at a time per thread).
-const WORK = new Int32Array(8);
-const PAD = new Uint8Array(BLOCK);
-const ONCE_INNER = new Int32Array(8);
-const ONCE_OUTER = new Int32Array(8);
-/** The outer hash's only block: the 32-byte inner digest, then padding for 64 + 32 bytes. */
-const OUTER_BLOCK = new Uint8Array(BLOCK);
-OUTER_BLOCK[32] = 0x80;
-OUTER_BLOCK[62] = ((BLOCK + 32) * 8) >>> 8;
-OUTER_BLOCK[63] = ((BLOCK + 32) * 8) & 0xff;
+// RFC 2104: the key block XOR these, word by word.
+const IPAD = 0x36363636;
+const OPAD = 0x5c5c5c5c;
+/** The key block as words: the key (hashed first if longer than a block), then zeros. */
+const KEY_BLOCK = new Int32Array(16);
+const KEY_BYTES = new Uint8Array(BLOCK);
+/** Scratch for one MAC's words (JavaScript runs one at a time per thread). */
+const MAC = new Int32Array(8);
+/** Scratch for a message given as text: its UTF-8 bytes. */
+const TEXT = Buffer.alloc(3 * NATIVE_FROM_BYTES);
 
 /** RFC 2104 steps 1-3 for both pads: the states after the first block of each hash. */
-function absorbKey(key: Uint8Array, inner: Int32Array, outer: Int32Array): void {
-  const k = key.length > BLOCK ? sha256(key) : key;
-  PAD.fill(0x36);
-  for (let i = 0; i < k.length; i++) PAD[i] = k[i]! ^ 0x36;
+function absorbKeyBlock(inner: Int32Array, outer: Int32Array): void {
+  for (let i = 0; i < 16; i++) W[i] = KEY_BLOCK[i]! ^ IPAD;
   inner.set(INITIAL);
-  compress(inner, PAD, 0);
-  for (let i = 0; i < BLOCK; i++) PAD[i] = PAD[i]! ^ (0x36 ^ 0x5c);
+  compressLoaded(inner);
+  for (let i = 0; i < 16; i++) W[i] = KEY_BLOCK[i]! ^ OPAD;
   outer.set(INITIAL);
-  compress(outer, PAD, 0);
-}
-
-function macWith(inner: Int32Array, outer: Int32Array, data: Uint8Array): Buffer {
-  WORK.set(inner);
-  finish(WORK, data, 1);
-  writeDigest(WORK, OUTER_BLOCK);
-  WORK.set(outer);
-  compress(WORK, OUTER_BLOCK, 0);
-  return writeDigest(WORK, Buffer.alloc(32)) as Buffer;
+  compressLoaded(outer);
 }
 
 /**
  * An HMAC-SHA256 key with its padded blocks already compressed (RFC 2104): each MAC under it
- * costs only the blocks of the message plus one.
+ * costs only the blocks of the message plus one. `rekey` reuses the object for another key.
  */
 export class HmacSha256Key {
   private readonly inner = new Int32Array(8);
   private readonly outer = new Int32Array(8);
+  /** The key's bytes, for node:crypto (long messages). */
+  private key: Uint8Array;
+  /** Holds the bytes of a key given as digest words. */
+  private ownKey: Uint8Array | undefined;
 
-  constructor(private readonly key: Uint8Array) {
-    absorbKey(key, this.inner, this.outer);
+  constructor(key: Uint8Array) {
+    this.key = key;
+    this.rekeyBytes(key);
+  }
+
+  /** Uses `key` from now on. */
+  rekeyBytes(key: Uint8Array): this {
+    this.key = key;
+    KEY_BYTES.fill(0);
+    KEY_BYTES.set(key.length > BLOCK ? sha256(key) : key);
+    load(KEY_BYTES, 0);
+    for (let i = 0; i < 16; i++) KEY_BLOCK[i] = W[i]!;
+    absorbKeyBlock(this.inner, this.outer);
+    return this;
+  }
+
+  /** Uses the 32-byte key whose big-endian words are `words` (a MAC from macInto) from now on. */
+  rekey(words: Int32Array): this {
+    this.key = digestBytes(words, (this.ownKey ??= new Uint8Array(32)));
+    KEY_BLOCK.fill(0);
+    for (let i = 0; i < 8; i++) KEY_BLOCK[i] = words[i]!;
+    absorbKeyBlock(this.inner, this.outer);
+    return this;
   }
 
   /** HMAC-SHA256(key, data) as 32 bytes. */
   mac(data: Uint8Array): Buffer {
     if (data.length >= NATIVE_FROM_BYTES) return createHmac('sha256', this.key).update(data).digest();
-    return macWith(this.inner, this.outer, data);
+    return digestBytes(this.macInto(data, data.length, MAC), Buffer.alloc(32)) as Buffer;
+  }
+
+  /** HMAC-SHA256(key, UTF-8 of text) as eight big-endian words in `out`. */
+  macText(text: string, out: Int32Array): Int32Array {
+    // At most three UTF-8 bytes per UTF-16 unit: a text that may not fit is encoded apart.
+    if (text.length * 3 > TEXT.length) return this.macInto(Buffer.from(text, 'utf8'), -1, out);
+    return this.macInto(TEXT, TEXT.write(text), out);
+  }
+
+  /** HMAC-SHA256(key, first `length` bytes of data; -1: all) as eight big-endian words in `out`. */
+  macInto(data: Uint8Array, length: number, out: Int32Array): Int32Array {
+    const n = length < 0 ? data.length : length;
+    if (n >= NATIVE_FROM_BYTES) {
+      const digest = createHmac('sha256', this.key).update(data.subarray(0, n)).digest();
+      load(digest, 0);
+      for (let i = 0; i < 8; i++) out[i] = W[i]!;
+      return out;
+    }
+    out.set(this.inner);
+    finish(out, data, n, 1);
+    // The outer hash's only block: the inner digest, then padding for 64 + 32 bytes.
+    W.set(out);
+    W[8] = 0x80000000 | 0;
+    W.fill(0, 9, 15);
+    W[15] = (BLOCK + 32) * 8;
+    out.set(this.outer);
+    compressLoaded(out);
+    return out;
   }
 }
+
+let onceKey: HmacSha256Key | undefined;
 
 /** HMAC-SHA256(key, data) for a key used once. */
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Buffer {
   if (data.length >= NATIVE_FROM_BYTES) return createHmac('sha256', key).update(data).digest();
-  absorbKey(key, ONCE_INNER, ONCE_OUTER);
-  return macWith(ONCE_INNER, ONCE_OUTER, data);
+  onceKey = onceKey ? onceKey.rekeyBytes(key) : new HmacSha256Key(key);
+  return onceKey.mac(data);
 }
