@@ -3,7 +3,7 @@
 // the values and their salts later erases the person without changing any entry, hash or proof.
 
 import { ValidationError } from '../core/errors.js';
-import { canonicalBytes, canonicalize } from './canonical.js';
+import { canonicalize } from './canonical.js';
 import { HmacSha256Key, digestBytes } from './sha256.js';
 
 /** Fields committed instead of stored in the entry, unless configured otherwise. */
@@ -110,6 +110,15 @@ export function buildEntry(
   personalFields: readonly string[],
   commitmentFor: (field: string, value: unknown) => string,
 ): Buffer {
+  return Buffer.from(buildEntryText(event, personalFields, commitmentFor), 'utf8');
+}
+
+/** buildEntry as the canonical JSON text (what its bytes are the UTF-8 of). */
+export function buildEntryText(
+  event: object,
+  personalFields: readonly string[],
+  commitmentFor: (field: string, value: unknown) => string,
+): string {
   if (!isPlainObject(event)) throw new ValidationError('an event must be a plain JSON object');
   let entry: Record<string, unknown> | undefined;
   for (const field of personalFields) {
@@ -126,7 +135,7 @@ export function buildEntry(
       entry[field] = commit(commitmentFor, field, flat);
     }
   }
-  return canonicalBytes(entry ?? event);
+  return canonicalize(entry ?? event);
 }
 
 function commit(

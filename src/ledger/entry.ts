@@ -4,7 +4,8 @@
 
 import type { StoredEvent } from '../core/event.js';
 import { IntegrityError } from '../core/errors.js';
-import { buildEntry, commitValue, seededCommitter } from './commitment.js';
+import { buildEntryText, commitValue, seededCommitter } from './commitment.js';
+import { hashLeafText } from './merkle.js';
 
 /**
  * What replaces an event's seed once some of its personal values are erased: the commitments of
@@ -21,8 +22,27 @@ export function ledgerEntry(
   personalFields: readonly string[],
   erased: ErasureMaterial | null = null,
 ): Buffer {
+  return Buffer.from(ledgerEntryText(event, seed, personalFields, erased), 'utf8');
+}
+
+/** The RFC 9162 leaf hash of the event's ledger entry: hashLeaf(ledgerEntry(...)). */
+export function ledgerLeaf(
+  event: StoredEvent,
+  seed: Buffer | null,
+  personalFields: readonly string[],
+  erased: ErasureMaterial | null = null,
+): Buffer {
+  return hashLeafText(ledgerEntryText(event, seed, personalFields, erased));
+}
+
+function ledgerEntryText(
+  event: StoredEvent,
+  seed: Buffer | null,
+  personalFields: readonly string[],
+  erased: ErasureMaterial | null,
+): string {
   const commitSeeded = seed ? seededCommitter(seed) : undefined;
-  return buildEntry(event, personalFields, (field, value) => {
+  return buildEntryText(event, personalFields, (field, value) => {
     const kept = erased?.commitments[field];
     if (kept !== undefined) return kept;
     if (commitSeeded) return commitSeeded(field, value);

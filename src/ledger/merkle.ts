@@ -30,6 +30,14 @@ export function hashLeaf(entry: Uint8Array): Buffer {
 }
 
 /**
+ * hashLeaf of the UTF-8 bytes of `entry` (which has no lone surrogates: canonical JSON text). One
+ * native call over the prefixed text, without the entry's bytes as a buffer or a Hash object.
+ */
+export function hashLeafText(entry: string): Buffer {
+  return digestOnce('sha256', '\u0000' + entry, 'buffer');
+}
+
+/**
  * RFC 9162 2.1.1: node hash = SHA-256(0x01 || left || right). One-shot `hash` over a pooled buffer:
  * half the time of a Hash object per node, and no object for the garbage collector to finalize.
  */

@@ -7,8 +7,7 @@
 import { builtScript, createWorkerClient } from '../core/worker-rpc.js';
 import { openStore, type StoreTarget } from '../store/open.js';
 import { rowToEvent, type EventRow, type Store } from '../store/store.js';
-import { ledgerEntry } from './entry.js';
-import { hashLeaf } from './merkle.js';
+import { ledgerLeaf } from './entry.js';
 
 /** What a stored row's leaf hash recomputes to. */
 export type RecomputedLeaf =
@@ -51,7 +50,7 @@ export function recomputeLeaf(
   try {
     // An erased value's commitment stands in for the value and its salt (compliance/erasure.ts).
     const seed = row.seed && Buffer.from(row.seed);
-    const leaf = hashLeaf(ledgerEntry(event, seed, personalFields, row.erased ?? null));
+    const leaf = ledgerLeaf(event, seed, personalFields, row.erased ?? null);
     return { kind: 'leaf', leaf, timeMatches: Date.parse(event['@timestamp']) === row.ts };
   } catch (err) {
     return unreadable(`the stored event cannot be made into an entry (${(err as Error).message})`);
