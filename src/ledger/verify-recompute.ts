@@ -42,7 +42,7 @@ export function recomputeLeaf(
   if (row.body === null) return { kind: 'expired' };
   let event;
   try {
-    event = rowToEvent({ ...row, seq })!;
+    event = rowToEvent(seq === row.seq ? row : { ...row, seq })!;
   } catch (err) {
     const what = err instanceof SyntaxError ? 'not valid JSON' : 'not a JSON object';
     return unreadable(`the stored event is ${what} (corrupted or edited)`);
