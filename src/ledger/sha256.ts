@@ -1,8 +1,8 @@
-// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) for the short inputs of personal-data
-// commitments. Each node:crypto call costs about 2 µs of fixed overhead whatever the input length,
-// while one compression of a 64-byte block costs about 0.3 µs here; a commitment of a short value
-// is four compressions, and the per-event salt seed's padded key blocks are compressed once and
-// reused for every field of the event. Longer inputs go to node:crypto, which is faster per byte.
+// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) for short inputs: personal-data commitments and
+// Merkle interior nodes. Each node:crypto call costs 1-2 µs of fixed overhead whatever the input
+// length, while one compression of a 64-byte block costs about 0.2 µs here; a commitment of a short
+// value is five compressions, and the per-event salt seed's padded key blocks are compressed once
+// and reused for every field of the event. Longer inputs go to node:crypto, faster per byte.
 
 import { createHmac } from 'node:crypto';
 
