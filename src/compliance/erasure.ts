@@ -6,8 +6,7 @@
 import type { AuditEvent, StoredEvent } from '../core/event.js';
 import { IntegrityError, ValidationError } from '../core/errors.js';
 import { commitValue, deriveSalt, getPath, setPath } from '../ledger/commitment.js';
-import { ledgerEntry } from '../ledger/entry.js';
-import { hashLeaf } from '../ledger/merkle.js';
+import { ledgerLeaf } from '../ledger/entry.js';
 import { fieldValues, parseCidr, TEXT_FIELDS, type Predicate } from '../query/plan.js';
 import { encodeBody } from '../store/row-codec.js';
 import type { ErasureUpdate, EventRow, Store } from '../store/store.js';
@@ -177,7 +176,7 @@ export function eraseRow(
   }
   if (!changed) return undefined;
   const erased = { commitments, salts };
-  const leaf = hashLeaf(ledgerEntry(event, null, personalFields, erased));
+  const leaf = ledgerLeaf(event, null, personalFields, erased);
   if (!leaf.equals(row.leafHash)) {
     throw new IntegrityError(
       `event ${row.seq}: erasing would change its ledger entry; nothing was erased`,

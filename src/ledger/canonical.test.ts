@@ -162,4 +162,21 @@ describe('canonicalize: the fast pass and the careful pass agree', () => {
       /a\[1\]\.c: string contains a lone UTF-16 surrogate/,
     );
   });
+
+  it('orders keys the engine would print first (array indexes) by code unit, at any depth', () => {
+    const value = { b: { x: 1, '10': 'ten', '9': 'nine' }, a: [{ '2': 0, '1': 0, z: 0 }] };
+    expect(canonicalize(value)).toBe('{"a":[{"1":0,"2":0,"z":0}],"b":{"10":"ten","9":"nine","x":1}}');
+  });
+
+  it('keeps an own "__proto__" key as data, in order', () => {
+    const parsed: unknown = JSON.parse('{"z":1,"__proto__":{"b":2,"a":1},"a":0}');
+    expect(canonicalize(parsed)).toBe('{"__proto__":{"a":1,"b":2},"a":0,"z":1}');
+  });
+
+  it('leaves the value unchanged, sorted or not', () => {
+    const value = { b: { d: [{ f: 1, e: 2 }], c: 3 }, a: { x: 'already', y: 'sorted' } };
+    const before = JSON.stringify(value);
+    expect(canonicalize(value)).toBe('{"a":{"x":"already","y":"sorted"},"b":{"c":3,"d":[{"e":2,"f":1}]}}');
+    expect(JSON.stringify(value)).toBe(before);
+  });
 });

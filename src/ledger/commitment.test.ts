@@ -10,6 +10,7 @@ import {
   commitValue,
   deriveSalt,
   getPath,
+  seededCommitter,
   setPath,
 } from './commitment.js';
 
@@ -54,6 +55,23 @@ describe('salts and commitments', () => {
     expect(commitValue(salt, { b: 2, a: 1 })).toBe(commitValue(salt, { a: 1, b: 2 }));
     expect(commitValue(salt, 1)).not.toBe(commitValue(salt, '1'));
     expect(() => commitValue(salt, undefined)).toThrow(/not a JSON value/);
+  });
+
+  it('commits the same under a seed as under the salt derived from it', () => {
+    const seed = randomBytes(32);
+    const commit = seededCommitter(seed);
+    for (const [field, value] of [
+      ['user.name', 'alice'],
+      ['related.ip', ['192.0.2.1', '2001:db8::1']],
+      ['event.original', 'Zoë '.repeat(200)],
+      ['user.name', { b: 2, a: 1 }],
+    ] as Array<[string, unknown]>) {
+      expect(commit(field, value)).toBe(commitValue(deriveSalt(seed, field), value));
+    }
+    expect(seededCommitter(SEED)('user.name', 'alice')).toBe(
+      'hmac-sha256:7XaMubBSoF0DwshsAVcN948tHat+UCu52NHR9CvOZxE=',
+    );
+    expect(() => seededCommitter(Buffer.alloc(31))).toThrow(/32 bytes, got 31/);
   });
 
   it('lists the default personal fields', () => {

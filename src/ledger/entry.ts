@@ -4,7 +4,8 @@
 
 import type { StoredEvent } from '../core/event.js';
 import { IntegrityError } from '../core/errors.js';
-import { buildEntry, commitValue, saltDeriver } from './commitment.js';
+import { buildEntryText, commitValue, seededCommitter } from './commitment.js';
+import { hashLeafText } from './merkle.js';
 
 /**
  * What replaces an event's seed once some of its personal values are erased: the commitments of
@@ -21,14 +22,34 @@ export function ledgerEntry(
   personalFields: readonly string[],
   erased: ErasureMaterial | null = null,
 ): Buffer {
-  const derive = seed ? saltDeriver(seed) : undefined;
-  return buildEntry(event, personalFields, (field, value) => {
+  return Buffer.from(ledgerEntryText(event, seed, personalFields, erased), 'utf8');
+}
+
+/** The RFC 9162 leaf hash of the event's ledger entry: hashLeaf(ledgerEntry(...)). */
+export function ledgerLeaf(
+  event: StoredEvent,
+  seed: Buffer | null,
+  personalFields: readonly string[],
+  erased: ErasureMaterial | null = null,
+): Buffer {
+  return hashLeafText(ledgerEntryText(event, seed, personalFields, erased));
+}
+
+function ledgerEntryText(
+  event: StoredEvent,
+  seed: Buffer | null,
+  personalFields: readonly string[],
+  erased: ErasureMaterial | null,
+): string {
+  const commitSeeded = seed ? seededCommitter(seed) : undefined;
+  return buildEntryText(event, personalFields, (field, value) => {
     const kept = erased?.commitments[field];
     if (kept !== undefined) return kept;
-    const salt = derive ? derive(field) : erased?.salts[field];
+    if (commitSeeded) return commitSeeded(field, value);
+    const salt = erased?.salts[field];
     if (salt === undefined) {
       throw new IntegrityError(`no salt for personal field ${field}: its seed is gone but it was not erased`);
     }
-    return commitValue(typeof salt === 'string' ? Buffer.from(salt, 'base64') : salt, value);
+    return commitValue(Buffer.from(salt, 'base64'), value);
   });
 }

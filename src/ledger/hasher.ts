@@ -6,8 +6,7 @@
 import { builtScript, createWorkerClient } from '../core/worker-rpc.js';
 import { packRows, unpackRows, type PackedRows } from '../store/row-transfer.js';
 import { rowToEvent, type EventRow } from '../store/store.js';
-import { ledgerEntry } from './entry.js';
-import { hashLeaf } from './merkle.js';
+import { ledgerLeaf } from './entry.js';
 
 /** What the hasher needs of a row: everything rowToEvent reads, without the leaf hash. */
 export type HashJob = Omit<EventRow, 'leafHash' | 'erased'> & {
@@ -42,7 +41,7 @@ export function unpackJobs(packed: PackedJobs): HashJob[] {
 export function leafHashOf(job: HashJob, personalFields: readonly string[]): Buffer {
   const event = rowToEvent(job);
   if (!event) throw new Error(`event ${job.seq} has no body`);
-  return hashLeaf(ledgerEntry(event, job.seed, personalFields, job.erased ?? null));
+  return ledgerLeaf(event, job.seed, personalFields, job.erased ?? null);
 }
 
 export function createInlineHasher(personalFields: readonly string[]): LeafHasher {

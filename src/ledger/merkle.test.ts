@@ -10,6 +10,7 @@ import {
   createTiledReader,
   hashChildren,
   hashLeaf,
+  hashLeafText,
   inclusionProof,
   isStoredNode,
   nodeRange,
@@ -165,6 +166,13 @@ describe('hashing (RFC 9162 2.1.1)', () => {
   it('reproduces sumdb RecordHash("hello world")', () => {
     const v = vectors.sumdbRecordHash;
     expect(hashLeaf(Buffer.from(v.input, 'utf8')).toString('base64')).toBe(v.leafHashB64);
+    expect(hashLeafText(v.input).toString('base64')).toBe(v.leafHashB64);
+  });
+
+  it('hashes an entry given as text as its UTF-8 bytes', () => {
+    for (const text of ['', '{"a":"Zoë ☃ 😀"}', '\u0000', 'x'.repeat(5000)]) {
+      expect(hashLeafText(text)).toEqual(hashLeaf(Buffer.from(text, 'utf8')));
+    }
   });
 });
 

@@ -5,6 +5,7 @@
 
 import { createHash, hash as digestOnce } from 'node:crypto';
 import { StoreError, ValidationError } from '../core/errors.js';
+import { sha256Joined } from './sha256.js';
 
 export const HASH_SIZE = 32;
 
@@ -30,10 +31,20 @@ export function hashLeaf(entry: Uint8Array): Buffer {
 }
 
 /**
- * RFC 9162 2.1.1: node hash = SHA-256(0x01 || left || right). One-shot `hash` over a pooled buffer:
- * half the time of a Hash object per node, and no object for the garbage collector to finalize.
+ * hashLeaf of the UTF-8 bytes of `entry` (which has no lone surrogates: canonical JSON text). One
+ * native call over the prefixed text, without the entry's bytes as a buffer or a Hash object.
+ */
+export function hashLeafText(entry: string): Buffer {
+  return digestOnce('sha256', '\u0000' + entry, 'buffer');
+}
+
+/**
+ * RFC 9162 2.1.1: node hash = SHA-256(0x01 || left || right). Two 32-byte hashes are hashed in
+ * JavaScript (two compressions: a quarter of the time of one node:crypto call); anything else, which
+ * no tree holds, by a one-shot `hash` over a pooled buffer.
  */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Buffer {
+  if (left.length === HASH_SIZE && right.length === HASH_SIZE) return sha256Joined(0x01, left, right);
   const input = Buffer.allocUnsafe(1 + left.length + right.length);
   input[0] = 0x01;
   input.set(left, 1);

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HmacSha256Key, hmacSha256, sha256 } from './sha256.js';
+import { HmacSha256Key, digestBytes, hmacSha256, sha256, sha256Joined } from './sha256.js';
 
 // Lengths around every padding boundary (55/56/64 bytes), two-block tails, and past the native cut-over.
 const LENGTHS = [0, 1, 3, 31, 32, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 200, 511, 512, 513, 2000];
@@ -25,6 +25,32 @@ describe('sha256', () => {
         createHash('sha256').update(data).digest('hex'),
       );
     }
+  });
+});
+
+describe('sha256Joined', () => {
+  it('hashes a byte and two parts as one message, at every padding boundary up to 127 bytes', () => {
+    for (const [m, n] of [
+      [0, 0],
+      [32, 32],
+      [27, 27],
+      [27, 28],
+      [31, 32],
+      [63, 0],
+      [0, 63],
+      [64, 62],
+      [50, 76],
+    ]) {
+      const a = randomBytes(m!);
+      const b = randomBytes(n!);
+      const want = createHash('sha256')
+        .update(Buffer.from([0x01]))
+        .update(a)
+        .update(b)
+        .digest();
+      expect(sha256Joined(0x01, a, b), `${m} + ${n}`).toEqual(want);
+    }
+    expect(() => sha256Joined(0, Buffer.alloc(64), Buffer.alloc(64))).toThrow(RangeError);
   });
 });
 
@@ -53,5 +79,26 @@ describe('HMAC-SHA256', () => {
         expect(hmacSha256(key, data).toString('hex'), `key ${keyLength}, data ${n}`).toBe(expected);
       }
     }
+  });
+
+  it('re-keys with a MAC given as words, and MACs text as its UTF-8 bytes, short or long', () => {
+    const seedKey = new HmacSha256Key(randomBytes(32));
+    const words = seedKey.macInto(Buffer.from('stele/salt/v1\nuser.name'), -1, new Int32Array(8));
+    const salt = seedKey.mac(Buffer.from('stele/salt/v1\nuser.name'));
+    expect(Buffer.from(digestBytes(words, new Uint8Array(32)))).toEqual(salt);
+    const key = new HmacSha256Key(randomBytes(64)).rekey(words);
+    // ASCII, multi-byte characters and a surrogate pair; lengths on both sides of the native cut-over.
+    for (const text of ['', '"alice"', 'Zoë ☃ 😀', 'x'.repeat(511), 'é'.repeat(300), 'y'.repeat(600)]) {
+      const expected = createHmac('sha256', salt).update(text, 'utf8').digest();
+      expect(Buffer.from(digestBytes(key.macText(text, new Int32Array(8)), new Uint8Array(32)))).toEqual(
+        expected,
+      );
+      expect(key.mac(Buffer.from(text, 'utf8'))).toEqual(expected);
+    }
+    // Only the first `length` bytes of the data count.
+    const data = randomBytes(100);
+    expect(Buffer.from(digestBytes(key.macInto(data, 40, new Int32Array(8)), new Uint8Array(32)))).toEqual(
+      createHmac('sha256', salt).update(data.subarray(0, 40)).digest(),
+    );
   });
 });

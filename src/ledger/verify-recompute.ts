@@ -7,8 +7,7 @@
 import { builtScript, createWorkerClient } from '../core/worker-rpc.js';
 import { openStore, type StoreTarget } from '../store/open.js';
 import { rowToEvent, type EventRow, type Store } from '../store/store.js';
-import { ledgerEntry } from './entry.js';
-import { hashLeaf } from './merkle.js';
+import { ledgerLeaf } from './entry.js';
 
 /** What a stored row's leaf hash recomputes to. */
 export type RecomputedLeaf =
@@ -43,15 +42,15 @@ export function recomputeLeaf(
   if (row.body === null) return { kind: 'expired' };
   let event;
   try {
-    event = rowToEvent({ ...row, seq })!;
+    event = rowToEvent(seq === row.seq ? row : { ...row, seq })!;
   } catch (err) {
     const what = err instanceof SyntaxError ? 'not valid JSON' : 'not a JSON object';
     return unreadable(`the stored event is ${what} (corrupted or edited)`);
   }
   try {
     // An erased value's commitment stands in for the value and its salt (compliance/erasure.ts).
-    const seed = row.seed && Buffer.from(row.seed);
-    const leaf = hashLeaf(ledgerEntry(event, seed, personalFields, row.erased ?? null));
+    const seed = row.seed && (Buffer.isBuffer(row.seed) ? row.seed : Buffer.from(row.seed));
+    const leaf = ledgerLeaf(event, seed, personalFields, row.erased ?? null);
     return { kind: 'leaf', leaf, timeMatches: Date.parse(event['@timestamp']) === row.ts };
   } catch (err) {
     return unreadable(`the stored event cannot be made into an entry (${(err as Error).message})`);
@@ -62,6 +61,13 @@ function unreadable(reason: string): RecomputedLeaf {
   return { kind: 'unreadable', reason };
 }
 
+/**
+ * Rows read per query. A range is read in slices so that only a slice's events are alive at once:
+ * the young generation of the heap then frees them cheaply, where a whole range's bodies outlived
+ * collections and were copied to the old generation.
+ */
+const READ_SLICE = 512;
+
 /** Reads and recomputes the rows of [from, to) from `store`, in this thread. */
 export async function checkRange(
   store: Store,
@@ -69,14 +75,24 @@ export async function checkRange(
   from: number,
   to: number,
 ): Promise<CheckedRow[]> {
-  // At most to - from rows fall in the range; rows past a gap spill over and are dropped.
-  const rows = (await store.scanEvents(from, to - from)).filter((row) => row.seq < to);
-  return rows.map((row) => ({
-    seq: row.seq,
-    ts: row.ts,
-    leafHash: row.leafHash,
-    recomputed: recomputeLeaf(row, personalFields),
-  }));
+  const checked: CheckedRow[] = [];
+  for (let at = from; at < to;) {
+    // Rows past a gap can lie beyond `to`: they belong to a later range and are dropped.
+    const limit = Math.min(READ_SLICE, to - at);
+    const rows = await store.scanEvents(at, limit);
+    for (const row of rows) {
+      if (row.seq >= to) return checked;
+      checked.push({
+        seq: row.seq,
+        ts: row.ts,
+        leafHash: row.leafHash,
+        recomputed: recomputeLeaf(row, personalFields),
+      });
+    }
+    if (rows.length < limit) break; // the end of the log
+    at = rows[rows.length - 1]!.seq + 1;
+  }
+  return checked;
 }
 
 export function createInlineChecker(store: Store, personalFields: readonly string[]): RowChecker {

@@ -94,7 +94,7 @@ export function decodeRow(row: RowParts): StoredEvent {
   event.stele = {
     ...(isObj(event.stele) ? event.stele : {}),
     seq: row.seq,
-    received: new Date(row.received).toISOString(),
+    received: receivedText(row.received),
     source: row.source,
   };
   return event as StoredEvent;
