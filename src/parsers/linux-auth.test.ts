@@ -519,7 +519,9 @@ describe('rejections and hostile input', () => {
     const line = `${H} sshd[1]: Invalid user ${'a'.repeat(10 * 1024 * 1024)} from 192.0.2.1`;
     const started = performance.now();
     expect(errorOf(line)).toMatch(/exceeds the 65536-character limit/);
-    expect(performance.now() - started).toBeLessThan(50);
+    // Loose on purpose: the limit is checked before any scan, and this catches super-linear work;
+    // a tighter bound failed on a loaded 2-core machine from a garbage collection pause alone.
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('clips a field longer than the schema allows and keeps the full line in event.original', () => {

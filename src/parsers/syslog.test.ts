@@ -176,7 +176,9 @@ describe('rejections and hostile input', () => {
     const started = performance.now();
     const result = resultOf(`<13>1 - - - - - - ${'x'.repeat(10 * 1024 * 1024)}`);
     expect('error' in result && result.error).toMatch(/exceeds the 65536-character limit/);
-    expect(performance.now() - started).toBeLessThan(50);
+    // Loose on purpose: the limit is checked before any scan, and this catches super-linear work;
+    // a tighter bound failed on a loaded 2-core machine from a garbage collection pause alone.
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('never throws on random bytes; everything it accepts is a valid event', () => {
