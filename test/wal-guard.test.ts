@@ -1,6 +1,7 @@
 // The WAL must stay bounded while readers never pause (src/store/sqlite/wal-guard.ts). Two reader
-// threads read back to back, so every automatic checkpoint finds a reader on an older snapshot and
-// the WAL cannot start over; the guard's RESTART checkpoint waits for those short reads instead.
+// threads hold 20 ms read transactions back to back, half a transaction apart, so every automatic
+// checkpoint finds a reader on an older snapshot and the WAL cannot start over; the guard's RESTART
+// checkpoint waits for those short reads instead.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,7 +35,7 @@ async function write(guarded: boolean): Promise<{ peak: number; guard?: WalGuard
       db.close();
     },
   );
-  const readers = [0, 1].map(() => new Worker(READER, { workerData: { file } }));
+  const readers = [0, 10].map((offsetMs) => new Worker(READER, { workerData: { file, offsetMs } }));
   cleanup.push(() => Promise.all(readers.map((w) => w.terminate())));
   await Promise.all(readers.map((w) => new Promise((resolve) => w.once('message', resolve))));
   const guard = guarded ? new WalGuard(db, { maxBytes: LIMIT, everyMs: 0, waitMs: 200 }) : undefined;
