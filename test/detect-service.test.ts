@@ -34,7 +34,7 @@ it('lets the event loop run while it catches up on stored events', async () => {
     await service.idle();
     spinning = false;
     expect(service.cursor).toBe(EVENTS - 1);
-    // One batch of 3,000 events, decoded and matched in slices of 500: at least one turn per slice.
+    // One batch of 3,000 events, decoded and then matched in slices of 500: a turn between slices.
     expect(turns).toBeGreaterThanOrEqual(2 * (EVENTS / 500 - 1));
   } finally {
     spinning = false;

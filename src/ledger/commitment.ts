@@ -41,13 +41,7 @@ const SEED_BYTES = 32;
  * remaining fields (derive them before the seed is deleted) so those stay checkable.
  */
 export function deriveSalt(seed: Uint8Array, field: string): Buffer {
-  return saltDeriver(seed)(field);
-}
-
-/** `deriveSalt` for many fields of one event: the seed's key blocks are compressed once. */
-export function saltDeriver(seed: Uint8Array): (field: string) => Buffer {
-  const key = seedKey(seed);
-  return (field) => key.mac(saltInput(field));
+  return seedKey(seed).mac(saltInput(field));
 }
 
 function seedKey(seed: Uint8Array): HmacSha256Key {

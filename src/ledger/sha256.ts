@@ -366,12 +366,3 @@ export class HmacSha256Key {
     return out;
   }
 }
-
-let onceKey: HmacSha256Key | undefined;
-
-/** HMAC-SHA256(key, data) for a key used once. */
-export function hmacSha256(key: Uint8Array, data: Uint8Array): Buffer {
-  if (data.length >= NATIVE_FROM_BYTES) return createHmac('sha256', key).update(data).digest();
-  onceKey = onceKey ? onceKey.rekeyBytes(key) : new HmacSha256Key(key);
-  return onceKey.mac(data);
-}
