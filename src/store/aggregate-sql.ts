@@ -81,6 +81,146 @@ export function totalsOfGroups(
   return first ? { n: Number(first.total_n), failures: Number(first.total_failures) } : { n: 0, failures: 0 };
 }
 
+// ---- Hourly counts ------------------------------------------------------------------------------
+
+/** Width of an event_counts bucket: one hour. */
+export const COUNT_HOUR_MS = 3_600_000;
+
+/** Fields the event_counts table is keyed by, and their column there (the same as in events). */
+const COUNTED: Readonly<Record<string, string>> = {
+  'event.dataset': 'dataset',
+  'event.outcome': 'outcome',
+  'user.name': 'user_name',
+};
+
+/** Column = value conditions that select events of event_counts rows. */
+export type CountFilter = Array<[column: string, value: string]>;
+
+/**
+ * The conditions of a request that hourly counts can answer: grouped by counted fields only, no
+ * distinct count, and a filter that is nothing or string equalities on counted fields joined by
+ * AND. Undefined when the request needs the events themselves.
+ */
+export function countFilterOf(r: AggregateRequest): CountFilter | undefined {
+  if (r.distinct !== undefined || !r.by.every((f) => f in COUNTED)) return undefined;
+  const terms =
+    r.predicate.kind === 'all' ? [] : r.predicate.kind === 'and' ? r.predicate.items : [r.predicate];
+  const filter: CountFilter = [];
+  for (const t of terms) {
+    if (t.kind !== 'eq' || typeof t.value !== 'string' || !(t.field in COUNTED)) return undefined;
+    filter.push([COUNTED[t.field]!, t.value]);
+  }
+  return filter;
+}
+
+/**
+ * How a counted aggregation splits [from, to): whole hours read from event_counts, and the parts
+ * of an hour at either end (`edges`) read from events. Undefined when no whole hour is inside.
+ */
+export interface CountSpan {
+  /** Whole hours [fromHour, toHour); open-ended where the request is. */
+  fromHour?: number;
+  toHour?: number;
+  edges: Array<[from: number, to: number]>;
+}
+
+export function countSpanOf(from?: number, to?: number): CountSpan | undefined {
+  const fromHour = from === undefined ? undefined : Math.ceil(from / COUNT_HOUR_MS);
+  const toHour = to === undefined ? undefined : Math.floor(to / COUNT_HOUR_MS);
+  if (fromHour !== undefined && toHour !== undefined && fromHour >= toHour) return undefined;
+  const edges: Array<[number, number]> = [];
+  if (from !== undefined && from < fromHour! * COUNT_HOUR_MS) edges.push([from, fromHour! * COUNT_HOUR_MS]);
+  if (to !== undefined && toHour! * COUNT_HOUR_MS < to) edges.push([toHour! * COUNT_HOUR_MS, to]);
+  const span: CountSpan = { edges };
+  if (fromHour !== undefined) span.fromHour = fromHour;
+  if (toHour !== undefined) span.toHour = toHour;
+  return span;
+}
+
+/**
+ * The statement of aggregateSql, answered from hourly counts plus the events in the partial hours
+ * at the ends. Same aliases, with first_ts/last_ts replaced by what locates them: the first and
+ * last whole hour of the group (first_hour, last_hour) and its first and last time in the edges
+ * (edge_first, edge_last); `countExtremeSql` then finds the time inside an hour.
+ */
+export function countsAggregateSql(
+  c: FilterCompiler,
+  r: AggregateRequest,
+  filter: CountFilter,
+  span: CountSpan,
+): SqlFilter {
+  c.reset();
+  // Placeholders are bound in the order they appear in the text (SQLite's are positional).
+  const keys = r.by.map((f, i) => `${COUNTED[f]!} AS k${i}`);
+  const countedSelect = [
+    ...keys,
+    'n',
+    `CASE WHEN outcome = ${c.bind('failure')} THEN n ELSE 0 END AS f`,
+    'hour AS h',
+  ];
+  const hours = filter.map(([column, value]) => `${column} = ${c.bind(value)}`);
+  if (span.fromHour !== undefined) hours.push(`hour >= ${c.bind(span.fromHour)}`);
+  if (span.toHour !== undefined) hours.push(`hour < ${c.bind(span.toHour)}`);
+  const parts = [
+    `SELECT ${countedSelect.join(', ')}, NULL AS t FROM event_counts${hours.length > 0 ? ` WHERE ${hours.join(' AND ')}` : ''}`,
+  ];
+  // One part per edge: a single time range lets the planner seek an index to it.
+  for (const [from, to] of span.edges) {
+    const edgeSelect = [
+      ...keys,
+      '1',
+      `CASE WHEN outcome = ${c.bind('failure')} THEN 1 ELSE 0 END`,
+      'NULL',
+      'events.ts',
+    ];
+    const clauses = r.predicate.kind === 'all' ? [] : [`(${c.condition(r.predicate)})`];
+    clauses.push(`events.ts >= ${c.bind(from)}`, `events.ts < ${c.bind(to)}`);
+    parts.push(`SELECT ${edgeSelect.join(', ')} FROM events WHERE ${clauses.join(' AND ')}`);
+  }
+  const keyNames = r.by.map((_, i) => `k${i}`);
+  const select = [
+    ...keyNames,
+    'SUM(n) AS n',
+    'SUM(f) AS failures',
+    'MIN(h) AS first_hour',
+    'MAX(h) AS last_hour',
+    'MIN(t) AS edge_first',
+    'MAX(t) AS edge_last',
+    'CAST(SUM(SUM(n)) OVER () AS BIGINT) AS total_n',
+    'CAST(SUM(SUM(f)) OVER () AS BIGINT) AS total_failures',
+  ];
+  const sortBy = r.sort === 'failures' ? 'failures' : 'n';
+  const order = [`${sortBy} DESC`, ...keyNames.flatMap((k) => [`${k} IS NULL`, k])];
+  const groupBy = keyNames.length > 0 ? `GROUP BY ${keyNames.join(', ')}` : '';
+  const sql = `SELECT ${select.join(', ')} FROM (${parts.join(' UNION ALL ')}) AS counted ${groupBy} HAVING SUM(n) > 0 ORDER BY ${order.join(', ')} LIMIT ${c.bind(r.limit)}`;
+  return { sql, params: [...c.boundParams()] };
+}
+
+/**
+ * The first (MIN) or last (MAX) time of one group's matching events in [from, to).
+ */
+export function countExtremeSql(
+  c: FilterCompiler,
+  r: AggregateRequest,
+  extreme: 'MIN' | 'MAX',
+  from: number,
+  to: number,
+  keys: ReadonlyArray<string | null>,
+): SqlFilter {
+  c.reset();
+  const clauses = r.predicate.kind === 'all' ? [] : [`(${c.condition(r.predicate)})`];
+  clauses.push(`events.ts >= ${c.bind(from)}`, `events.ts < ${c.bind(to)}`);
+  r.by.forEach((f, i) => {
+    const value = keys[i] ?? null;
+    const column = `events.${COUNTED[f]!}`;
+    clauses.push(value === null ? `${column} IS NULL` : `${column} = ${c.bind(value)}`);
+  });
+  return {
+    sql: `SELECT ${extreme}(events.ts) AS t FROM events WHERE ${clauses.join(' AND ')}`,
+    params: [...c.boundParams()],
+  };
+}
+
 /** The number of matching events and how many of them failed. */
 export function totalsSql(c: FilterCompiler, predicate: Predicate, from?: number, to?: number): SqlFilter {
   c.reset();
@@ -149,8 +289,9 @@ export function extentSql(c: FilterCompiler, predicate: Predicate, from?: number
 
 /**
  * The same statement over the events that still have a body: after retention, expired events keep
- * their row (seq, time, leaf) but no reader may count them. Same shape, same aliases.
+ * their row (seq, time, leaf) but no reader may count them. Same shape, same aliases; every
+ * `FROM events` of the statement is replaced.
  */
 export function overLiveEvents(sql: string): string {
-  return sql.replace(/\bFROM events\b/, 'FROM (SELECT * FROM events WHERE body IS NOT NULL) AS events');
+  return sql.replace(/\bFROM events\b/g, 'FROM (SELECT * FROM events WHERE body IS NOT NULL) AS events');
 }

@@ -28,12 +28,19 @@ import type { Predicate } from '../../query/plan.js';
 import {
   aggregateSql,
   bucketCountSql,
+  COUNT_HOUR_MS,
+  countExtremeSql,
+  countFilterOf,
+  countsAggregateSql,
   countsBucketByBucket,
+  countSpanOf,
   extentSql,
   histogramSql,
   overLiveEvents,
   totalsOfGroups,
   totalsSql,
+  type CountFilter,
+  type CountSpan,
 } from '../aggregate-sql.js';
 import { registerSqliteFunctions } from './sqlite-functions.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -132,6 +139,8 @@ export class SqliteStore implements Store, RetentionStore {
   private readonly findProducer: Database.Statement;
   /** The full-text index exists (a data dir created before it, opened read-only, has none). */
   private readonly fullText: boolean = false;
+  /** The hourly event_counts table exists (the same holds for it). */
+  private readonly hourlyCounts: boolean = false;
   private vocab: { documents: Database.Statement; size: Database.Statement } | undefined;
   private expiredKnown = false;
   private retentionTable: boolean | undefined;
@@ -151,9 +160,11 @@ export class SqliteStore implements Store, RetentionStore {
       configureConnection(this.db);
       registerSqliteFunctions(this.db);
       if (!options.readonly) this.migrateSync();
-      this.fullText =
-        this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events_fts'").get() !==
+      const hasTable = (name: string) =>
+        this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==
         undefined;
+      this.fullText = hasTable('events_fts');
+      this.hourlyCounts = hasTable('event_counts');
     } catch (err) {
       throw translate(err, `cannot open the data directory ${dataDir}`);
     }
@@ -267,6 +278,12 @@ export class SqliteStore implements Store, RetentionStore {
   async aggregate(
     request: AggregateRequest,
   ): Promise<{ groups: AggregateGroup[]; total: number; failures: number }> {
+    const filter = this.hourlyCounts ? countFilterOf(request) : undefined;
+    const span = filter && countSpanOf(request.from, request.to);
+    if (filter && span) {
+      // One read transaction: the counts and the times looked up after them see the same events.
+      return this.run(() => this.db.transaction(() => this.aggregateCounted(request, filter, span))());
+    }
     const q = aggregateSql(this.compiler(), request);
     const rows = this.run(() => this.db.prepare(this.live(q.sql)).all(...q.params)) as Array<
       Record<string, unknown>
@@ -283,6 +300,45 @@ export class SqliteStore implements Store, RetentionStore {
       return group;
     });
     const totals = totalsOfGroups(q, rows) ?? this.totals(request);
+    return { groups, total: totals.n, failures: totals.failures };
+  }
+
+  /**
+   * An aggregation summed from hourly counts (aggregate-sql.ts countsAggregateSql). A group's first
+   * and last times are exact: from the partial hours at the ends when it has events there, else
+   * looked up inside its first or last whole hour.
+   */
+  private aggregateCounted(
+    request: AggregateRequest,
+    filter: CountFilter,
+    span: CountSpan,
+  ): { groups: AggregateGroup[]; total: number; failures: number } {
+    const q = countsAggregateSql(this.compiler(), request, filter, span);
+    const rows = this.db.prepare(this.live(q.sql)).all(...q.params) as Array<Record<string, unknown>>;
+    const extreme = (kind: 'MIN' | 'MAX', hour: number, keys: Array<string | null>): number => {
+      const from = hour * COUNT_HOUR_MS;
+      const e = countExtremeSql(this.compiler(), request, kind, from, from + COUNT_HOUR_MS, keys);
+      return (this.db.prepare(this.live(e.sql)).get(...e.params) as { t: number }).t;
+    };
+    const wholeFrom = span.fromHour === undefined ? -Infinity : span.fromHour * COUNT_HOUR_MS;
+    const wholeTo = span.toHour === undefined ? Infinity : span.toHour * COUNT_HOUR_MS;
+    const groups = rows.map((row): AggregateGroup => {
+      const keys = request.by.map((_, i) => keyText(row[`k${i}`]));
+      const edgeFirst = row.edge_first as number | null;
+      const edgeLast = row.edge_last as number | null;
+      const firstHour = row.first_hour as number | null;
+      const lastHour = row.last_hour as number | null;
+      const first =
+        firstHour === null || (edgeFirst !== null && edgeFirst < wholeFrom)
+          ? edgeFirst!
+          : extreme('MIN', firstHour, keys);
+      const last =
+        lastHour === null || (edgeLast !== null && edgeLast >= wholeTo)
+          ? edgeLast!
+          : extreme('MAX', lastHour, keys);
+      return { keys, count: Number(row.n), failures: Number(row.failures), first, last };
+    });
+    const totals = totalsOfGroups({ totals: true }, rows)!;
     return { groups, total: totals.n, failures: totals.failures };
   }
 

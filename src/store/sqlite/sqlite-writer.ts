@@ -39,6 +39,8 @@ export class SqliteBatchWriter {
   private readonly nextSeq: Database.Statement;
   /** Indexes the text of the batch's events (undefined when the schema has no full-text table). */
   private readonly indexText: Database.Statement | undefined;
+  /** Adds the batch's hourly counts (undefined when the schema has no event_counts table). */
+  private readonly counts: EventCounter | undefined;
   private readonly tx: Database.Transaction<(batch: AppendBatch) => void>;
 
   constructor(private readonly db: Database.Database) {
@@ -60,6 +62,10 @@ export class SqliteBatchWriter {
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events_fts'")
       .get();
     this.indexText = hasFts ? db.prepare(INDEX_TEXT_SQL) : undefined;
+    const hasCounts = db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_counts'")
+      .get();
+    this.counts = hasCounts ? new EventCounter(db) : undefined;
     this.tx = db.transaction((batch: AppendBatch) => this.write(batch));
   }
 
@@ -109,10 +115,56 @@ export class SqliteBatchWriter {
     const first = batch.events[0];
     const last = batch.events.at(-1);
     if (this.indexText && first && last) this.indexText.run(first.seq, last.seq);
+    this.counts?.add(batch.events);
     for (const n of batch.nodes) this.upsertNode.run(n.level, n.index, n.hash);
     for (const p of batch.producers) this.upsertProducer.run(p.id, p.lastSeq, p.gaps, p.events);
     this.putMeta.run('frontier', batch.frontier);
     const cp = batch.checkpoint;
     if (cp) this.insertCheckpoint.run(cp.size, cp.rootHash, cp.note, cp.created);
+  }
+}
+
+/** Hour of an epoch-ms time, as the event_counts table keys it (sqlite-migrations.ts hourOf). */
+export function hourOf(ts: number): number {
+  return Math.floor(ts / 3_600_000);
+}
+
+/**
+ * Keeps event_counts in step with inserted events: a batch's events are counted in memory by
+ * (hour, dataset, outcome, user) and each key's row is updated once, or created.
+ */
+class EventCounter {
+  private readonly bump: Database.Statement;
+  private readonly create: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.bump = db.prepare(
+      'UPDATE event_counts SET n = n + ? WHERE outcome IS ? AND user_name IS ? AND dataset IS ? AND hour = ?',
+    );
+    this.create = db.prepare(
+      'INSERT INTO event_counts (hour, dataset, outcome, user_name, n) VALUES (?, ?, ?, ?, ?)',
+    );
+  }
+
+  add(events: AppendBatch['events']): void {
+    const counts = new Map<
+      string,
+      { key: [number, string | null, string | null, string | null]; n: number }
+    >();
+    for (const e of events) {
+      const [, outcome = null, dataset = null, userName = null] = e.columns;
+      const hour = hourOf(e.ts);
+      // JSON keeps null apart from every string, and strings apart from each other.
+      const id = JSON.stringify([hour, dataset, outcome, userName]);
+      const c = counts.get(id);
+      if (c) c.n++;
+      else counts.set(id, { key: [hour, dataset, outcome, userName], n: 1 });
+    }
+    for (const { key, n } of counts.values()) {
+      const [hour, dataset, outcome, userName] = key;
+      if (this.bump.run(n, outcome, userName, dataset, hour).changes === 0) {
+        this.create.run(hour, dataset, outcome, userName, n);
+      }
+    }
   }
 }

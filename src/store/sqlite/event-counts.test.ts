@@ -1,0 +1,183 @@
+// Hourly event counts (event_counts): aggregations answered from them must equal the in-memory
+// reference over random events, requests and time ranges, and the table must stay equal to a
+// recount of the live events after erasure and retention change rows.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEvent, StoredEvent } from '../../core/event.js';
+import { aggregateEvents } from '../../query/aggregate.js';
+import { parseQuery } from '../../query/parser.js';
+import { planQuery } from '../../query/plan.js';
+import { countFilterOf, countSpanOf, COUNT_HOUR_MS } from '../aggregate-sql.js';
+import { encodeBody } from '../row-codec.js';
+import { recordFor } from '../store.case.js';
+import { rowToEvent, type AggregateRequest } from '../store.js';
+import { SqliteStore } from './sqlite-store.js';
+
+const HOUR = COUNT_HOUR_MS;
+/** Hour-aligned, so the random ranges below cross whole hours and partial ones. */
+const T0 = Date.UTC(2026, 10, 1);
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function randomEvents(n: number, r: () => number): AuditEvent[] {
+  const users = ['alice', 'bob', 'carol', '', 'root'];
+  const outcomes = ['success', 'failure', 'unknown'];
+  const datasets = ['linux.auth', 'k8s.audit'];
+  const events: AuditEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    // Ten hours and a bit, some events exactly on an hour boundary.
+    const ts = r() < 0.05 ? T0 + Math.floor(r() * 10) * HOUR : T0 + Math.floor(r() * 10.5 * HOUR);
+    const e: Record<string, unknown> = {
+      '@timestamp': new Date(ts).toISOString(),
+      event: { action: 'ssh.login' },
+      message: `event ${i}`,
+    };
+    const event = e.event as Record<string, unknown>;
+    if (r() < 0.9) event.outcome = outcomes[Math.floor(r() * outcomes.length)];
+    if (r() < 0.8) event.dataset = datasets[Math.floor(r() * datasets.length)];
+    if (r() < 0.85) e.user = { name: users[Math.floor(r() * users.length)] };
+    events.push(e as unknown as AuditEvent);
+  }
+  return events;
+}
+
+const QUERIES = [
+  '',
+  'outcome:failure',
+  'user.name:alice',
+  'dataset:k8s.audit AND outcome:failure',
+  'user.name:""',
+];
+const BYS = [
+  [],
+  ['user.name'],
+  ['event.outcome'],
+  ['user.name', 'event.outcome'],
+  ['event.dataset', 'user.name'],
+];
+
+describe('hourly event counts', () => {
+  let dir: string;
+  let store: SqliteStore;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stele-counts-'));
+    store = new SqliteStore(dir);
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function load(events: AuditEvent[], batch: number): Promise<void> {
+    for (let i = 0; i < events.length; i += batch) {
+      const records = events.slice(i, i + batch).map((e, j) => recordFor(e, i + j));
+      await store.append({ events: records, nodes: [], frontier: '{}', producers: [] });
+    }
+  }
+
+  async function liveEvents(): Promise<StoredEvent[]> {
+    const rows = await store.scanEvents(0, 1_000_000);
+    return rows.flatMap((row) => rowToEvent(row) ?? []);
+  }
+
+  /** event_counts as stored, and as a recount of the live events gives it. */
+  function countTables(): { stored: unknown[]; recount: unknown[] } {
+    const db = store.raw;
+    const hour = `CAST(floor(ts / ${HOUR}.0) AS INTEGER)`;
+    return {
+      stored: db
+        .prepare('SELECT hour, dataset, outcome, user_name, n FROM event_counts ORDER BY 1, 2, 3, 4')
+        .all(),
+      recount: db
+        .prepare(
+          `SELECT ${hour} AS hour, dataset, outcome, user_name, COUNT(*) AS n FROM events
+            WHERE body IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+        )
+        .all(),
+    };
+  }
+
+  function randomRequest(r: () => number): AggregateRequest {
+    const q = QUERIES[Math.floor(r() * QUERIES.length)]!;
+    const request: AggregateRequest = {
+      predicate: planQuery(parseQuery(q), { now: T0 }),
+      by: BYS[Math.floor(r() * BYS.length)]!,
+      limit: 1 + Math.floor(r() * 6),
+    };
+    if (r() < 0.5) request.sort = 'failures';
+    // From before the first event to after the last; a range of at least two hours, so it holds a
+    // whole hour, sometimes aligned on hours.
+    const edge = () => (r() < 0.2 ? Math.floor(r() * 12) * HOUR : Math.floor(r() * 12 * HOUR));
+    if (r() < 0.8) {
+      let from = T0 - HOUR + edge();
+      let to = T0 - HOUR + edge();
+      if (to < from) [from, to] = [to, from];
+      if (r() < 0.9) request.from = from;
+      if (r() < 0.9) request.to = Math.max(to, from + 2 * HOUR);
+    }
+    return request;
+  }
+
+  it('answers counted aggregations exactly as the reference, across whole and partial hours', async () => {
+    const r = rng(7);
+    const events = randomEvents(3000, r);
+    await load(events, 250);
+    expect(countTables().stored).toEqual(countTables().recount);
+    const stored = await liveEvents();
+    let counted = 0;
+    for (let i = 0; i < 300; i++) {
+      const request = randomRequest(r);
+      if (countFilterOf(request) && countSpanOf(request.from, request.to)) counted++;
+      const label = JSON.stringify({ ...request, predicate: undefined });
+      expect(await store.aggregate(request), label).toEqual(aggregateEvents(stored, request));
+    }
+    // Nearly all of them took the counted path (the others are ranges without a whole hour).
+    expect(counted).toBeGreaterThan(250);
+  });
+
+  it('keeps the counts right through erasure and retention', async () => {
+    const r = rng(11);
+    const events = randomEvents(1500, r);
+    await load(events, 100);
+    // Erase alice: her name becomes another value, some outcomes change, and one event loses them.
+    const updates = events.flatMap((e, seq) => {
+      if (e.user?.name !== 'alice') return [];
+      const changed = { ...e, user: { name: '[erased]' } } as AuditEvent;
+      if (seq % 7 === 0) delete (changed as { user?: unknown }).user;
+      return [{ seq, ...encodeBody(changed), erased: { commitments: {}, salts: {} } }];
+    });
+    expect(updates.length).toBeGreaterThan(50);
+    await store.eraseEvents(updates);
+    expect(countTables().stored).toEqual(countTables().recount);
+    await store.expireEvents([{ first: 0, last: 399, record: 1500, expired: T0 }]);
+    expect(countTables().stored).toEqual(countTables().recount);
+    const stored = await liveEvents();
+    expect(stored.length).toBe(1100);
+    for (let i = 0; i < 100; i++) {
+      const request = randomRequest(r);
+      const label = JSON.stringify({ ...request, predicate: undefined });
+      expect(await store.aggregate(request), label).toEqual(aggregateEvents(stored, request));
+    }
+  });
+
+  it('counts existing events when the table is added to an older data dir', async () => {
+    await load(randomEvents(500, rng(3)), 500);
+    store.raw
+      .exec(`DROP TRIGGER event_counts_update; DROP TRIGGER event_counts_delete; DROP TABLE event_counts;
+      DELETE FROM migrations WHERE name = '0203-search-event-counts'`);
+    await store.close();
+    store = new SqliteStore(dir);
+    const { stored, recount } = countTables();
+    expect(stored.length).toBeGreaterThan(20);
+    expect(stored).toEqual(recount);
+  });
+});
