@@ -3,6 +3,8 @@
 
 import { NODE_LEVELS_MIGRATION } from '../store.js';
 
+export const COMPACT_IP_MIGRATION = '0203-search-compact-source-ip';
+
 export interface Migration {
   name: string;
   sql: string;
@@ -21,7 +23,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     outcome      TEXT,
     user_name    TEXT,
     host_name    TEXT,
-    source_ip    BLOB,                    -- 16-byte comparable form, so CIDR is a range
+    source_ip    BLOB,                    -- comparable form, so CIDR is a range (16 bytes; 0203 compacts it)
     dataset      TEXT,
     session_id   TEXT,
     producer_id  TEXT,
@@ -197,5 +199,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // (about 1 s at 2 M events). ts second keeps a dataset's first page in time order.
     name: '0202-search-dataset-ts-outcome-index',
     sql: 'CREATE INDEX events_dataset_ts_outcome ON events (dataset, ts, outcome) WHERE dataset IS NOT NULL',
+  },
+  {
+    // source_ip in the compact comparable form (sqlite-ip.ts): IPv4 in 5 bytes instead of 16, in the
+    // row and in events_ip_ts, still in address order. Rows written before hold 16 bytes (length
+    // tells them apart: a compact value is 5 or 17 bytes). Until this has run, a read-only store
+    // compares IPs in the 16-byte form (sqlite-store.ts compactIps).
+    name: COMPACT_IP_MIGRATION,
+    sql: 'UPDATE events SET source_ip = stele_compact_ip(source_ip) WHERE length(source_ip) = 16',
   },
 ];
