@@ -42,7 +42,7 @@ export interface ValueExprs {
   number: string;
   /** Strings holding an RFC 3339 time, as epoch ms (a time column as it is). */
   time: string;
-  /** Strings holding an IP address, as the 16 comparable bytes (an IP column as it is). */
+  /** Strings holding an IP address, in the dialect's comparable form (ipValue; an IP column as it is). */
   ip: string;
 }
 
@@ -114,6 +114,23 @@ export abstract class FilterCompiler {
   protected abstract decimal(expr: string): string;
   /** Epoch ms of a text expression holding an RFC 3339 time (query/time.ts parseTime), else NULL. */
   protected abstract timeOf(expr: string): string;
+  /**
+   * An IP bound as the database compares it: by default the 16 bytes of its comparable form (hex in
+   * the planner's predicates); a dialect that stores another order-preserving form overrides this.
+   */
+  protected ipValue(hex: string): unknown {
+    return Buffer.from(hex, 'hex');
+  }
+
+  private ipBounds(p: RangeBounds<unknown>): RangeBounds<unknown> {
+    const out: RangeBounds<unknown> = {};
+    for (const k of ['gt', 'gte', 'lt', 'lte'] as const) {
+      const v = p[k];
+      if (typeof v === 'string') out[k] = this.ipValue(v);
+    }
+    return out;
+  }
+
   /** Rows whose indexed text may contain every literal (a superset), or undefined without an index. */
   protected fullTextCandidates(_literals: string[]): string | undefined {
     return undefined;
@@ -160,14 +177,14 @@ export abstract class FilterCompiler {
         return this.onField(p.field, 'text', (v) => this.glob(v.text, p.pattern));
       case 'range': {
         const need: Need = p.type === 'string' ? 'text' : p.type === 'date' ? 'time' : p.type;
-        const bounds = p.type === 'ip' ? ipBounds(p) : (p as RangeBounds<unknown>);
+        const bounds = p.type === 'ip' ? this.ipBounds(p) : (p as RangeBounds<unknown>);
         return this.onField(p.field, need, (v) => this.range(v[need], bounds));
       }
       case 'cidr':
         return this.onField(
           p.field,
           'ip',
-          (v) => `${v.ip} BETWEEN ${this.bind(ipBytes(p.low))} AND ${this.bind(ipBytes(p.high))}`,
+          (v) => `${v.ip} BETWEEN ${this.bind(this.ipValue(p.low))} AND ${this.bind(this.ipValue(p.high))}`,
         );
       case 'exists':
         return this.exists(p.field);
@@ -238,20 +255,6 @@ export function literalRuns(pattern: WildcardPattern): string[] {
   }
   if (current) runs.push(current);
   return runs;
-}
-
-/** IPs are compared as the 16 bytes of their comparable form (hex in the planner's predicates). */
-function ipBytes(hex: string): Buffer {
-  return Buffer.from(hex, 'hex');
-}
-
-function ipBounds(p: RangeBounds<unknown>): RangeBounds<Buffer> {
-  const out: RangeBounds<Buffer> = {};
-  for (const k of ['gt', 'gte', 'lt', 'lte'] as const) {
-    const v = p[k];
-    if (typeof v === 'string') out[k] = ipBytes(v);
-  }
-  return out;
 }
 
 export function splitField(field: string): string[] {

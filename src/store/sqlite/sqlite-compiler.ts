@@ -3,6 +3,7 @@
 
 import type { WildcardPattern } from '../../query/plan.js';
 import { FilterCompiler, type ValueExprs } from '../compiler.js';
+import { compactIpHex } from './sqlite-ip.js';
 
 /** Most trigrams of one literal sent to the index: enough to be selective, few enough to be quick. */
 const MAX_TRIGRAMS = 6;
@@ -13,6 +14,11 @@ export interface SqliteCompilerOptions {
   /** How many events hold a trigram (fts5vocab), and how many events there are: picks index or scan. */
   trigramDocuments?: (trigram: string) => number;
   events?: number;
+  /**
+   * IPs are stored in the compact form (sqlite-ip.ts), as they are once migration 0204 has run;
+   * false only for a data directory opened read-only before that, which still holds 16 bytes.
+   */
+  compactIps?: boolean;
 }
 
 /** Results a first page needs; with it, sqrt(PAGE * events) candidates is where a scan gets cheaper. */
@@ -84,6 +90,10 @@ export class SqliteCompiler extends FilterCompiler {
       )
       .join('');
     return `${expr} LIKE ${this.bind(`%${text}%`)} ESCAPE '\\'`;
+  }
+
+  protected override ipValue(hex: string): unknown {
+    return this.options.compactIps === false ? super.ipValue(hex) : compactIpHex(hex);
   }
 
   protected override ipComparable(expr: string): string {

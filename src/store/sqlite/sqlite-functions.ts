@@ -6,16 +6,15 @@ import type Database from 'better-sqlite3';
 import { completeSubtreeHash } from '../../ledger/merkle.js';
 import { ipToComparable } from '../../query/plan.js';
 import { parseTime } from '../../query/time.js';
+import { compactIp, compactIpHex } from './sqlite-ip.js';
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 export function registerSqliteFunctions(db: Database.Database): void {
   const deterministic = { deterministic: true };
-  // The comparable 16 bytes of an IP held as text (JSON fields), like the source_ip column.
-  db.function('stele_ip', deterministic, (ip: unknown) => {
-    const hex = typeof ip === 'string' ? ipToComparable(ip) : undefined;
-    return hex === undefined ? null : Buffer.from(hex, 'hex');
-  });
+  registerIpFunction(db, true);
+  // Migration 0204: a stored 16-byte comparable IP in the compact form (sqlite-ip.ts).
+  db.function('stele_compact_ip', deterministic, (ip: unknown) => (Buffer.isBuffer(ip) ? compactIp(ip) : ip));
   db.function('stele_decimal', deterministic, (v: unknown) =>
     typeof v === 'string' && DECIMAL.test(v) ? Number(v) : null,
   );
@@ -37,6 +36,18 @@ export function registerSqliteFunctions(db: Database.Database): void {
     // The typings allow one argument per row; SQLite passes both.
     step: step as unknown as (nodes: TreeNode[], next: TreeNode) => void,
     result: subtreeOf,
+  });
+}
+
+/**
+ * stele_ip(text): the comparable form of an IP held as text (JSON fields), as the source_ip column
+ * holds it: compact (sqlite-ip.ts), or the 16 bytes of a data directory not yet migrated to it.
+ */
+export function registerIpFunction(db: Database.Database, compact: boolean): void {
+  db.function('stele_ip', { deterministic: true }, (ip: unknown) => {
+    const hex = typeof ip === 'string' ? ipToComparable(ip) : undefined;
+    if (hex === undefined) return null;
+    return compact ? compactIpHex(hex) : Buffer.from(hex, 'hex');
   });
 }
 

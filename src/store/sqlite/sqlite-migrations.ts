@@ -19,6 +19,8 @@ function countChange(row: 'OLD' | 'NEW', delta: 1 | -1): string {
     DELETE FROM event_counts WHERE n = 0 AND ${countKey(row)};`;
 }
 
+export const COMPACT_IP_MIGRATION = '0204-search-compact-source-ip';
+
 export interface Migration {
   name: string;
   sql: string;
@@ -37,7 +39,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     outcome      TEXT,
     user_name    TEXT,
     host_name    TEXT,
-    source_ip    BLOB,                    -- 16-byte comparable form, so CIDR is a range
+    source_ip    BLOB,                    -- comparable form, so CIDR is a range (16 bytes; 0204 compacts it)
     dataset      TEXT,
     session_id   TEXT,
     producer_id  TEXT,
@@ -246,5 +248,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     ${countChange('OLD', -1)}
   END;
   `,
+  },
+  {
+    // source_ip in the compact comparable form (sqlite-ip.ts): IPv4 in 5 bytes instead of 16, in the
+    // row and in events_ip_ts, still in address order. Rows written before hold 16 bytes (length
+    // tells them apart: a compact value is 5 or 17 bytes). Until this has run, a read-only store
+    // compares IPs in the 16-byte form (sqlite-store.ts compactIps).
+    name: COMPACT_IP_MIGRATION,
+    sql: 'UPDATE events SET source_ip = stele_compact_ip(source_ip) WHERE length(source_ip) = 16',
   },
 ];

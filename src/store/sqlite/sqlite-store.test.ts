@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseQuery } from '../../query/parser.js';
-import { matchesPredicate, planQuery } from '../../query/plan.js';
+import { ipToComparable, matchesPredicate, planQuery } from '../../query/plan.js';
 import type { AuditEvent } from '../../core/event.js';
-import { recordFor, runStoreSuite } from '../store.case.js';
+import { CORPUS, recordFor, runStoreSuite, SEARCH_CORPUS } from '../store.case.js';
+import { COMPACT_IP_MIGRATION } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
 let dir = '';
@@ -84,5 +85,75 @@ describe('sqlite full-text index', () => {
     }
     expect(body).toHaveLength(4);
     await store.close();
+  });
+});
+
+describe('sqlite compact source IPs (migration 0204)', () => {
+  const ALL = [...CORPUS, ...SEARCH_CORPUS];
+  const IP_QUERIES = [
+    'source.ip:10.0.0.0/8',
+    'source.ip:198.51.100.77',
+    'source.ip:::ffff:0:0/96',
+    'source.ip:::/0',
+    'NOT source.ip:::/0',
+    'source.ip:::/8',
+    'source.ip:2001:db8::/32',
+    'source.ip:[0.0.0.0 TO 198.51.100.77]',
+    'source.ip:{:: TO ::ffff:0.0.0.0}',
+    'source.ip>=::1',
+    'ip:2001:db8::/32',
+    'related.ip:10.1.2.0/24',
+  ];
+
+  async function expectReferenceResults(store: SqliteStore): Promise<void> {
+    for (const q of IP_QUERIES) {
+      const predicate = planQuery(parseQuery(q), { now: 0 });
+      const expected = ALL.flatMap((e, seq) => (matchesPredicate(predicate, e) ? [seq] : [])).reverse();
+      const rows = await store.search({ where: store.compileFilter(predicate), limit: 100 });
+      expect(
+        rows.map((r) => r.seq),
+        q,
+      ).toEqual(expected);
+    }
+  }
+
+  it('stores IPv4 in 5 bytes, and converts a data directory written with 16-byte addresses', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stele-ip-'));
+    let store = new SqliteStore(dir);
+    await store.append({ events: ALL.map(recordFor), nodes: [], frontier: '{}', producers: [] });
+    const lengths = () =>
+      store.raw
+        .prepare('SELECT seq, length(source_ip) AS n FROM events WHERE source_ip IS NOT NULL ORDER BY seq')
+        .all() as Array<{ seq: number; n: number }>;
+    const expectedLengths = (compact: boolean) =>
+      ALL.flatMap((e, seq) => {
+        const hex = e.source?.ip === undefined ? undefined : ipToComparable(e.source.ip);
+        if (hex === undefined) return [];
+        return [{ seq, n: compact ? (hex.startsWith('00000000000000000000ffff') ? 5 : 17) : 16 }];
+      });
+    expect(lengths()).toEqual(expectedLengths(true));
+    await expectReferenceResults(store);
+
+    // Put the file back as an older Stele left it: 16-byte addresses, migration not applied.
+    const wide = store.raw.prepare('UPDATE events SET source_ip = ? WHERE seq = ?');
+    ALL.forEach((e, seq) => {
+      const hex = e.source?.ip === undefined ? undefined : ipToComparable(e.source.ip);
+      if (hex !== undefined) wide.run(Buffer.from(hex, 'hex'), seq);
+    });
+    store.raw.prepare('DELETE FROM migrations WHERE name = ?').run(COMPACT_IP_MIGRATION);
+    expect(lengths()).toEqual(expectedLengths(false));
+    await store.close();
+
+    // Read-only (no migration): the 16-byte form is still searched correctly.
+    store = new SqliteStore(dir, { readonly: true });
+    await expectReferenceResults(store);
+    await store.close();
+
+    // Opened for writing: migrated, and new events are compact too.
+    store = new SqliteStore(dir);
+    expect(lengths()).toEqual(expectedLengths(true));
+    await expectReferenceResults(store);
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

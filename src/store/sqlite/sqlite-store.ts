@@ -42,8 +42,8 @@ import {
   type CountFilter,
   type CountSpan,
 } from '../aggregate-sql.js';
-import { registerSqliteFunctions } from './sqlite-functions.js';
-import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { registerIpFunction, registerSqliteFunctions } from './sqlite-functions.js';
+import { COMPACT_IP_MIGRATION, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { NODE_LEVELS_MIGRATION } from '../store.js';
 import type { ColumnValues } from '../row-codec.js';
 import type {
@@ -141,6 +141,8 @@ export class SqliteStore implements Store, RetentionStore {
   private readonly fullText: boolean = false;
   /** The hourly event_counts table exists (the same holds for it). */
   private readonly hourlyCounts: boolean = false;
+  /** source_ip holds the compact form (sqlite-ip.ts); false only read-only before migration 0204. */
+  private readonly compactIps: boolean = true;
   private vocab: { documents: Database.Statement; size: Database.Statement } | undefined;
   private expiredKnown = false;
   private retentionTable: boolean | undefined;
@@ -160,6 +162,8 @@ export class SqliteStore implements Store, RetentionStore {
       configureConnection(this.db);
       registerSqliteFunctions(this.db);
       if (!options.readonly) this.migrateSync();
+      this.compactIps = this.hasMigration(COMPACT_IP_MIGRATION);
+      if (!this.compactIps) registerIpFunction(this.db, false);
       const hasTable = (name: string) =>
         this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==
         undefined;
@@ -192,6 +196,14 @@ export class SqliteStore implements Store, RetentionStore {
           record.run(m.name, Date.now());
         })
         .immediate();
+    }
+  }
+
+  private hasMigration(name: string): boolean {
+    try {
+      return this.db.prepare('SELECT 1 FROM migrations WHERE name = ?').get(name) !== undefined;
+    } catch {
+      return false; // no migrations table: a read-only file that no Stele ever migrated
     }
   }
 
@@ -253,11 +265,13 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   private compiler(): SqliteCompiler {
-    if (!this.fullText) return new SqliteCompiler();
+    const compactIps = this.compactIps;
+    if (!this.fullText) return new SqliteCompiler({ compactIps });
     this.vocab ??= this.prepareVocab();
     const { documents, size } = this.vocab;
     const events = (size.get() as { n: number }).n;
     return new SqliteCompiler({
+      compactIps,
       fullText: true,
       events,
       trigramDocuments: (t) => (documents.get(t) as { doc: number } | undefined)?.doc ?? 0,

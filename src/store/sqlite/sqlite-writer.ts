@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../core/errors.js';
 import type { AppendBatch } from '../store.js';
+import { compactIp } from './sqlite-ip.js';
 
 /**
  * Indexes the full text (message and event.original) of the events with seq in [?, ?]. The one
@@ -101,7 +102,7 @@ export class SqliteBatchWriter {
         outcome,
         userName,
         hostName,
-        f.sourceIp,
+        f.sourceIp && compactIp(f.sourceIp),
         dataset,
         sessionId,
         f.producerId,
