@@ -86,6 +86,19 @@ export function totalsOfGroups(
 /** Width of an event_counts bucket: one hour. */
 export const COUNT_HOUR_MS = 3_600_000;
 
+/**
+ * The hour of an epoch-ms expression as event_counts keys it, floor(ts / 3,600,000), in integer
+ * arithmetic both dialects evaluate alike (their % and / truncate toward zero).
+ */
+export function countHourSql(ts: string): string {
+  return `((${ts} - ((${ts} % 3600000) + 3600000) % 3600000) / 3600000)`;
+}
+
+/** The same in JavaScript. */
+export function countHour(ts: number): number {
+  return Math.floor(ts / COUNT_HOUR_MS);
+}
+
 /** Fields the event_counts table is keyed by, and their column there (the same as in events). */
 const COUNTED: Readonly<Record<string, string>> = {
   'event.dataset': 'dataset',
@@ -158,11 +171,12 @@ export function countsAggregateSql(
     `CASE WHEN outcome = ${c.bind('failure')} THEN n ELSE 0 END AS f`,
     'hour AS h',
   ];
-  const hours = filter.map(([column, value]) => `${column} = ${c.bind(value)}`);
+  // A row whose count fell to zero (PostgreSQL keeps them) must not give a group its first hour.
+  const hours = ['n > 0', ...filter.map(([column, value]) => `${column} = ${c.bind(value)}`)];
   if (span.fromHour !== undefined) hours.push(`hour >= ${c.bind(span.fromHour)}`);
   if (span.toHour !== undefined) hours.push(`hour < ${c.bind(span.toHour)}`);
   const parts = [
-    `SELECT ${countedSelect.join(', ')}, NULL AS t FROM event_counts${hours.length > 0 ? ` WHERE ${hours.join(' AND ')}` : ''}`,
+    `SELECT ${countedSelect.join(', ')}, NULL AS t FROM event_counts WHERE ${hours.join(' AND ')}`,
   ];
   // One part per edge: a single time range lets the planner seek an index to it.
   for (const [from, to] of span.edges) {
@@ -180,8 +194,8 @@ export function countsAggregateSql(
   const keyNames = r.by.map((_, i) => `k${i}`);
   const select = [
     ...keyNames,
-    'SUM(n) AS n',
-    'SUM(f) AS failures',
+    'CAST(SUM(n) AS BIGINT) AS n',
+    'CAST(SUM(f) AS BIGINT) AS failures',
     'MIN(h) AS first_hour',
     'MAX(h) AS last_hour',
     'MIN(t) AS edge_first',
@@ -194,6 +208,31 @@ export function countsAggregateSql(
   const groupBy = keyNames.length > 0 ? `GROUP BY ${keyNames.join(', ')}` : '';
   const sql = `SELECT ${select.join(', ')} FROM (${parts.join(' UNION ALL ')}) AS counted ${groupBy} HAVING SUM(n) > 0 ORDER BY ${order.join(', ')} LIMIT ${c.bind(r.limit)}`;
   return { sql, params: [...c.boundParams()] };
+}
+
+/** A group's first or last time: known from the edges, or to be looked up inside one whole hour. */
+export type CountedTime = number | { hour: number };
+
+/**
+ * Where a counted group's first and last times are (`row` from countsAggregateSql): in an edge when
+ * the group has events in the partial hour before the whole hours (first) or after them (last),
+ * else in its first or last whole hour; only edges when it has no whole hour.
+ */
+export function countedExtent(
+  row: Record<string, unknown>,
+  span: CountSpan,
+): { first: CountedTime; last: CountedTime } {
+  const edgeFirst = row.edge_first as number | null;
+  const edgeLast = row.edge_last as number | null;
+  const firstHour = row.first_hour as number | null;
+  const lastHour = row.last_hour as number | null;
+  const wholeFrom = span.fromHour === undefined ? -Infinity : span.fromHour * COUNT_HOUR_MS;
+  const wholeTo = span.toHour === undefined ? Infinity : span.toHour * COUNT_HOUR_MS;
+  return {
+    first:
+      firstHour === null || (edgeFirst !== null && edgeFirst < wholeFrom) ? edgeFirst! : { hour: firstHour },
+    last: lastHour === null || (edgeLast !== null && edgeLast >= wholeTo) ? edgeLast! : { hour: lastHour },
+  };
 }
 
 /**

@@ -2,6 +2,7 @@
 // name in the `migrations` table of the store's schema (like sqlite-migrations.ts). The SQL
 // functions here read JSON values exactly as query/plan.ts does, so filters match the reference.
 
+import { countHourSql } from '../aggregate-sql.js';
 import { NODE_LEVELS_MIGRATION } from '../store.js';
 
 export interface PgMigration {
@@ -400,6 +401,44 @@ export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
     record  bigint NOT NULL,            -- seq of the stele.retention event listing the range
     expired bigint NOT NULL
   );
+  `,
+  },
+  {
+    // Hourly event counts by dataset, outcome and user, as on SQLite (docs/search.md "Hourly
+    // counts"). The writer adds each batch's counts (insertEvents); the trigger moves an event's
+    // count when erasure changes its columns and removes it when retention removes its body. A count
+    // that falls to zero keeps its row (readers skip it): deleting it would need a second lookup.
+    name: '0202-search-event-counts',
+    sql: `
+  CREATE TABLE event_counts (
+    hour      bigint NOT NULL,          -- floor(ts / 3,600,000)
+    dataset   text,
+    outcome   text,
+    user_name text,
+    n         bigint NOT NULL,
+    CONSTRAINT event_counts_key UNIQUE NULLS NOT DISTINCT (outcome, user_name, dataset, hour) INCLUDE (n)
+  );
+  INSERT INTO event_counts (hour, dataset, outcome, user_name, n)
+    SELECT ${countHourSql('ts')}, dataset, outcome, user_name, count(*) FROM events
+     WHERE body IS NOT NULL GROUP BY 1, 2, 3, 4;
+  CREATE FUNCTION event_counts_change() RETURNS trigger LANGUAGE plpgsql AS $f$
+  BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.body IS NOT NULL THEN
+      INSERT INTO event_counts AS c (hour, dataset, outcome, user_name, n)
+        VALUES (${countHourSql('OLD.ts')}, OLD.dataset, OLD.outcome, OLD.user_name, -1)
+        ON CONFLICT ON CONSTRAINT event_counts_key DO UPDATE SET n = c.n - 1;
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.body IS NOT NULL THEN
+      INSERT INTO event_counts AS c (hour, dataset, outcome, user_name, n)
+        VALUES (${countHourSql('NEW.ts')}, NEW.dataset, NEW.outcome, NEW.user_name, 1)
+        ON CONFLICT ON CONSTRAINT event_counts_key DO UPDATE SET n = c.n + 1;
+    END IF;
+    RETURN NULL;
+  END $f$;
+  CREATE TRIGGER event_counts_update AFTER UPDATE OF body, dataset, outcome, user_name ON events
+    FOR EACH ROW EXECUTE FUNCTION event_counts_change();
+  CREATE TRIGGER event_counts_delete AFTER DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION event_counts_change();
   `,
   },
 ];

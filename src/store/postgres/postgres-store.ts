@@ -7,11 +7,21 @@ import { ConfigError, SteleError, StoreError } from '../../core/errors.js';
 import type { Predicate } from '../../query/plan.js';
 import {
   aggregateSql,
+  COUNT_HOUR_MS,
+  countedExtent,
+  countExtremeSql,
+  countFilterOf,
+  countHourSql,
+  countsAggregateSql,
+  countSpanOf,
   extentSql,
   histogramSql,
   overLiveEvents,
   totalsOfGroups,
   totalsSql,
+  type CountedTime,
+  type CountFilter,
+  type CountSpan,
 } from '../aggregate-sql.js';
 import type {
   AlertDelivery,
@@ -377,10 +387,12 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
   async aggregate(
     request: AggregateRequest,
   ): Promise<{ groups: AggregateGroup[]; total: number; failures: number }> {
+    const filter = countFilterOf(request);
+    const span = filter && countSpanOf(request.from, request.to);
+    if (filter && span) return this.aggregateCounted(request, filter, span);
     const c = this.compiler();
     const statement = aggregateSql(c, request);
-    // PostgreSQL orders by output names only as bare names; `k IS NULL, k` is `k` (NULLS LAST).
-    const sql = (await this.live(statement.sql)).replace(/\b(k\d+) IS NULL, \1\b/g, '$1');
+    const sql = bareKeyOrder(await this.live(statement.sql));
     type Raw = {
       n: number;
       failures: number;
@@ -405,6 +417,44 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
     const totals = totalsSql(this.compiler(), request.predicate, request.from, request.to);
     const t = await this.query<{ n: number; failures: number }>(await this.live(totals.sql), totals.params);
     return { groups, total: t[0]?.n ?? 0, failures: t[0]?.failures ?? 0 };
+  }
+
+  /**
+   * An aggregation summed from hourly counts (aggregate-sql.ts countsAggregateSql), with each
+   * group's first and last time found as on SQLite; one REPEATABLE READ transaction, so the
+   * lookups see the events the counts were summed from.
+   */
+  private async aggregateCounted(
+    request: AggregateRequest,
+    filter: CountFilter,
+    span: CountSpan,
+  ): Promise<{ groups: AggregateGroup[]; total: number; failures: number }> {
+    const q = countsAggregateSql(this.compiler(), request, filter, span);
+    const sql = bareKeyOrder(await this.live(q.sql));
+    return this.transaction(async (client) => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const rows = (await client.query<Record<string, unknown>>(sql, q.params)).rows;
+      const groups: AggregateGroup[] = [];
+      for (const row of rows) {
+        const keys = request.by.map((_, i) => (row[`k${i}`] === null ? null : String(row[`k${i}`])));
+        const time = async (t: CountedTime, kind: 'MIN' | 'MAX'): Promise<number> => {
+          if (typeof t === 'number') return t;
+          const from = t.hour * COUNT_HOUR_MS;
+          const e = countExtremeSql(this.compiler(), request, kind, from, from + COUNT_HOUR_MS, keys);
+          return (await client.query<{ t: number }>(await this.live(e.sql), e.params)).rows[0]!.t;
+        };
+        const { first, last } = countedExtent(row, span);
+        groups.push({
+          keys,
+          count: Number(row.n),
+          failures: Number(row.failures),
+          first: await time(first, 'MIN'),
+          last: await time(last, 'MAX'),
+        });
+      }
+      const totals = totalsOfGroups({ totals: true }, rows)!;
+      return { groups, total: totals.n, failures: totals.failures };
+    }, 'cannot aggregate');
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramBucket[]> {
@@ -698,6 +748,11 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
   }
 }
 
+/** PostgreSQL orders by output names only as bare names; `k IS NULL, k` is `k` (NULLS LAST). */
+function bareKeyOrder(sql: string): string {
+  return sql.replace(/\b(k\d+) IS NULL, \1\b/g, '$1');
+}
+
 /** Builds a WHERE clause after a compiled filter, numbering placeholders on from its parameters. */
 /**
  * One page in time order: the page's keys first (an index-only scan when the filter reads only
@@ -798,6 +853,15 @@ async function insertEvents(c: pg.PoolClient, batch: AppendBatch): Promise<void>
        $8::text[], $9::bytea[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bytea[], $15::bytea[],
        $16::text[], $17::text[])`,
     cols,
+  );
+  // The batch's hourly counts (docs/search.md "Hourly counts"), from the values as stored.
+  await c.query(
+    `INSERT INTO event_counts AS c (hour, dataset, outcome, user_name, n)
+     SELECT ${countHourSql('x.ts')}, x.dataset, x.outcome, x.user_name, count(*)
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x (ts, dataset, outcome, user_name)
+      GROUP BY 1, 2, 3, 4
+     ON CONFLICT ON CONSTRAINT event_counts_key DO UPDATE SET n = c.n + EXCLUDED.n`,
+    [cols[1], cols[9], cols[5], cols[6]],
   );
   if (producerIds.length > 0) {
     await c.query(

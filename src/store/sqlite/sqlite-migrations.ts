@@ -1,12 +1,8 @@
 // Schema of the embedded store: named migrations, applied once each, in this order, and recorded
 // by name in the `migrations` table. A feature adds its own entry at the end with a new name.
 
+import { countHourSql as hourSql } from '../aggregate-sql.js';
 import { NODE_LEVELS_MIGRATION } from '../store.js';
-
-/** The hour (floor of epoch ms / 3,600,000) of a time column, in integer arithmetic. */
-function hourSql(ts: string): string {
-  return `((${ts} - ((${ts} % 3600000) + 3600000) % 3600000) / 3600000)`;
-}
 
 /** The event_counts row of an event row (OLD or NEW in a trigger). */
 function countKey(row: 'OLD' | 'NEW'): string {

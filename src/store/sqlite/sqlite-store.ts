@@ -29,6 +29,7 @@ import {
   aggregateSql,
   bucketCountSql,
   COUNT_HOUR_MS,
+  countedExtent,
   countExtremeSql,
   countFilterOf,
   countsAggregateSql,
@@ -39,6 +40,7 @@ import {
   overLiveEvents,
   totalsOfGroups,
   totalsSql,
+  type CountedTime,
   type CountFilter,
   type CountSpan,
 } from '../aggregate-sql.js';
@@ -329,28 +331,22 @@ export class SqliteStore implements Store, RetentionStore {
   ): { groups: AggregateGroup[]; total: number; failures: number } {
     const q = countsAggregateSql(this.compiler(), request, filter, span);
     const rows = this.db.prepare(this.live(q.sql)).all(...q.params) as Array<Record<string, unknown>>;
-    const extreme = (kind: 'MIN' | 'MAX', hour: number, keys: Array<string | null>): number => {
-      const from = hour * COUNT_HOUR_MS;
-      const e = countExtremeSql(this.compiler(), request, kind, from, from + COUNT_HOUR_MS, keys);
-      return (this.db.prepare(this.live(e.sql)).get(...e.params) as { t: number }).t;
-    };
-    const wholeFrom = span.fromHour === undefined ? -Infinity : span.fromHour * COUNT_HOUR_MS;
-    const wholeTo = span.toHour === undefined ? Infinity : span.toHour * COUNT_HOUR_MS;
     const groups = rows.map((row): AggregateGroup => {
       const keys = request.by.map((_, i) => keyText(row[`k${i}`]));
-      const edgeFirst = row.edge_first as number | null;
-      const edgeLast = row.edge_last as number | null;
-      const firstHour = row.first_hour as number | null;
-      const lastHour = row.last_hour as number | null;
-      const first =
-        firstHour === null || (edgeFirst !== null && edgeFirst < wholeFrom)
-          ? edgeFirst!
-          : extreme('MIN', firstHour, keys);
-      const last =
-        lastHour === null || (edgeLast !== null && edgeLast >= wholeTo)
-          ? edgeLast!
-          : extreme('MAX', lastHour, keys);
-      return { keys, count: Number(row.n), failures: Number(row.failures), first, last };
+      const time = (t: CountedTime, kind: 'MIN' | 'MAX'): number => {
+        if (typeof t === 'number') return t;
+        const from = t.hour * COUNT_HOUR_MS;
+        const e = countExtremeSql(this.compiler(), request, kind, from, from + COUNT_HOUR_MS, keys);
+        return (this.db.prepare(this.live(e.sql)).get(...e.params) as { t: number }).t;
+      };
+      const { first, last } = countedExtent(row, span);
+      return {
+        keys,
+        count: Number(row.n),
+        failures: Number(row.failures),
+        first: time(first, 'MIN'),
+        last: time(last, 'MAX'),
+      };
     });
     const totals = totalsOfGroups({ totals: true }, rows)!;
     return { groups, total: totals.n, failures: totals.failures };

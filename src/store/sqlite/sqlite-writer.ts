@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../core/errors.js';
 import type { AppendBatch } from '../store.js';
+import { countHour } from '../aggregate-sql.js';
 import { compactIp } from './sqlite-ip.js';
 
 /**
@@ -125,11 +126,6 @@ export class SqliteBatchWriter {
   }
 }
 
-/** Hour of an epoch-ms time, as the event_counts table keys it (sqlite-migrations.ts hourOf). */
-export function hourOf(ts: number): number {
-  return Math.floor(ts / 3_600_000);
-}
-
 /**
  * Keeps event_counts in step with inserted events: a batch's events are counted in memory by
  * (hour, dataset, outcome, user) and each key's row is updated once, or created.
@@ -154,7 +150,7 @@ class EventCounter {
     >();
     for (const e of events) {
       const [, outcome = null, dataset = null, userName = null] = e.columns;
-      const hour = hourOf(e.ts);
+      const hour = countHour(e.ts);
       // JSON keeps null apart from every string, and strings apart from each other.
       const id = JSON.stringify([hour, dataset, outcome, userName]);
       const c = counts.get(id);

@@ -1,20 +1,22 @@
-// Hourly event counts (event_counts): aggregations answered from them must equal the in-memory
-// reference over random events, requests and time ranges, and the table must stay equal to a
-// recount of the live events after erasure and retention change rows.
+// Hourly event counts (event_counts), on SQLite and PostgreSQL: aggregations answered from them
+// must equal the in-memory reference over random events, requests and time ranges, and the table
+// must stay equal to a recount of the live events after erasure and retention change rows.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditEvent, StoredEvent } from '../../core/event.js';
-import { aggregateEvents } from '../../query/aggregate.js';
-import { parseQuery } from '../../query/parser.js';
-import { planQuery } from '../../query/plan.js';
-import { countFilterOf, countSpanOf, COUNT_HOUR_MS } from '../aggregate-sql.js';
-import { encodeBody } from '../row-codec.js';
-import { recordFor } from '../store.case.js';
-import { rowToEvent, type AggregateRequest } from '../store.js';
-import { SqliteStore } from './sqlite-store.js';
+import { dropSchema, PG_URL, pgUnavailableReason, uniqueSchema } from '../../test/helpers/pg.js';
+import type { AuditEvent, StoredEvent } from '../core/event.js';
+import { aggregateEvents } from '../query/aggregate.js';
+import { parseQuery } from '../query/parser.js';
+import { planQuery } from '../query/plan.js';
+import { countFilterOf, countHourSql, countSpanOf, COUNT_HOUR_MS } from './aggregate-sql.js';
+import { PostgresStore } from './postgres/postgres-store.js';
+import { encodeBody } from './row-codec.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import { recordFor } from './store.case.js';
+import { rowToEvent, type AggregateRequest, type RetentionStore, type Store } from './store.js';
 
 const HOUR = COUNT_HOUR_MS;
 /** Hour-aligned, so the random ranges below cross whole hours and partial ones. */
@@ -65,16 +67,75 @@ const BYS = [
   ['event.dataset', 'user.name'],
 ];
 
-describe('hourly event counts', () => {
-  let dir: string;
-  let store: SqliteStore;
-  beforeEach(() => {
+interface Dialect {
+  name: string;
+  open(): Promise<Store & RetentionStore>;
+  /** Reopens the same database, as a new process would. */
+  reopen(store: Store): Promise<Store & RetentionStore>;
+  rows(store: Store, sql: string): Promise<unknown[]>;
+  exec(store: Store, sql: string): Promise<void>;
+  cleanup(): Promise<void>;
+  /** SQL that removes the table and its migration record, as in a data dir made before it. */
+  dropCounts: string;
+}
+
+let dir = '';
+const sqlite: Dialect = {
+  name: 'sqlite',
+  async open() {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stele-counts-'));
-    store = new SqliteStore(dir);
+    return new SqliteStore(dir);
+  },
+  async reopen(store) {
+    await store.close();
+    return new SqliteStore(dir);
+  },
+  async rows(store, sql) {
+    return (store as SqliteStore).raw.prepare(sql).all();
+  },
+  async exec(store, sql) {
+    (store as SqliteStore).raw.exec(sql);
+  },
+  async cleanup() {
+    fs.rmSync(dir, { recursive: true, force: true });
+  },
+  dropCounts: `DROP TRIGGER event_counts_update; DROP TRIGGER event_counts_delete; DROP TABLE event_counts;
+    DELETE FROM migrations WHERE name = '0203-search-event-counts'`,
+};
+
+let schema = '';
+const postgres: Dialect = {
+  name: 'postgres',
+  async open() {
+    schema = uniqueSchema();
+    return PostgresStore.open({ url: PG_URL, schema, poolSize: 3 });
+  },
+  async reopen(store) {
+    await store.close();
+    return PostgresStore.open({ url: PG_URL, schema, poolSize: 3 });
+  },
+  async rows(store, sql) {
+    return (store as PostgresStore).query(sql);
+  },
+  async exec(store, sql) {
+    await (store as PostgresStore).query(sql);
+  },
+  cleanup: () => dropSchema(schema),
+  dropCounts: `DROP TABLE event_counts; DROP FUNCTION event_counts_change() CASCADE;
+    DELETE FROM migrations WHERE name = '0202-search-event-counts'`,
+};
+
+const unavailable = await pgUnavailableReason();
+const dialects = unavailable ? [sqlite] : [sqlite, postgres];
+
+describe.each(dialects)('hourly event counts: $name', (dialect) => {
+  let store: Store & RetentionStore;
+  beforeEach(async () => {
+    store = await dialect.open();
   });
   afterEach(async () => {
     await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await dialect.cleanup();
   });
 
   async function load(events: AuditEvent[], batch: number): Promise<void> {
@@ -89,21 +150,26 @@ describe('hourly event counts', () => {
     return rows.flatMap((row) => rowToEvent(row) ?? []);
   }
 
-  /** event_counts as stored, and as a recount of the live events gives it. */
-  function countTables(): { stored: unknown[]; recount: unknown[] } {
-    const db = store.raw;
-    const hour = `CAST(floor(ts / ${HOUR}.0) AS INTEGER)`;
+  /** event_counts as stored (rows whose count fell to zero aside), and as a recount of the live events. */
+  async function countTables(): Promise<{ stored: unknown[]; recount: unknown[] }> {
+    const order = 'ORDER BY 1, 2 NULLS FIRST, 3 NULLS FIRST, 4 NULLS FIRST';
     return {
-      stored: db
-        .prepare('SELECT hour, dataset, outcome, user_name, n FROM event_counts ORDER BY 1, 2, 3, 4')
-        .all(),
-      recount: db
-        .prepare(
-          `SELECT ${hour} AS hour, dataset, outcome, user_name, COUNT(*) AS n FROM events
-            WHERE body IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
-        )
-        .all(),
+      stored: await dialect.rows(
+        store,
+        `SELECT hour, dataset, outcome, user_name, n FROM event_counts WHERE n <> 0 ${order}`,
+      ),
+      recount: await dialect.rows(
+        store,
+        `SELECT ${countHourSql('ts')} AS hour, dataset, outcome, user_name, COUNT(*) AS n FROM events
+          WHERE body IS NOT NULL GROUP BY 1, 2, 3, 4 ${order}`,
+      ),
     };
+  }
+
+  async function expectCountsRight(): Promise<void> {
+    const { stored, recount } = await countTables();
+    expect(stored.length).toBeGreaterThan(20);
+    expect(stored).toEqual(recount);
   }
 
   function randomRequest(r: () => number): AggregateRequest {
@@ -131,7 +197,7 @@ describe('hourly event counts', () => {
     const r = rng(7);
     const events = randomEvents(3000, r);
     await load(events, 250);
-    expect(countTables().stored).toEqual(countTables().recount);
+    await expectCountsRight();
     const stored = await liveEvents();
     let counted = 0;
     for (let i = 0; i < 300; i++) {
@@ -157,9 +223,9 @@ describe('hourly event counts', () => {
     });
     expect(updates.length).toBeGreaterThan(50);
     await store.eraseEvents(updates);
-    expect(countTables().stored).toEqual(countTables().recount);
+    await expectCountsRight();
     await store.expireEvents([{ first: 0, last: 399, record: 1500, expired: T0 }]);
-    expect(countTables().stored).toEqual(countTables().recount);
+    await expectCountsRight();
     const stored = await liveEvents();
     expect(stored.length).toBe(1100);
     for (let i = 0; i < 100; i++) {
@@ -169,15 +235,10 @@ describe('hourly event counts', () => {
     }
   });
 
-  it('counts existing events when the table is added to an older data dir', async () => {
+  it('counts existing events when the table is added to an older database', async () => {
     await load(randomEvents(500, rng(3)), 500);
-    store.raw
-      .exec(`DROP TRIGGER event_counts_update; DROP TRIGGER event_counts_delete; DROP TABLE event_counts;
-      DELETE FROM migrations WHERE name = '0203-search-event-counts'`);
-    await store.close();
-    store = new SqliteStore(dir);
-    const { stored, recount } = countTables();
-    expect(stored.length).toBeGreaterThan(20);
-    expect(stored).toEqual(recount);
+    await dialect.exec(store, dialect.dropCounts);
+    store = await dialect.reopen(store);
+    await expectCountsRight();
   });
 });
