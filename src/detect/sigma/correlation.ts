@@ -65,8 +65,8 @@ class Group {
   /** The least recently used list, oldest first. */
   older: Group | null = null;
   newer: Group | null = null;
-  /** Where the group is in the table, -1 when not there (group-table.ts). */
-  slot = -1;
+  /** Its place in the group table, -1 when not there (group-table.ts). */
+  index = -1;
   times: number[] = NO_TIMES;
   head = 0;
   /** event_count: the time of a window's only entry, kept without an array (NaN: none). */

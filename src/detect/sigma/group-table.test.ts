@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GroupTable, hashKey, type TableKey } from './group-table.js';
 
 class Entry {
-  slot = -1;
+  index = -1;
   constructor(readonly key: TableKey) {}
 }
 
@@ -40,7 +40,7 @@ describe('GroupTable', () => {
         expect(e).toBe(oracle.get(key));
         if (e !== undefined) {
           table.delete(e);
-          expect(e.slot).toBe(-1);
+          expect(e.index).toBe(-1);
           oracle.delete(key);
         }
       }
@@ -88,6 +88,6 @@ describe('GroupTable', () => {
     table.clear();
     expect(table.size).toBe(0);
     expect(table.get('k5')).toBeUndefined();
-    expect(entries.every((e) => e.slot === -1)).toBe(true);
+    expect(entries.every((e) => e.index === -1)).toBe(true);
   });
 });

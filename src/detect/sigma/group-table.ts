@@ -1,5 +1,5 @@
 // The lookup table of correlation groups: open addressing with linear probing over a seeded hash
-// of the group key, each entry remembering its slot. A new key costs one probe (find, then insert
+// of the group key, each entry remembering its place. A new key costs one probe (find, then insert
 // where it stopped) where a Map costs two (get, set), and removing a group costs no probe at all
 // (a Map's delete hashes and searches again); with one new group per event, that is most of the
 // work. Keys compare as a Map's do (SameValueZero).
@@ -7,10 +7,10 @@
 /** A group's map key (correlation.ts `GroupKey`). */
 export type TableKey = string | number | boolean;
 
-/** What the table keeps: an object with its key and, while in the table, its slot (else -1). */
+/** What the table keeps: an object with its key and, while in the table, its index (else -1). */
 export interface TableEntry {
   key: TableKey;
-  slot: number;
+  index: number;
 }
 
 const MIN_CAPACITY = 16;
@@ -44,7 +44,7 @@ export function hashKey(key: TableKey): number {
     NUMBER[0] = key === 0 ? 0 : key;
     h = Math.imul(SEED ^ (NUMBER_WORDS[0] as number), 0x9e3779b1) ^ (NUMBER_WORDS[1] as number);
   } else h = key ? SEED ^ 1 : SEED ^ 2;
-  return mix(h) | 1;
+  return mix(h) || 1;
 }
 
 function sameKey(a: TableKey, b: TableKey): boolean {
@@ -55,11 +55,15 @@ function sameKey(a: TableKey, b: TableKey): boolean {
  * The slots hold indexes into `entries`, which is kept dense (a removed entry's place is taken by
  * the last one): the garbage collector then meets the entries' pointers in about the order they
  * were made, not scattered over a large slot array (which made young-generation collections twice
- * as slow in the correlation benchmark).
+ * as slow in the correlation benchmark). `slots` maps back, so moving an entry between slots does
+ * not touch the entry itself.
  */
 export class GroupTable<E extends TableEntry> {
   private hashes = new Int32Array(MIN_CAPACITY);
+  /** Per slot, the index of its entry (read where `hashes` is not 0). */
   private indexes = new Int32Array(MIN_CAPACITY);
+  /** Per entry index, its slot; the table is at most half full, so half as long. */
+  private slots = new Int32Array(MIN_CAPACITY / 2);
   private readonly entries: E[] = [];
   private mask = MIN_CAPACITY - 1;
 
@@ -96,25 +100,27 @@ export class GroupTable<E extends TableEntry> {
       free = this.find(entry.key, hash);
     }
     const slot = ~free;
-    this.hashes[slot] = hash;
-    this.indexes[slot] = this.entries.length;
+    const index = this.entries.length;
     this.entries.push(entry);
-    entry.slot = slot;
+    entry.index = index;
+    this.hashes[slot] = hash;
+    this.indexes[slot] = index;
+    this.slots[index] = slot;
   }
 
   /** Removes an entry that is in the table. */
   delete(entry: E): void {
-    const hashes = this.hashes;
-    const indexes = this.indexes;
-    const entries = this.entries;
-    const mask = this.mask;
-    let hole = entry.slot;
-    entry.slot = -1;
+    const { hashes, indexes, slots, entries, mask } = this;
+    const index = entry.index;
+    let hole = slots[index] as number;
+    entry.index = -1;
     const last = entries.pop() as E;
     if (last !== entry) {
-      const index = indexes[hole] as number;
+      const lastSlot = slots[entries.length] as number;
       entries[index] = last;
-      indexes[last.slot] = index;
+      last.index = index;
+      slots[index] = lastSlot;
+      indexes[lastSlot] = index;
     }
     // Backward shift: an entry after the hole moves into it unless its own slot lies between them,
     // so every entry stays reachable from its own slot without tombstones.
@@ -122,10 +128,10 @@ export class GroupTable<E extends TableEntry> {
       const h = hashes[i] as number;
       if (h === 0) break;
       if (((i - h) & mask) >= ((i - hole) & mask)) {
-        const index = indexes[i] as number;
+        const moved = indexes[i] as number;
         hashes[hole] = h;
-        indexes[hole] = index;
-        (entries[index] as E).slot = hole;
+        indexes[hole] = moved;
+        slots[moved] = hole;
         hole = i;
       }
     }
@@ -134,27 +140,32 @@ export class GroupTable<E extends TableEntry> {
   }
 
   clear(): void {
-    for (const e of this.entries) e.slot = -1;
+    for (const e of this.entries) e.index = -1;
     this.entries.length = 0;
     this.hashes = new Int32Array(MIN_CAPACITY);
     this.indexes = new Int32Array(MIN_CAPACITY);
+    this.slots = new Int32Array(MIN_CAPACITY / 2);
     this.mask = MIN_CAPACITY - 1;
   }
 
   private rehash(capacity: number): void {
-    const old = this.hashes;
+    const oldHashes = this.hashes;
+    const oldIndexes = this.indexes;
     const hashes = (this.hashes = new Int32Array(capacity));
     const indexes = (this.indexes = new Int32Array(capacity));
+    const slots = (this.slots = new Int32Array(capacity / 2));
     const mask = (this.mask = capacity - 1);
-    const entries = this.entries;
-    for (let index = 0; index < entries.length; index++) {
-      const e = entries[index] as E;
-      const h = old[e.slot] as number;
+    // In slot order: the old table is read, and the new one written, front to back (a slot's
+    // entries go to one or two runs), rather than all over both as in entry order.
+    for (let j = 0; j < oldHashes.length; j++) {
+      const h = oldHashes[j] as number;
+      if (h === 0) continue;
+      const index = oldIndexes[j] as number;
       let i = h & mask;
       while (hashes[i] !== 0) i = (i + 1) & mask;
       hashes[i] = h;
       indexes[i] = index;
-      e.slot = i;
+      slots[index] = i;
     }
   }
 }
