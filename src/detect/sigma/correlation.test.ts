@@ -101,6 +101,30 @@ correlation:
     expect(fired(roomy.alerts)).toHaveLength(25);
   });
 
+  it('finds every group again through many evictions (as a plain LRU model does)', () => {
+    // 40 users over 8 groups: each new one evicts; the model is a Map in use order.
+    let seed = 3;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % 40;
+    const users = Array.from({ length: 4_000 }, () => `u${next()}`);
+    const model = new Map<string, number>();
+    const expected: Array<[number, { user: string }]> = [];
+    let evicted = 0;
+    users.forEach((user, i) => {
+      const count = (model.get(user) ?? 0) + 1;
+      if (!model.delete(user) && model.size === 8) {
+        model.delete(model.keys().next().value as string);
+        evicted++;
+      }
+      if (count === 2) expected.push([i, { user }]);
+      else model.set(user, count);
+    });
+    const events = users.map((user) => at(0, { outcome: 'failure', user }));
+    const { alerts, stats } = run(rule.replace('gte: 3', 'gte: 2'), events, { limits: { maxGroups: 8 } });
+    expect(fired(alerts)).toEqual(expected);
+    expect(stats.evictedGroups).toBe(evicted);
+    expect(expected.length).toBeGreaterThan(500);
+  });
+
   it('keeps at most maxEventsPerGroup window entries', () => {
     const events = Array.from({ length: 8 }, (_, i) => at(i, { outcome: 'failure', user: 'a' }));
     const capped = run(rule.replace('gte: 3', 'gte: 6'), events, { limits: { maxEventsPerGroup: 5 } });

@@ -12,6 +12,7 @@ import { compileCondition } from './condition.js';
 import { compilePath, scalarString, type EventView, type FieldPath } from './fields.js';
 import type { CompareOp, CorrelationThreshold, SigmaCorrelationRule } from './types.js';
 import { toNumber } from './compile.js';
+import { GroupTable, hashKey } from './group-table.js';
 
 export interface CorrelationLimits {
   /** Groups kept per correlation rule (default 10,000). */
@@ -64,6 +65,8 @@ class Group {
   /** The least recently used list, oldest first. */
   older: Group | null = null;
   newer: Group | null = null;
+  /** Its place in the group table, -1 when not there (group-table.ts). */
+  index = -1;
   times: number[] = NO_TIMES;
   head = 0;
   /** event_count: the time of a window's only entry, kept without an array (NaN: none). */
@@ -164,8 +167,8 @@ function median(sorted: number[]): number {
 
 /** The runtime state of one correlation rule. */
 export class CorrelationRuntime {
-  private readonly groups = new Map<GroupKey, Group>();
-  /** Ends of the least recently used list (the map is for lookup only: re-inserting costs more). */
+  private readonly groups = new GroupTable<Group>();
+  /** Ends of the least recently used list (the table is for lookup only: re-inserting costs more). */
   private oldest: Group | null = null;
   private newest: Group | null = null;
   /** Whether the list is also sorted by `latest` (events in order), so expired groups lead it. */
@@ -239,16 +242,24 @@ export class CorrelationRuntime {
     // Expired groups are also caught on access and by maxGroups; sweeping every 16K events keeps
     // results independent of how often events come.
     if ((++this.calls & (SWEEP_EVERY - 1)) === 0) this.expireOldest();
-    let group = this.groups.get(key);
-    if (group !== undefined && time < group.latest - this.rule.timespanMs) {
-      this.stats.late++;
-      return undefined;
-    }
-    if (group === undefined) {
-      this.makeRoom();
+    const hash = hashKey(key);
+    let slot = this.groups.find(key, hash);
+    let group: Group;
+    if (slot >= 0) {
+      group = this.groups.at(slot);
+      if (time < group.latest - this.rule.timespanMs) {
+        this.stats.late++;
+        return undefined;
+      }
+      if (time > group.latest) group.latest = time;
+    } else {
+      if (this.groups.size >= this.limits.maxGroups) {
+        this.makeRoom();
+        slot = this.groups.find(key, hash); // removals move entries in the table
+      }
       group = this.newGroup(key, time);
-      this.groups.set(key, group);
-    } else if (time > group.latest) group.latest = time;
+      this.groups.insert(slot, hash, group);
+    }
     this.touch(group);
     if (!this.update(group, positions, view, time)) return undefined;
     const values = this.groupValues(group);
@@ -314,7 +325,7 @@ export class CorrelationRuntime {
   }
 
   private remove(g: Group): void {
-    this.groups.delete(g.key);
+    this.groups.delete(g);
     this.unlink(g);
     if (this.spare.length >= SPARE_GROUPS) return;
     // Kept without its key and window, so a spare holds on to nothing.
@@ -335,9 +346,8 @@ export class CorrelationRuntime {
     while (this.oldest !== null && this.oldest.latest < horizon) this.remove(this.oldest);
   }
 
-  /** Before adding a group: drops every expired group, then the least recently used live ones. */
+  /** At the group bound: drops every expired group, then the least recently used live ones. */
   private makeRoom(): void {
-    if (this.groups.size < this.limits.maxGroups) return;
     if (this.byLatest) this.expireOldest();
     else {
       // Out-of-order events: expired groups may be anywhere. The walk also re-checks the order.

@@ -53,16 +53,34 @@ export function lookupPath(root: unknown, path: FieldPath, from = 0): unknown {
   return undefined;
 }
 
-/** A field's values in an event: array leaves flattened, string forms computed once. */
+/**
+ * A field's values in an event: array leaves flattened, string forms computed once. Each field slot
+ * of an EventView keeps one and refills it for every event (`hold`), so reading a field allocates
+ * nothing in the common case of one value; what it returns is valid until the view's next event.
+ */
 export class FieldValue {
-  readonly items: readonly unknown[];
+  items: readonly unknown[] = NO_ITEMS;
   private strs: ReadonlyArray<string | null> | undefined;
   private lows: ReadonlyArray<string | null> | undefined;
+  /** The items of a one-value field, reused. */
+  private readonly one: unknown[] = [undefined];
 
-  constructor(value: unknown) {
-    // Most fields hold one value: a one-element literal, where a first push would reserve 17.
-    if (Array.isArray(value)) flatten(value, (this.items = []), 0);
-    else this.items = [value];
+  constructor(value?: unknown) {
+    if (value !== undefined) this.hold(value);
+  }
+
+  /** Makes this the value `value` (an array's leaves, or itself). */
+  hold(value: unknown): this {
+    this.strs = this.lows = undefined;
+    if (Array.isArray(value)) {
+      const items: unknown[] = [];
+      flatten(value, items, 0);
+      this.items = items;
+    } else {
+      this.one[0] = value;
+      this.items = this.one;
+    }
+    return this;
   }
 
   /** String forms of scalars (numbers and booleans as written by JSON); null for null and objects. */
@@ -79,6 +97,7 @@ export class FieldValue {
   }
 }
 
+const NO_ITEMS: readonly unknown[] = [];
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isLowerCase = (s: string | null) => s === null || s === s.toLowerCase();
 const toLowerCase = (s: string | null) => (s === null ? null : s.toLowerCase());
@@ -135,13 +154,16 @@ export class EventView {
   event: object = {};
   dataset: string | undefined;
   private native: NativeRecord | null | undefined;
-  private readonly cache: Array<FieldValue | null | undefined>;
+  /** Per slot: its value holder, and whether the event has the field (read when stamped). */
+  private readonly values: FieldValue[];
+  private readonly present: Uint8Array;
   private readonly stamp: Uint32Array;
   private generation = 0;
   private keywordCache: FieldValue | undefined;
 
   constructor(slotCount: number) {
-    this.cache = new Array(slotCount);
+    this.values = Array.from({ length: slotCount }, () => new FieldValue());
+    this.present = new Uint8Array(slotCount);
     this.stamp = new Uint32Array(slotCount);
   }
 
@@ -158,14 +180,19 @@ export class EventView {
     this.dataset = typeof ds === 'string' ? ds : undefined;
   }
 
-  /** The field's values, or undefined when the event has no such field (null is a value). */
+  /**
+   * The field's values, or undefined when the event has no such field (null is a value). Valid
+   * until the next `reset`, which reuses the holder.
+   */
   get(slot: FieldSlot): FieldValue | undefined {
-    if (this.stamp[slot.id] === this.generation) return this.cache[slot.id] ?? undefined;
-    this.stamp[slot.id] = this.generation;
-    const raw = this.resolve(slot.paths);
-    const value = raw === undefined ? null : new FieldValue(raw);
-    this.cache[slot.id] = value;
-    return value ?? undefined;
+    const id = slot.id;
+    if (this.stamp[id] !== this.generation) {
+      this.stamp[id] = this.generation;
+      const raw = this.resolve(slot.paths);
+      this.present[id] = raw === undefined ? 0 : 1;
+      if (raw !== undefined) (this.values[id] as FieldValue).hold(raw);
+    }
+    return this.present[id] === 1 ? this.values[id] : undefined;
   }
 
   /** Any path, without caching (group-by, fieldref targets, event time). */
