@@ -57,6 +57,13 @@ const COLUMN_SERVES: Record<ColumnInfo['kind'], readonly Need[]> = {
   ip: ['ip'],
 };
 
+/**
+ * Put before a column in a condition that a page in time order should test rather than seek by
+ * (SqlFilter.orderedSql): it becomes a unary `+` there, which keeps the planner from using an
+ * index for that term, and nothing in the plain condition.
+ */
+export const ORDERED_MARK = '/*ordered*/';
+
 /** Fields the full-text index covers (query/plan.ts TEXT_FIELDS). */
 export const FULL_TEXT_FIELDS: readonly string[] = ['message', 'event.original'];
 
@@ -67,7 +74,12 @@ export abstract class FilterCompiler {
     if (predicate.kind === 'all') return undefined;
     this.params = [];
     const sql = this.node(predicate);
-    return { sql, params: this.params };
+    if (!sql.includes(ORDERED_MARK)) return { sql, params: this.params };
+    return {
+      sql: sql.replaceAll(ORDERED_MARK, ''),
+      params: this.params,
+      orderedSql: sql.replaceAll(ORDERED_MARK, '+'),
+    };
   }
 
   /** Starts a new statement built by outside code (aggregations) with this compiler's hooks. */

@@ -162,6 +162,12 @@ export interface HistogramBucket {
 export interface SqlFilter {
   sql: string;
   params: unknown[];
+  /**
+   * The same condition for a page read in time order, when the dialect has a better plan for that
+   * (same placeholders, same parameters): SQLite scans the time index and tests full-text
+   * candidates as a set instead of reading and sorting every candidate (sqlite-compiler.ts).
+   */
+  orderedSql?: string;
 }
 
 export interface ApiKeyRecord {

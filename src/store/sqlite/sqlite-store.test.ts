@@ -53,6 +53,40 @@ describe('sqlite full-text index', () => {
     await store.close();
   });
 
+  it('walks the time index testing a candidate set when a term is neither rare nor common', async () => {
+    const store = new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'stele-fts-')));
+    // Times out of seq order, so a page in time order is not a page in seq order.
+    const events = Array.from({ length: 3000 }, (_, i) => ({
+      '@timestamp': new Date(Date.UTC(2026, 0, 1) + ((i * 7919) % 3000) * 1000).toISOString(),
+      event: { action: 'ssh.login' },
+      // Every 10th event says "middling"; "abcdef" and "uvwxyz" are each in a tenth of the events
+      // but together only in four.
+      message: `${i % 10 === 0 ? 'middling' : 'plain'} ${i % 10 === 3 || i % 999 === 0 ? 'abcdef' : ''} ${i % 10 === 4 || i % 999 === 0 ? 'uvwxyz' : ''} ${i}`,
+    })) as AuditEvent[];
+    await store.append({ events: events.map(recordFor), nodes: [], frontier: '{}', producers: [] });
+    const plan = (q: string) => planQuery(parseQuery(q), { now: 0 });
+    // 300 candidates of 3,000: above 2 * sqrt(3,000), below the scan threshold.
+    expect(store.compileFilter(plan('middling'))?.orderedSql).toContain('+events.seq IN');
+    // Each trigram is common, the phrase rare: the exact count keeps the candidate plan.
+    expect(store.compileFilter(plan('"abcdef uvwxyz"'))?.orderedSql).toBeUndefined();
+    for (const q of ['middling', '"abcdef uvwxyz"', 'middling AND NOT abcdef', 'middling OR uvwxyz']) {
+      const filter = store.compileFilter(plan(q));
+      const expected = events
+        .map((e, seq) => ({ e, seq, ts: Date.parse(e['@timestamp']) }))
+        .filter(({ e }) => matchesPredicate(plan(q), e))
+        .sort((a, b) => b.ts - a.ts || b.seq - a.seq)
+        .map((x) => x.seq);
+      expect(expected.length, q).toBeGreaterThan(2);
+      const page = await store.search({ where: filter, limit: 100 });
+      expect(
+        page.map((r) => r.seq),
+        q,
+      ).toEqual(expected.slice(0, 100));
+      expect(await store.count(filter), q).toBe(expected.length);
+    }
+    await store.close();
+  });
+
   it('finds a term of the message or the original whether or not the original contains the message', async () => {
     const store = new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'stele-fts-')));
     const line = (i: number) => `<38>Dec  6 08:00:0${i} web-1 sshd[9${i}]: Failed password for mallory${i}`;

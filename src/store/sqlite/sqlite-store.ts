@@ -145,7 +145,7 @@ export class SqliteStore implements Store, RetentionStore {
   private readonly hourlyCounts: boolean = false;
   /** source_ip holds the compact form (sqlite-ip.ts); false only read-only before migration 0204. */
   private readonly compactIps: boolean = true;
-  private vocab: { documents: Database.Statement; size: Database.Statement } | undefined;
+  private vocab: ReturnType<SqliteStore['prepareVocab']> | undefined;
   private expiredKnown = false;
   private retentionTable: boolean | undefined;
   private readonly writer: Writer | undefined;
@@ -270,24 +270,30 @@ export class SqliteStore implements Store, RetentionStore {
     const compactIps = this.compactIps;
     if (!this.fullText) return new SqliteCompiler({ compactIps });
     this.vocab ??= this.prepareVocab();
-    const { documents, size } = this.vocab;
+    const { documents, size, matches } = this.vocab;
     const events = (size.get() as { n: number }).n;
     return new SqliteCompiler({
       compactIps,
       fullText: true,
       events,
       trigramDocuments: (t) => (documents.get(t) as { doc: number } | undefined)?.doc ?? 0,
+      matchCount: (match) => matches.get(match) as number,
     });
   }
 
   /** Per-trigram document counts of the full-text index (a per-connection fts5vocab table). */
-  private prepareVocab(): { documents: Database.Statement; size: Database.Statement } {
+  private prepareVocab(): {
+    documents: Database.Statement;
+    size: Database.Statement;
+    matches: Database.Statement;
+  } {
     this.db.exec(
       "CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_fts_vocab USING fts5vocab(main, 'events_fts', 'row')",
     );
     return {
       documents: this.db.prepare('SELECT doc FROM temp.events_fts_vocab WHERE term = ?'),
       size: this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM events'),
+      matches: this.db.prepare('SELECT COUNT(*) FROM events_fts WHERE events_fts MATCH ?').pluck(),
     };
   }
 
@@ -453,7 +459,10 @@ export class SqliteStore implements Store, RetentionStore {
    * made a common filter on a range index (a busy /24) cost seconds.
    */
   private searchSql(request: SearchRequest, columns: string): { sql: string; params: unknown[] } {
-    const { clauses, params } = whereClauses(request.where, request.from, request.to, this.hasExpired());
+    const filter = request.where?.orderedSql
+      ? { ...request.where, sql: request.where.orderedSql }
+      : request.where;
+    const { clauses, params } = whereClauses(filter, request.from, request.to, this.hasExpired());
     if (request.maxSeq !== undefined) {
       clauses.push('seq <= ?');
       params.push(request.maxSeq);
