@@ -3,6 +3,7 @@
 // are columns too, and so is `@timestamp` (the `ts` column) whenever the column gives it back exactly. decodeRow puts everything back, and is the one way a stored event is read, by
 // the API, the ledger hasher and the verifier alike.
 
+import { formatTimestamp, isoTimestamp } from '../core/clock.js';
 import type { AuditEvent, StoredEvent } from '../core/event.js';
 import {
   BACKSLASH,
@@ -100,12 +101,6 @@ export function decodeRow(row: RowParts): StoredEvent {
   return event as StoredEvent;
 }
 
-/** `@timestamp` as validation writes it: RFC 3339 UTC with milliseconds. */
-function isoTimestamp(ts: number): string | undefined {
-  const date = new Date(ts);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
 /**
  * The JSON text of the stored event, byte for byte `JSON.stringify(decodeRow(row))`, spliced into
  * the stored body text instead of parsing and re-serializing it (exports write millions of these).
@@ -139,7 +134,7 @@ let lastReceivedText = '';
 
 function receivedText(received: number): string {
   if (received !== lastReceived) {
-    lastReceivedText = new Date(received).toISOString();
+    lastReceivedText = formatTimestamp(received);
     lastReceived = received;
   }
   return lastReceivedText;
