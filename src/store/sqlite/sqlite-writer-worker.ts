@@ -12,7 +12,8 @@ import { SqliteDetectionWriter } from './sqlite-detections.js';
 import { configureConnection, SqliteBatchWriter } from './sqlite-writer.js';
 import { WalGuard } from './wal-guard.js';
 
-const db = new Database((workerData as { file: string }).file);
+const { file, maxTransactionEvents } = workerData as { file: string; maxTransactionEvents: number };
+const db = new Database(file);
 configureConnection(db);
 const writer = new SqliteBatchWriter(db);
 const wal = new WalGuard(db);
@@ -25,14 +26,22 @@ type Message =
 
 type BatchMessage = Extract<Message, { batch: PackedBatch }>;
 
-/** `first` and the event batches queued right behind it; the first other message is returned too. */
+/**
+ * `first` and the event batches queued right behind it, up to maxTransactionEvents events in all
+ * (limits.max_batch_events); the message taken from the queue that did not join them is returned too.
+ */
 function queuedBatches(first: BatchMessage): { batches: BatchMessage[]; next: Message | undefined } {
   const batches = [first];
+  let events = first.batch.rows.seqs.length;
   for (;;) {
     const queued = receiveMessageOnPort(parentPort!) as { message: Message } | undefined;
     if (!queued) return { batches, next: undefined };
-    if (!('batch' in queued.message)) return { batches, next: queued.message };
-    batches.push(queued.message);
+    const msg = queued.message;
+    if (!('batch' in msg) || events + msg.batch.rows.seqs.length > maxTransactionEvents) {
+      return { batches, next: msg };
+    }
+    events += msg.batch.rows.seqs.length;
+    batches.push(msg);
   }
 }
 
