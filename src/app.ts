@@ -62,7 +62,7 @@ export interface LedgerContext {
 export async function openLedger(config: Config, clock: Clock = systemClock): Promise<LedgerContext> {
   const lock = acquireWriterLock(config);
   try {
-    const store = await openStore(config, { writer: true });
+    const store = await openStore(config, { writer: true, maxBatchEvents: config.limits.max_batch_events });
     const keyFile = config.ledger.key_file ?? path.join(config.data, 'ledger.key');
     const { signer } = loadOrCreateSigner(keyFile, config.ledger.origin);
     const personalFields = await pinPersonalFields(store, config.ledger.personal_fields);

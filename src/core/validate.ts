@@ -2,6 +2,7 @@
 // Returns a normalized copy or the first problem, named by field.
 
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { formatTimestamp } from './clock.js';
 import { AuditEventSchema, MAX_EVENT_DEPTH, type AuditEvent } from './event.js';
 
 const checker = TypeCompiler.Compile(AuditEventSchema);
@@ -11,7 +12,8 @@ export interface FieldProblem {
   message: string;
 }
 
-export type Validated = { ok: true; event: AuditEvent } | ({ ok: false } & FieldProblem);
+/** On success, `ts` is `@timestamp` in epoch milliseconds. */
+export type Validated = { ok: true; event: AuditEvent; ts: number } | ({ ok: false } & FieldProblem);
 
 // RFC 3339 section 5.6 date-time; lower-case t/z and a space separator are allowed by its note.
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -84,7 +86,7 @@ export function validateEvent(input: unknown): Validated {
       message: 'not an RFC 3339 date-time (e.g. 2026-01-31T12:00:00Z)',
     };
   }
-  return { ok: true, event: { ...(input as AuditEvent), '@timestamp': new Date(ts).toISOString() } };
+  return { ok: true, event: { ...(input as AuditEvent), '@timestamp': formatTimestamp(ts) }, ts };
 }
 
 function describe(message: string, value: unknown): string {

@@ -78,6 +78,6 @@ export function collectCandidates(
       counters.rejected('invalid');
       continue;
     }
-    into.push({ index: into.length, event: v.event, ts: Date.parse(v.event['@timestamp']) });
+    into.push({ index: into.length, event: v.event, ts: v.ts });
   }
 }

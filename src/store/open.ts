@@ -20,6 +20,8 @@ export interface OpenOptions {
   readonly?: boolean;
   /** The process will write the ledger: batches go through a writer thread. */
   writer?: boolean;
+  /** Most events one transaction holds (limits.max_batch_events), when batches are written together. */
+  maxBatchEvents?: number;
 }
 
 export async function openStore(target: StoreTarget, options: OpenOptions = {}): Promise<Store> {
@@ -41,6 +43,7 @@ export async function openStore(target: StoreTarget, options: OpenOptions = {}):
   return new SqliteStore(target.data, {
     readonly: options.readonly ?? false,
     writerThread: options.writer ?? false,
+    maxTransactionEvents: options.maxBatchEvents,
   });
 }
 

@@ -3,6 +3,7 @@
 // are columns too, and so is `@timestamp` (the `ts` column) whenever the column gives it back exactly. decodeRow puts everything back, and is the one way a stored event is read, by
 // the API, the ledger hasher and the verifier alike.
 
+import { formatTimestamp, isoTimestamp } from '../core/clock.js';
 import type { AuditEvent, StoredEvent } from '../core/event.js';
 import {
   BACKSLASH,
@@ -100,41 +101,6 @@ export function decodeRow(row: RowParts): StoredEvent {
   return event as StoredEvent;
 }
 
-const DAY_MS = 86_400_000;
-/** The largest time a Date holds (ECMA-262 time values): within it every day start is valid too. */
-const MAX_DATE_MS = 8.64e15;
-const DIGITS2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const DIGITS3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-/** The date part (`2026-11-25T`) of the last day formatted: a page of events shares a few days. */
-let isoDay = NaN;
-let isoDayText = '';
-
-/**
- * `@timestamp` as validation writes it: RFC 3339 UTC with milliseconds, exactly what
- * `Date.prototype.toISOString` gives, with the date part cached and the time of day from digit
- * tables (a Date and its formatting per event were 9 % of an export).
- */
-export function isoTimestamp(ts: number): string | undefined {
-  if (!Number.isInteger(ts) || Math.abs(ts) > MAX_DATE_MS) {
-    const date = new Date(ts);
-    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-  }
-  const day = Math.floor(ts / DAY_MS);
-  if (day !== isoDay) {
-    const date = new Date(day * DAY_MS);
-    const text = date.toISOString();
-    isoDayText = text.slice(0, text.indexOf('T') + 1);
-    isoDay = day;
-  }
-  let rest = ts - day * DAY_MS;
-  const hours = Math.floor(rest / 3_600_000);
-  rest -= hours * 3_600_000;
-  const minutes = Math.floor(rest / 60_000);
-  rest -= minutes * 60_000;
-  const seconds = Math.floor(rest / 1000);
-  return `${isoDayText}${DIGITS2[hours]}:${DIGITS2[minutes]}:${DIGITS2[seconds]}.${DIGITS3[rest - seconds * 1000]}Z`;
-}
-
 /**
  * The JSON text of the stored event, byte for byte `JSON.stringify(decodeRow(row))`, spliced into
  * the stored body text instead of parsing and re-serializing it (exports write millions of these).
@@ -168,7 +134,7 @@ let lastReceivedText = '';
 
 function receivedText(received: number): string {
   if (received !== lastReceived) {
-    lastReceivedText = new Date(received).toISOString();
+    lastReceivedText = formatTimestamp(received);
     lastReceived = received;
   }
   return lastReceivedText;

@@ -80,7 +80,7 @@ export function registerIngest(program: Command): void {
             process.stderr.write(`${item.file}:${item.line}: ${v.field ? `${v.field}: ` : ''}${v.message}\n`);
             continue;
           }
-          chunk.push({ index: chunk.length, event: v.event, ts: Date.parse(v.event['@timestamp']) });
+          chunk.push({ index: chunk.length, event: v.event, ts: v.ts });
           if (chunk.length >= CHUNK) await flush();
           progress.update(item.bytesRead, tally.accepted + tally.duplicates + chunk.length);
         }

@@ -69,7 +69,7 @@ export async function admitAndReply(
       return;
     }
     const v = validateEvent(item.value);
-    if (v.ok) candidates.push({ index, event: v.event, ts: Date.parse(v.event['@timestamp']) });
+    if (v.ok) candidates.push({ index, event: v.event, ts: v.ts });
     else rejected.push({ index, field: v.field, message: v.message });
   });
   deps.metrics.rejectedEvents(source, rejected.length);

@@ -71,6 +71,8 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
   /** Write batches from a worker thread with its own connection, so fsync never blocks the caller. */
   writerThread?: boolean;
+  /** The writer thread writes batches queued together in one transaction up to this many events. */
+  maxTransactionEvents?: number | undefined;
 }
 
 interface Writer {
@@ -79,7 +81,12 @@ interface Writer {
   close(): Promise<void>;
 }
 
-function createWriter(db: Database.Database, file: string, thread: boolean): Writer {
+function createWriter(
+  db: Database.Database,
+  file: string,
+  thread: boolean,
+  maxTransactionEvents: number,
+): Writer {
   const script = thread ? builtScript(import.meta.url, 'sqlite-writer-worker.js') : undefined;
   if (!script) {
     const batches = new SqliteBatchWriter(db);
@@ -98,7 +105,7 @@ function createWriter(db: Database.Database, file: string, thread: boolean): Wri
       close: async () => {},
     };
   }
-  const client = createWorkerClient(script, { file });
+  const client = createWorkerClient(script, { file, maxTransactionEvents });
   const call = async <T>(message: object): Promise<T> => {
     try {
       return await client.call<T>(message);
@@ -178,7 +185,12 @@ export class SqliteStore implements Store, RetentionStore {
     this.findProducer = this.db.prepare('SELECT seq FROM events WHERE producer_id = ? AND producer_seq = ?');
     this.writer = options.readonly
       ? undefined
-      : createWriter(this.db, this.file, options.writerThread ?? false);
+      : createWriter(
+          this.db,
+          this.file,
+          options.writerThread ?? false,
+          options.maxTransactionEvents ?? 10_000,
+        );
   }
 
   // Every multi-statement transaction here reads before it writes, so it starts as BEGIN IMMEDIATE:

@@ -44,6 +44,7 @@ export class SqliteBatchWriter {
   /** Adds the batch's hourly counts (undefined when the schema has no event_counts table). */
   private readonly counts: EventCounter | undefined;
   private readonly tx: Database.Transaction<(batch: AppendBatch) => void>;
+  private readonly txAll: Database.Transaction<(batches: readonly AppendBatch[]) => void>;
 
   constructor(private readonly db: Database.Database) {
     this.insertEvent = db.prepare(
@@ -69,6 +70,33 @@ export class SqliteBatchWriter {
       .get();
     this.counts = hasCounts ? new EventCounter(db) : undefined;
     this.tx = db.transaction((batch: AppendBatch) => this.write(batch));
+    this.txAll = db.transaction((batches: readonly AppendBatch[]) => {
+      for (const batch of batches) this.write(batch);
+    });
+  }
+
+  /**
+   * Appends consecutive batches in one transaction (one commit, one fsync), or, if that fails, each
+   * in its own, so a bad batch fails alone and those before it are still written. Returns each
+   * batch's error, or undefined for a batch that is durable.
+   */
+  appendAll(batches: readonly AppendBatch[]): Array<StoreError | undefined> {
+    if (batches.length > 1) {
+      try {
+        this.txAll.immediate(batches);
+        return batches.map(() => undefined);
+      } catch {
+        // Rolled back as a whole: written one by one below, each failing or not on its own.
+      }
+    }
+    return batches.map((batch) => {
+      try {
+        this.append(batch);
+        return undefined;
+      } catch (err) {
+        return err as StoreError;
+      }
+    });
   }
 
   append(batch: AppendBatch): void {
