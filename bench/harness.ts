@@ -33,10 +33,15 @@ export interface ServeProcess {
 /** Starts `stele serve ARGS --listen 127.0.0.1:PORT` and waits until it listens. */
 export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', ...args, '--listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
+  // The young-generation size `npm start` and bin/stele give the server (README, Performance).
+  const child = spawn(
+    process.execPath,
+    ['--max-semi-space-size=64', BIN, 'serve', ...args, '--listen', `127.0.0.1:${port}`],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    },
+  );
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
