@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'stele');
+export const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'stele');
 
 export function tmpDir(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `stele-bench-${name}-`));

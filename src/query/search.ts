@@ -4,7 +4,8 @@
 import type { Clock } from '../core/clock.js';
 import type { StoredEvent } from '../core/event.js';
 import { SteleError } from '../core/errors.js';
-import type { SqlFilter, Store } from '../store/store.js';
+import { countFilterOf, countSpanOf } from '../store/aggregate-sql.js';
+import type { AggregateRequest, SqlFilter, Store } from '../store/store.js';
 import { rowToEvent } from '../store/store.js';
 import { appendEventJson, decodeRow } from '../store/row-codec.js';
 import { csvEvent, csvHeader } from './investigate-output.js';
@@ -102,7 +103,19 @@ export class SearchService {
     }
   }
 
-  count(search: PreparedSearch): Promise<number> {
+  /**
+   * Exact number of matching events. A filter the hourly counts can answer (nothing, or equalities
+   * on dataset, outcome and user: aggregate-sql.ts countFilterOf) is summed from them, plus the
+   * partial hours at the ends: `outcome:failure` over 30 days of 10M events took 240-470 ms as an
+   * index count.
+   */
+  async count(search: PreparedSearch): Promise<number> {
+    const request: AggregateRequest = { predicate: search.predicate, by: [], limit: 1 };
+    if (search.from !== undefined) request.from = search.from;
+    if (search.to !== undefined) request.to = search.to;
+    if (countFilterOf(request) && countSpanOf(search.from, search.to)) {
+      return (await this.store.aggregate(request)).total;
+    }
     return this.store.count(search.filter, search.from, search.to);
   }
 

@@ -418,6 +418,7 @@ export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
     n         bigint NOT NULL,
     CONSTRAINT event_counts_key UNIQUE NULLS NOT DISTINCT (outcome, user_name, dataset, hour) INCLUDE (n)
   );
+  CREATE INDEX event_counts_user ON event_counts (user_name, hour) INCLUDE (outcome, dataset, n);
   INSERT INTO event_counts (hour, dataset, outcome, user_name, n)
     SELECT ${countHourSql('ts')}, dataset, outcome, user_name, count(*) FROM events
      WHERE body IS NOT NULL GROUP BY 1, 2, 3, 4;

@@ -11,10 +11,8 @@ const MAX_TRIGRAMS = 6;
 export interface SqliteCompilerOptions {
   /** The events_fts table (trigram, contentless) exists. */
   fullText?: boolean;
-  /** How many events hold a trigram (fts5vocab), and how many events there are: picks index or scan. */
-  trigramDocuments?: (trigram: string) => number;
-  /** How many events an FTS5 MATCH expression selects (the candidates of a term). */
-  matchCount?: (match: string) => number;
+  /** How many events an FTS5 MATCH expression selects, counted up to `limit`; with `events`, picks the plan. */
+  candidates?: (match: string, limit: number) => number;
   events?: number;
   /**
    * IPs are stored in the compact form (sqlite-ip.ts), as they are once migration 0204 has run;
@@ -113,12 +111,15 @@ export class SqliteCompiler extends FilterCompiler {
   }
 
   /**
-   * Three plans for a page of a full-text term, picked by how many events hold its trigrams (m of
-   * N events). Few candidates: read each and sort them (~10 us each). More: read the candidate
-   * rowids into a set (~0.4 us each) and walk the time index testing each entry against it
-   * (~0.3 us) until a page matched, about page * N / m entries. Most events: no index at all, a
-   * walk in time order reading and matching each row (~4 us), page * N / m rows. Costs measured
-   * at 10M events; the crossovers are near 2 * sqrt(N) and sqrt(10 * page * N) candidates.
+   * Three plans for a page of a full-text term, picked by how many events its trigrams select
+   * together (m candidates of N events). Few: read each candidate and sort them (~10 us each).
+   * More: read the candidate rowids into a set (~0.4 us each) and walk the time index testing each
+   * entry against it (~0.3 us) until a page matched, about page * N / m entries. Most events: no
+   * index, a walk in time order reading and matching each row (~4 us), page * N / m rows. Costs
+   * measured at 10M events; the crossovers are near 2 * sqrt(N) and sqrt(10 * page * N). m is
+   * counted, not estimated, but only up to that last bound, so the count costs at most about as
+   * much as the plan it picks (per-trigram counts from fts5vocab read whole doclists: 0.5 s for a
+   * common word at 10M events).
    */
   protected override fullTextCandidates(literals: string[]): string | undefined {
     if (!this.options.fullText) return undefined;
@@ -126,19 +127,13 @@ export class SqliteCompiler extends FilterCompiler {
     if (trigrams.length === 0) return undefined; // shorter than three characters: scan
     // Single trigrams need no phrase support (the index is detail=none); "" quotes a quote.
     const match = [...new Set(trigrams)].map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
-    const { trigramDocuments, matchCount, events } = this.options;
+    const { candidates, events } = this.options;
     let ordered = false;
-    if (trigramDocuments && events !== undefined) {
-      // The rarest trigram bounds the candidates from above, for the price of a vocabulary lookup.
-      const bound = Math.min(...trigrams.map((t) => trigramDocuments(t.toLowerCase())));
-      if (bound > Math.sqrt(ROW_TO_CANDIDATE_COST * PAGE * events)) return undefined;
-      const few = 2 * Math.sqrt(events);
-      // Trigrams that are each common may seldom meet: then the walk would find less than a page
-      // and run to the end. Below the old scan threshold the exact count (about what building the
-      // set costs) rules that out; above it, a walk to the end still beats reading every row.
-      ordered =
-        bound > few &&
-        (bound > Math.sqrt(PAGE * events) || matchCount === undefined || matchCount(match) > few);
+    if (candidates && events !== undefined) {
+      const most = Math.ceil(Math.sqrt(ROW_TO_CANDIDATE_COST * PAGE * events));
+      const m = candidates(match, most + 1);
+      if (m > most) return undefined;
+      ordered = m > 2 * Math.sqrt(events);
     }
     return `${ordered ? ORDERED_MARK : ''}events.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ${this.bind(match)})`;
   }

@@ -228,6 +228,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     n         INTEGER NOT NULL
   );
   CREATE INDEX event_counts_key ON event_counts (outcome, user_name, dataset, hour, n);
+  CREATE INDEX event_counts_user ON event_counts (user_name, hour, outcome, dataset, n);
   INSERT INTO event_counts (hour, dataset, outcome, user_name, n)
     SELECT ${hourSql('ts')}, dataset, outcome, user_name, COUNT(*) FROM events
      WHERE body IS NOT NULL GROUP BY 1, 2, 3, 4;

@@ -152,7 +152,8 @@ export class SqliteStore implements Store, RetentionStore {
   private readonly hourlyCounts: boolean = false;
   /** source_ip holds the compact form (sqlite-ip.ts); false only read-only before migration 0204. */
   private readonly compactIps: boolean = true;
-  private vocab: ReturnType<SqliteStore['prepareVocab']> | undefined;
+  /** Statements the compiler's full-text plan choice runs (sqlite-compiler.ts fullTextCandidates). */
+  private fullTextReads: { size: Database.Statement; candidates: Database.Statement } | undefined;
   private expiredKnown = false;
   private retentionTable: boolean | undefined;
   private readonly writer: Writer | undefined;
@@ -281,32 +282,19 @@ export class SqliteStore implements Store, RetentionStore {
   private compiler(): SqliteCompiler {
     const compactIps = this.compactIps;
     if (!this.fullText) return new SqliteCompiler({ compactIps });
-    this.vocab ??= this.prepareVocab();
-    const { documents, size, matches } = this.vocab;
-    const events = (size.get() as { n: number }).n;
+    this.fullTextReads ??= {
+      size: this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM events').pluck(),
+      candidates: this.db
+        .prepare('SELECT COUNT(*) FROM (SELECT rowid FROM events_fts WHERE events_fts MATCH ? LIMIT ?)')
+        .pluck(),
+    };
+    const { size, candidates } = this.fullTextReads;
     return new SqliteCompiler({
       compactIps,
       fullText: true,
-      events,
-      trigramDocuments: (t) => (documents.get(t) as { doc: number } | undefined)?.doc ?? 0,
-      matchCount: (match) => matches.get(match) as number,
+      events: size.get() as number,
+      candidates: (match, limit) => candidates.get(match, limit) as number,
     });
-  }
-
-  /** Per-trigram document counts of the full-text index (a per-connection fts5vocab table). */
-  private prepareVocab(): {
-    documents: Database.Statement;
-    size: Database.Statement;
-    matches: Database.Statement;
-  } {
-    this.db.exec(
-      "CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_fts_vocab USING fts5vocab(main, 'events_fts', 'row')",
-    );
-    return {
-      documents: this.db.prepare('SELECT doc FROM temp.events_fts_vocab WHERE term = ?'),
-      size: this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM events'),
-      matches: this.db.prepare('SELECT COUNT(*) FROM events_fts WHERE events_fts MATCH ?').pluck(),
-    };
   }
 
   async aggregate(
