@@ -3,7 +3,7 @@
 
 import type { Predicate } from '../query/plan.js';
 import { COLUMNS, splitField, type FilterCompiler } from './compiler.js';
-import type { AggregateRequest, HistogramRequest, SqlFilter } from './store.js';
+import type { AggregateRequest, HistogramBucket, HistogramRequest, SqlFilter } from './store.js';
 
 function timeRange(c: FilterCompiler, from?: number, to?: number): string[] {
   const out: string[] = [];
@@ -83,11 +83,11 @@ export function totalsOfGroups(
 
 // ---- Hourly counts ------------------------------------------------------------------------------
 
-/** Width of an event_counts bucket: one hour. */
+/** Width of an hourly count bucket. */
 export const COUNT_HOUR_MS = 3_600_000;
 
 /**
- * The hour of an epoch-ms expression as event_counts keys it, floor(ts / 3,600,000), in integer
+ * The hour of an epoch-ms expression as the count tables key it, floor(ts / 3,600,000), in integer
  * arithmetic both dialects evaluate alike (their % and / truncate toward zero).
  */
 export function countHourSql(ts: string): string {
@@ -99,35 +99,70 @@ export function countHour(ts: number): number {
   return Math.floor(ts / COUNT_HOUR_MS);
 }
 
-/** Fields the event_counts table is keyed by, and their column there (the same as in events). */
-const COUNTED: Readonly<Record<string, string>> = {
-  'event.dataset': 'dataset',
-  'event.outcome': 'outcome',
-  'user.name': 'user_name',
-};
-
-/** Column = value conditions that select events of event_counts rows. */
-export type CountFilter = Array<[column: string, value: string]>;
-
 /**
- * The conditions of a request that hourly counts can answer: grouped by counted fields only, no
- * distinct count, and a filter that is nothing or string equalities on counted fields joined by
- * AND. Undefined when the request needs the events themselves.
+ * A table of hourly counts of live events: its name and the fields it is keyed by, with their
+ * column (the same name in `events`). `event.outcome` is in every one (failures are counted from it).
  */
-export function countFilterOf(r: AggregateRequest): CountFilter | undefined {
-  if (r.distinct !== undefined || !r.by.every((f) => f in COUNTED)) return undefined;
-  const terms =
-    r.predicate.kind === 'all' ? [] : r.predicate.kind === 'and' ? r.predicate.items : [r.predicate];
-  const filter: CountFilter = [];
-  for (const t of terms) {
-    if (t.kind !== 'eq' || typeof t.value !== 'string' || !(t.field in COUNTED)) return undefined;
-    filter.push([COUNTED[t.field]!, t.value]);
-  }
-  return filter;
+export interface CountTable {
+  table: string;
+  columns: Readonly<Record<string, string>>;
 }
 
 /**
- * How a counted aggregation splits [from, to): whole hours read from event_counts, and the parts
+ * The hourly count tables, smallest first: per action (a few dozen keys an hour) and per user (a
+ * few hundred). A request is answered from the first that has all its fields.
+ */
+export const COUNT_TABLES: readonly CountTable[] = [
+  {
+    table: 'action_counts',
+    columns: { 'event.dataset': 'dataset', 'event.action': 'action', 'event.outcome': 'outcome' },
+  },
+  {
+    table: 'event_counts',
+    columns: { 'event.dataset': 'dataset', 'event.outcome': 'outcome', 'user.name': 'user_name' },
+  },
+];
+
+/** Fills a new count table from the live events (the migrations of both dialects). */
+export function countBackfillSql(t: CountTable): string {
+  const columns = Object.values(t.columns);
+  const groups = [...columns.map((_, i) => i + 1), columns.length + 1].join(', ');
+  return `INSERT INTO ${t.table} (hour, ${columns.join(', ')}, n)
+    SELECT ${countHourSql('ts')}, ${columns.join(', ')}, COUNT(*) FROM events
+     WHERE body IS NOT NULL GROUP BY ${groups};`;
+}
+
+/** The count table that answers a request, and its column = value conditions. */
+export interface CountFilter {
+  counts: CountTable;
+  filter: Array<[column: string, value: string]>;
+}
+
+/**
+ * What hourly counts can answer: a request grouped by counted fields only, with no distinct count
+ * and a filter that is nothing or string equalities on counted fields joined by AND, all in one
+ * count table. Undefined when the request needs the events themselves.
+ */
+export function countFilterOf(r: AggregateRequest): CountFilter | undefined {
+  if (r.distinct !== undefined) return undefined;
+  const terms =
+    r.predicate.kind === 'all' ? [] : r.predicate.kind === 'and' ? r.predicate.items : [r.predicate];
+  const fields: string[] = [...r.by];
+  for (const t of terms) {
+    if (t.kind !== 'eq' || typeof t.value !== 'string') return undefined;
+    fields.push(t.field);
+  }
+  const counts = COUNT_TABLES.find((c) => fields.every((f) => f in c.columns));
+  if (!counts) return undefined;
+  const filter = terms.map((t): [string, string] => {
+    const eq = t as { field: string; value: string };
+    return [counts.columns[eq.field]!, eq.value];
+  });
+  return { counts, filter };
+}
+
+/**
+ * How a counted aggregation splits [from, to): whole hours read from a count table, and the parts
  * of an hour at either end (`edges`) read from events. Undefined when no whole hour is inside.
  */
 export interface CountSpan {
@@ -159,12 +194,12 @@ export function countSpanOf(from?: number, to?: number): CountSpan | undefined {
 export function countsAggregateSql(
   c: FilterCompiler,
   r: AggregateRequest,
-  filter: CountFilter,
+  { counts, filter }: CountFilter,
   span: CountSpan,
 ): SqlFilter {
   c.reset();
   // Placeholders are bound in the order they appear in the text (SQLite's are positional).
-  const keys = r.by.map((f, i) => `${COUNTED[f]!} AS k${i}`);
+  const keys = r.by.map((f, i) => `${counts.columns[f]!} AS k${i}`);
   const countedSelect = [
     ...keys,
     'n',
@@ -176,7 +211,7 @@ export function countsAggregateSql(
   if (span.fromHour !== undefined) hours.push(`hour >= ${c.bind(span.fromHour)}`);
   if (span.toHour !== undefined) hours.push(`hour < ${c.bind(span.toHour)}`);
   const parts = [
-    `SELECT ${countedSelect.join(', ')}, NULL AS t FROM event_counts WHERE ${hours.join(' AND ')}`,
+    `SELECT ${countedSelect.join(', ')}, NULL AS t FROM ${counts.table} WHERE ${hours.join(' AND ')}`,
   ];
   // One part per edge: a single time range lets the planner seek an index to it.
   for (const [from, to] of span.edges) {
@@ -208,6 +243,64 @@ export function countsAggregateSql(
   const groupBy = keyNames.length > 0 ? `GROUP BY ${keyNames.join(', ')}` : '';
   const sql = `SELECT ${select.join(', ')} FROM (${parts.join(' UNION ALL ')}) AS counted ${groupBy} HAVING SUM(n) > 0 ORDER BY ${order.join(', ')} LIMIT ${c.bind(r.limit)}`;
   return { sql, params: [...c.boundParams()] };
+}
+
+/**
+ * Whether a histogram can be summed from hourly counts: its filter is countable, its buckets are
+ * whole hours wide and start on an hour, and its range holds a whole hour. The plan and the range
+ * split when it can.
+ */
+export function countedHistogram(r: HistogramRequest): { plan: CountFilter; span: CountSpan } | undefined {
+  if (r.interval % COUNT_HOUR_MS !== 0 || r.start % COUNT_HOUR_MS !== 0) return undefined;
+  const plan = countFilterOf({ predicate: r.predicate, by: [], limit: 1 });
+  const span = plan && countSpanOf(r.from, r.to);
+  return plan && span ? { plan, span } : undefined;
+}
+
+/** The part [from, to) of a histogram, its buckets starting with the one `from` falls in. */
+export function histogramPart(r: HistogramRequest, from: number, to: number): HistogramRequest {
+  return { ...r, start: r.start + Math.floor((from - r.start) / r.interval) * r.interval, from, to };
+}
+
+/** Matching events and failures per whole hour of a counted span, from a count table. */
+export function countsByHourSql(
+  c: FilterCompiler,
+  { counts, filter }: CountFilter,
+  span: CountSpan,
+): SqlFilter {
+  c.reset();
+  const select = `SELECT hour, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(CASE WHEN outcome = ${c.bind('failure')} THEN n ELSE 0 END) AS BIGINT) AS failures`;
+  const where = ['n > 0', ...filter.map(([column, value]) => `${column} = ${c.bind(value)}`)];
+  if (span.fromHour !== undefined) where.push(`hour >= ${c.bind(span.fromHour)}`);
+  if (span.toHour !== undefined) where.push(`hour < ${c.bind(span.toHour)}`);
+  return {
+    sql: `${select} FROM ${counts.table} WHERE ${where.join(' AND ')} GROUP BY hour`,
+    params: [...c.boundParams()],
+  };
+}
+
+/**
+ * A histogram's buckets from per-hour counts and the buckets of its partial hours at the ends
+ * (computed from the events): every hour added to the bucket it falls in; empty buckets left out.
+ */
+export function mergeHourCounts(
+  r: HistogramRequest,
+  hours: ReadonlyArray<{ hour: number; n: number; failures: number }>,
+  edges: ReadonlyArray<HistogramBucket>,
+): HistogramBucket[] {
+  const buckets = new Map<number, HistogramBucket>();
+  const add = (start: number, count: number, failures: number) => {
+    let b = buckets.get(start);
+    if (!b) buckets.set(start, (b = r.failures ? { start, count: 0, failures: 0 } : { start, count: 0 }));
+    b.count += count;
+    if (r.failures) b.failures! += failures;
+  };
+  for (const h of hours) {
+    const start = r.start + Math.floor((h.hour * COUNT_HOUR_MS - r.start) / r.interval) * r.interval;
+    add(start, Number(h.n), Number(h.failures));
+  }
+  for (const e of edges) add(e.start, e.count, e.failures ?? 0);
+  return [...buckets.values()].filter((b) => b.count > 0).sort((a, b) => a.start - b.start);
 }
 
 /** A group's first or last time: known from the edges, or to be looked up inside one whole hour. */
@@ -251,7 +344,7 @@ export function countExtremeSql(
   clauses.push(`events.ts >= ${c.bind(from)}`, `events.ts < ${c.bind(to)}`);
   r.by.forEach((f, i) => {
     const value = keys[i] ?? null;
-    const column = `events.${COUNTED[f]!}`;
+    const column = `events.${COLUMNS[f]!.column}`;
     clauses.push(value === null ? `${column} IS NULL` : `${column} = ${c.bind(value)}`);
   });
   return {

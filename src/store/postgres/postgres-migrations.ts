@@ -2,7 +2,7 @@
 // name in the `migrations` table of the store's schema (like sqlite-migrations.ts). The SQL
 // functions here read JSON values exactly as query/plan.ts does, so filters match the reference.
 
-import { countHourSql } from '../aggregate-sql.js';
+import { COUNT_TABLES, countHourSql, type CountTable, countBackfillSql } from '../aggregate-sql.js';
 import { NODE_LEVELS_MIGRATION } from '../store.js';
 
 export interface PgMigration {
@@ -404,45 +404,57 @@ export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
   `,
   },
   {
-    // Hourly event counts by dataset, outcome and user, as on SQLite (docs/search.md "Hourly
-    // counts"). The writer adds each batch's counts (insertEvents); the trigger moves an event's
-    // count when erasure changes its columns and removes it when retention removes its body. A count
-    // that falls to zero keeps its row (readers skip it): deleting it would need a second lookup.
+    // Hourly counts of live events, as on SQLite (aggregate-sql.ts COUNT_TABLES, docs/search.md
+    // "Hourly counts"). The writer adds each batch's counts (insertEvents); a row trigger moves an
+    // event's count when erasure changes its columns and removes it when retention removes its
+    // body. A count that falls to zero keeps its row (readers skip it): deleting it would need a
+    // second lookup.
     name: '0202-search-event-counts',
-    sql: `
-  CREATE TABLE event_counts (
-    hour      bigint NOT NULL,          -- floor(ts / 3,600,000)
-    dataset   text,
-    outcome   text,
-    user_name text,
-    n         bigint NOT NULL,
-    CONSTRAINT event_counts_key UNIQUE NULLS NOT DISTINCT (outcome, user_name, dataset, hour) INCLUDE (n)
+    sql:
+      pgCountTableSql(countTable('event_counts'), ['user_name', 'hour']) +
+      pgCountTableSql(countTable('action_counts')),
+  },
+];
+
+/** A count table by its name. */
+function countTable(name: string): CountTable {
+  return COUNT_TABLES.find((t) => t.table === name)!;
+}
+
+/** One hourly count table, its NULL-safe unique key, filled from the live events, and its trigger. */
+function pgCountTableSql(t: CountTable, extraIndex?: string[]): string {
+  const columns = Object.values(t.columns);
+  const keyColumns = [...columns.filter((c) => c !== 'dataset'), 'dataset', 'hour'];
+  const upsert = (row: 'OLD' | 'NEW', delta: 1 | -1) =>
+    `INSERT INTO ${t.table} AS c (hour, ${columns.join(', ')}, n)
+        VALUES (${countHourSql(`${row}.ts`)}, ${columns.map((c) => `${row}.${c}`).join(', ')}, ${delta})
+        ON CONFLICT ON CONSTRAINT ${t.table}_key DO UPDATE SET n = c.n + (${delta});`;
+  const rest = columns.filter((c) => !extraIndex?.includes(c));
+  return `
+  CREATE TABLE ${t.table} (
+    hour bigint NOT NULL,               -- floor(ts / 3,600,000)
+    ${columns.map((c) => `${c} text,`).join('\n    ')}
+    n    bigint NOT NULL,
+    CONSTRAINT ${t.table}_key UNIQUE NULLS NOT DISTINCT (${keyColumns.join(', ')}) INCLUDE (n)
   );
-  CREATE INDEX event_counts_user ON event_counts (user_name, hour) INCLUDE (outcome, dataset, n);
-  INSERT INTO event_counts (hour, dataset, outcome, user_name, n)
-    SELECT ${countHourSql('ts')}, dataset, outcome, user_name, count(*) FROM events
-     WHERE body IS NOT NULL GROUP BY 1, 2, 3, 4;
-  CREATE FUNCTION event_counts_change() RETURNS trigger LANGUAGE plpgsql AS $f$
+  ${extraIndex ? `CREATE INDEX ${t.table}_by_${extraIndex[0]} ON ${t.table} (${extraIndex.join(', ')}) INCLUDE (${[...rest, 'n'].join(', ')});` : ''}
+  ${countBackfillSql(t)}
+  CREATE FUNCTION ${t.table}_change() RETURNS trigger LANGUAGE plpgsql AS $f$
   BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.body IS NOT NULL THEN
-      INSERT INTO event_counts AS c (hour, dataset, outcome, user_name, n)
-        VALUES (${countHourSql('OLD.ts')}, OLD.dataset, OLD.outcome, OLD.user_name, -1)
-        ON CONFLICT ON CONSTRAINT event_counts_key DO UPDATE SET n = c.n - 1;
+      ${upsert('OLD', -1)}
     END IF;
     IF TG_OP = 'UPDATE' AND NEW.body IS NOT NULL THEN
-      INSERT INTO event_counts AS c (hour, dataset, outcome, user_name, n)
-        VALUES (${countHourSql('NEW.ts')}, NEW.dataset, NEW.outcome, NEW.user_name, 1)
-        ON CONFLICT ON CONSTRAINT event_counts_key DO UPDATE SET n = c.n + 1;
+      ${upsert('NEW', 1)}
     END IF;
     RETURN NULL;
   END $f$;
-  CREATE TRIGGER event_counts_update AFTER UPDATE OF body, dataset, outcome, user_name ON events
-    FOR EACH ROW EXECUTE FUNCTION event_counts_change();
-  CREATE TRIGGER event_counts_delete AFTER DELETE ON events
-    FOR EACH ROW EXECUTE FUNCTION event_counts_change();
-  `,
-  },
-];
+  CREATE TRIGGER ${t.table}_update AFTER UPDATE OF body, ${columns.join(', ')} ON events
+    FOR EACH ROW EXECUTE FUNCTION ${t.table}_change();
+  CREATE TRIGGER ${t.table}_delete AFTER DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION ${t.table}_change();
+  `;
+}
 
 /** Needs pg_trgm; applied only when the extension is available (postgres-store.ts). */
 export function fullTextIndexSql(trgmSchema: string): string {

@@ -8,14 +8,19 @@ import type { Predicate } from '../../query/plan.js';
 import {
   aggregateSql,
   COUNT_HOUR_MS,
+  COUNT_TABLES,
   countedExtent,
+  countedHistogram,
   countExtremeSql,
   countFilterOf,
   countHourSql,
   countsAggregateSql,
+  countsByHourSql,
   countSpanOf,
   extentSql,
+  histogramPart,
   histogramSql,
+  mergeHourCounts,
   overLiveEvents,
   totalsOfGroups,
   totalsSql,
@@ -458,6 +463,35 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramBucket[]> {
+    const counted = countedHistogram(request);
+    if (counted) {
+      const { plan, span } = counted;
+      const q = countsByHourSql(this.compiler(), plan, span);
+      const parts = span.edges.map(([from, to]) => {
+        const part = histogramPart(request, from, to);
+        return { part, statement: histogramSql(this.compiler(), part) };
+      });
+      return this.transaction(async (client) => {
+        await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+        const hours = (await client.query<{ hour: number; n: number; failures: number }>(q.sql, q.params))
+          .rows;
+        const edges: HistogramBucket[] = [];
+        for (const { part, statement } of parts) {
+          const sql = await this.live(statement.sql);
+          const rows = (
+            await client.query<{ bucket: number; n: number; failures?: number }>(sql, statement.params)
+          ).rows;
+          for (const r of rows) {
+            edges.push({
+              start: part.start + r.bucket * part.interval,
+              count: r.n,
+              failures: r.failures ?? 0,
+            });
+          }
+        }
+        return mergeHourCounts(request, hours, edges);
+      }, 'cannot count a histogram');
+    }
     const statement = histogramSql(this.compiler(), request);
     const rows = await this.query<{ bucket: number; n: number; failures?: number }>(
       await this.live(statement.sql),
@@ -810,6 +844,9 @@ class Where {
   }
 }
 
+/** Where insertEvents keeps each counted column's values (its `cols`). */
+const INSERT_POSITION: Readonly<Record<string, number>> = { action: 4, outcome: 5, user_name: 6, dataset: 9 };
+
 async function insertEvents(c: pg.PoolClient, batch: AppendBatch): Promise<void> {
   const cols: unknown[][] = Array.from({ length: 17 }, () => []);
   const producerIds: string[] = [];
@@ -855,14 +892,20 @@ async function insertEvents(c: pg.PoolClient, batch: AppendBatch): Promise<void>
     cols,
   );
   // The batch's hourly counts (docs/search.md "Hourly counts"), from the values as stored.
-  await c.query(
-    `INSERT INTO event_counts AS c (hour, dataset, outcome, user_name, n)
-     SELECT ${countHourSql('x.ts')}, x.dataset, x.outcome, x.user_name, count(*)
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x (ts, dataset, outcome, user_name)
-      GROUP BY 1, 2, 3, 4
-     ON CONFLICT ON CONSTRAINT event_counts_key DO UPDATE SET n = c.n + EXCLUDED.n`,
-    [cols[1], cols[9], cols[5], cols[6]],
-  );
+  for (const t of COUNT_TABLES) {
+    const columns = Object.values(t.columns);
+    await c.query(
+      `INSERT INTO ${t.table} AS c (hour, ${columns.join(', ')}, n)
+       SELECT ${countHourSql('x.ts')}, ${columns.map((col) => `x.${col}`).join(', ')}, count(*)
+         FROM unnest($1::bigint[], ${columns.map((_, i) => `$${i + 2}::text[]`).join(', ')}) AS x (ts, ${columns.join(', ')})
+        GROUP BY ${columns
+          .map((_, i) => i + 1)
+          .concat(columns.length + 1)
+          .join(', ')}
+       ON CONFLICT ON CONSTRAINT ${t.table}_key DO UPDATE SET n = c.n + EXCLUDED.n`,
+      [cols[1], ...columns.map((col) => cols[INSERT_POSITION[col]!])],
+    );
+  }
   if (producerIds.length > 0) {
     await c.query(
       'INSERT INTO producer_seqs (producer_id, producer_seq, seq) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])',

@@ -1,18 +1,54 @@
 // Schema of the embedded store: named migrations, applied once each, in this order, and recorded
 // by name in the `migrations` table. A feature adds its own entry at the end with a new name.
 
-import { countHourSql as hourSql } from '../aggregate-sql.js';
+import {
+  COUNT_TABLES,
+  countHourSql as hourSql,
+  type CountTable,
+  countBackfillSql,
+} from '../aggregate-sql.js';
 import { NODE_LEVELS_MIGRATION } from '../store.js';
 
-/** The event_counts row of an event row (OLD or NEW in a trigger). */
-function countKey(row: 'OLD' | 'NEW'): string {
-  return `hour = ${hourSql(`${row}.ts`)} AND dataset IS ${row}.dataset AND outcome IS ${row}.outcome AND user_name IS ${row}.user_name`;
+/**
+ * One hourly count table (aggregate-sql.ts COUNT_TABLES) with its indexes, filled from the live
+ * events. The writer adds each batch's counts (sqlite-writer.ts); the triggers keep them right when
+ * erasure or retention change an event's columns or body (an expired event is not counted). NULL is
+ * a key value here, so rows are matched with IS and there is no unique key.
+ */
+function countTableSql(t: CountTable, indexes: string[][]): string {
+  const columns = Object.values(t.columns);
+  const key = (row: 'OLD' | 'NEW') =>
+    [`hour = ${hourSql(`${row}.ts`)}`, ...columns.map((c) => `${c} IS ${row}.${c}`)].join(' AND ');
+  // Adds `delta` to a live event's count.
+  const change = (row: 'OLD' | 'NEW', delta: 1 | -1) =>
+    `UPDATE ${t.table} SET n = n + (${delta}) WHERE ${row}.body IS NOT NULL AND ${key(row)};
+    DELETE FROM ${t.table} WHERE n = 0 AND ${key(row)};`;
+  return `
+  CREATE TABLE ${t.table} (
+    hour INTEGER NOT NULL,              -- floor(ts / 3,600,000)
+    ${columns.map((c) => `${c} TEXT,`).join('\n    ')}
+    n    INTEGER NOT NULL
+  );
+  ${indexes.map((cols, i) => `CREATE INDEX ${t.table}_${i} ON ${t.table} (${cols.join(', ')});`).join('\n  ')}
+  ${countBackfillSql(t)}
+  CREATE TRIGGER ${t.table}_update AFTER UPDATE OF body, ${columns.join(', ')} ON events
+  BEGIN
+    ${change('OLD', -1)}
+    INSERT INTO ${t.table} (hour, ${columns.join(', ')}, n)
+      SELECT ${hourSql('NEW.ts')}, ${columns.map((c) => `NEW.${c}`).join(', ')}, 0
+       WHERE NEW.body IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${t.table} WHERE ${key('NEW')});
+    ${change('NEW', 1)}
+  END;
+  CREATE TRIGGER ${t.table}_delete AFTER DELETE ON events
+  BEGIN
+    ${change('OLD', -1)}
+  END;
+  `;
 }
 
-/** Adds `delta` to a live event's count (an expired one, without a body, is not counted). */
-function countChange(row: 'OLD' | 'NEW', delta: 1 | -1): string {
-  return `UPDATE event_counts SET n = n + (${delta}) WHERE ${row}.body IS NOT NULL AND ${countKey(row)};
-    DELETE FROM event_counts WHERE n = 0 AND ${countKey(row)};`;
+/** A count table by its name. */
+function countTable(name: string): CountTable {
+  return COUNT_TABLES.find((t) => t.table === name)!;
 }
 
 export const COMPACT_IP_MIGRATION = '0204-search-compact-source-ip';
@@ -213,38 +249,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     sql: 'CREATE INDEX events_dataset_ts_outcome ON events (dataset, ts, outcome) WHERE dataset IS NOT NULL',
   },
   {
-    // Hourly event counts by dataset, outcome and user (aggregate-sql.ts countsAggregateSql): "top
-    // users by failures over 30 days" sums these instead of grouping millions of index entries. The
-    // writer adds each batch's counts in its transaction (sqlite-writer.ts); the triggers keep them
-    // right when erasure or retention change an event's columns or body (an expired event is not
-    // counted). NULL is a key value here, so rows are matched with IS and there is no unique key.
+    // Hourly counts of live events by dataset, outcome and user, and by dataset, action and outcome
+    // (aggregate-sql.ts COUNT_TABLES): "top users by failures over 30 days" or the count of
+    // `action:ssh.login` sums these instead of reading millions of index entries.
     name: '0203-search-event-counts',
-    sql: `
-  CREATE TABLE event_counts (
-    hour      INTEGER NOT NULL,         -- floor(ts / 3,600,000)
-    dataset   TEXT,
-    outcome   TEXT,
-    user_name TEXT,
-    n         INTEGER NOT NULL
-  );
-  CREATE INDEX event_counts_key ON event_counts (outcome, user_name, dataset, hour, n);
-  CREATE INDEX event_counts_user ON event_counts (user_name, hour, outcome, dataset, n);
-  INSERT INTO event_counts (hour, dataset, outcome, user_name, n)
-    SELECT ${hourSql('ts')}, dataset, outcome, user_name, COUNT(*) FROM events
-     WHERE body IS NOT NULL GROUP BY 1, 2, 3, 4;
-  CREATE TRIGGER event_counts_update AFTER UPDATE OF body, dataset, outcome, user_name ON events
-  BEGIN
-    ${countChange('OLD', -1)}
-    INSERT INTO event_counts (hour, dataset, outcome, user_name, n)
-      SELECT ${hourSql('NEW.ts')}, NEW.dataset, NEW.outcome, NEW.user_name, 0
-       WHERE NEW.body IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event_counts WHERE ${countKey('NEW')});
-    ${countChange('NEW', 1)}
-  END;
-  CREATE TRIGGER event_counts_delete AFTER DELETE ON events
-  BEGIN
-    ${countChange('OLD', -1)}
-  END;
-  `,
+    sql:
+      countTableSql(countTable('event_counts'), [
+        ['outcome', 'user_name', 'dataset', 'hour', 'n'],
+        ['user_name', 'hour', 'outcome', 'dataset', 'n'],
+      ]) + countTableSql(countTable('action_counts'), [['action', 'outcome', 'dataset', 'hour', 'n']]),
   },
   {
     // source_ip in the compact comparable form (sqlite-ip.ts): IPv4 in 5 bytes instead of 16, in the

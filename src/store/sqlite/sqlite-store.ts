@@ -29,14 +29,19 @@ import {
   aggregateSql,
   bucketCountSql,
   COUNT_HOUR_MS,
+  COUNT_TABLES,
   countedExtent,
+  countedHistogram,
   countExtremeSql,
   countFilterOf,
+  countsByHourSql,
   countsAggregateSql,
   countsBucketByBucket,
   countSpanOf,
   extentSql,
+  histogramPart,
   histogramSql,
+  mergeHourCounts,
   overLiveEvents,
   totalsOfGroups,
   totalsSql,
@@ -148,8 +153,8 @@ export class SqliteStore implements Store, RetentionStore {
   private readonly findProducer: Database.Statement;
   /** The full-text index exists (a data dir created before it, opened read-only, has none). */
   private readonly fullText: boolean = false;
-  /** The hourly event_counts table exists (the same holds for it). */
-  private readonly hourlyCounts: boolean = false;
+  /** The hourly count tables that exist (the same holds for them). */
+  private readonly countTables = new Set<string>();
   /** source_ip holds the compact form (sqlite-ip.ts); false only read-only before migration 0204. */
   private readonly compactIps: boolean = true;
   /** Statements the compiler's full-text plan choice runs (sqlite-compiler.ts fullTextCandidates). */
@@ -178,7 +183,7 @@ export class SqliteStore implements Store, RetentionStore {
         this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==
         undefined;
       this.fullText = hasTable('events_fts');
-      this.hourlyCounts = hasTable('event_counts');
+      for (const t of COUNT_TABLES) if (hasTable(t.table)) this.countTables.add(t.table);
     } catch (err) {
       throw translate(err, `cannot open the data directory ${dataDir}`);
     }
@@ -300,7 +305,8 @@ export class SqliteStore implements Store, RetentionStore {
   async aggregate(
     request: AggregateRequest,
   ): Promise<{ groups: AggregateGroup[]; total: number; failures: number }> {
-    const filter = this.hourlyCounts ? countFilterOf(request) : undefined;
+    const counted = countFilterOf(request);
+    const filter = counted && this.countTables.has(counted.counts.table) ? counted : undefined;
     const span = filter && countSpanOf(request.from, request.to);
     if (filter && span) {
       // One read transaction: the counts and the times looked up after them see the same events.
@@ -367,6 +373,25 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramBucket[]> {
+    const counted = countedHistogram(request);
+    if (counted && this.countTables.has(counted.plan.counts.table)) {
+      const { plan, span } = counted;
+      const q = countsByHourSql(this.compiler(), plan, span);
+      // One read transaction: the hours and the edges see the same events.
+      return this.run(() =>
+        this.db.transaction(() => {
+          const hours = this.db.prepare(q.sql).all(...q.params) as Array<{
+            hour: number;
+            n: number;
+            failures: number;
+          }>;
+          const edges = span.edges.flatMap(([from, to]) =>
+            this.histogramByBucket(histogramPart(request, from, to)),
+          );
+          return mergeHourCounts(request, hours, edges);
+        })(),
+      );
+    }
     if (countsBucketByBucket(request.predicate)) return this.histogramByBucket(request);
     const q = histogramSql(this.compiler(), request);
     const rows = this.run(() => this.db.prepare(this.live(q.sql)).all(...q.params)) as Array<{

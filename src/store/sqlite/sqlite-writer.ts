@@ -5,7 +5,9 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../core/errors.js';
 import type { AppendBatch } from '../store.js';
-import { countHour } from '../aggregate-sql.js';
+import { COUNT_TABLES, countHour, type CountTable } from '../aggregate-sql.js';
+import { COLUMNS } from '../compiler.js';
+import { COLUMN_FIELDS } from '../row-codec.js';
 import { compactIp } from './sqlite-ip.js';
 
 /**
@@ -41,8 +43,8 @@ export class SqliteBatchWriter {
   private readonly nextSeq: Database.Statement;
   /** Indexes the text of the batch's events (undefined when the schema has no full-text table). */
   private readonly indexText: Database.Statement | undefined;
-  /** Adds the batch's hourly counts (undefined when the schema has no event_counts table). */
-  private readonly counts: EventCounter | undefined;
+  /** Add the batch's hourly counts to each count table the schema has. */
+  private readonly counters: EventCounter[];
   private readonly tx: Database.Transaction<(batch: AppendBatch) => void>;
   private readonly txAll: Database.Transaction<(batches: readonly AppendBatch[]) => void>;
 
@@ -65,10 +67,10 @@ export class SqliteBatchWriter {
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events_fts'")
       .get();
     this.indexText = hasFts ? db.prepare(INDEX_TEXT_SQL) : undefined;
-    const hasCounts = db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_counts'")
-      .get();
-    this.counts = hasCounts ? new EventCounter(db) : undefined;
+    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    this.counters = COUNT_TABLES.filter((t) => hasTable.get(t.table) !== undefined).map(
+      (t) => new EventCounter(db, t),
+    );
     this.tx = db.transaction((batch: AppendBatch) => this.write(batch));
     this.txAll = db.transaction((batches: readonly AppendBatch[]) => {
       for (const batch of batches) this.write(batch);
@@ -145,7 +147,7 @@ export class SqliteBatchWriter {
     const first = batch.events[0];
     const last = batch.events.at(-1);
     if (this.indexText && first && last) this.indexText.run(first.seq, last.seq);
-    this.counts?.add(batch.events);
+    for (const counter of this.counters) counter.add(batch.events);
     for (const n of batch.nodes) this.upsertNode.run(n.level, n.index, n.hash);
     for (const p of batch.producers) this.upsertProducer.run(p.id, p.lastSeq, p.gaps, p.events);
     this.putMeta.run('frontier', batch.frontier);
@@ -154,42 +156,44 @@ export class SqliteBatchWriter {
   }
 }
 
+/** Where each counted column is in an event's `columns` (row-codec.ts COLUMN_FIELDS). */
+const COLUMN_INDEX: Readonly<Record<string, number>> = Object.fromEntries(
+  COLUMN_FIELDS.map(([parent, key], i) => [COLUMNS[`${parent}.${key}`]!.column, i]),
+);
+
 /**
- * Keeps event_counts in step with inserted events: a batch's events are counted in memory by
- * (hour, dataset, outcome, user) and each key's row is updated once, or created.
+ * Keeps one hourly count table in step with inserted events: a batch's events are counted in memory
+ * by hour and the table's columns, and each key's row is updated once, or created.
  */
 class EventCounter {
   private readonly bump: Database.Statement;
   private readonly create: Database.Statement;
+  private readonly positions: number[];
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, counts: CountTable) {
+    const columns = Object.values(counts.columns);
+    this.positions = columns.map((c) => COLUMN_INDEX[c]!);
     this.bump = db.prepare(
-      'UPDATE event_counts SET n = n + ? WHERE outcome IS ? AND user_name IS ? AND dataset IS ? AND hour = ?',
+      `UPDATE ${counts.table} SET n = n + ? WHERE hour = ? AND ${columns.map((c) => `${c} IS ?`).join(' AND ')}`,
     );
     this.create = db.prepare(
-      'INSERT INTO event_counts (hour, dataset, outcome, user_name, n) VALUES (?, ?, ?, ?, ?)',
+      `INSERT INTO ${counts.table} (hour, ${columns.join(', ')}, n) VALUES (?, ${columns.map(() => '?').join(', ')}, ?)`,
     );
   }
 
   add(events: AppendBatch['events']): void {
-    const counts = new Map<
-      string,
-      { key: [number, string | null, string | null, string | null]; n: number }
-    >();
+    const counts = new Map<string, { key: Array<number | string | null>; n: number }>();
     for (const e of events) {
-      const [, outcome = null, dataset = null, userName = null] = e.columns;
-      const hour = countHour(e.ts);
+      const key: Array<number | string | null> = [countHour(e.ts)];
+      for (const p of this.positions) key.push(e.columns[p] ?? null);
       // JSON keeps null apart from every string, and strings apart from each other.
-      const id = JSON.stringify([hour, dataset, outcome, userName]);
+      const id = JSON.stringify(key);
       const c = counts.get(id);
       if (c) c.n++;
-      else counts.set(id, { key: [hour, dataset, outcome, userName], n: 1 });
+      else counts.set(id, { key, n: 1 });
     }
     for (const { key, n } of counts.values()) {
-      const [hour, dataset, outcome, userName] = key;
-      if (this.bump.run(n, outcome, userName, dataset, hour).changes === 0) {
-        this.create.run(hour, dataset, outcome, userName, n);
-      }
+      if (this.bump.run(n, ...key).changes === 0) this.create.run(...key, n);
     }
   }
 }
