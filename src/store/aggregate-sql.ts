@@ -152,7 +152,7 @@ export function countFilterOf(r: AggregateRequest): CountFilter | undefined {
     if (t.kind !== 'eq' || typeof t.value !== 'string') return undefined;
     fields.push(t.field);
   }
-  const counts = COUNT_TABLES.find((c) => fields.every((f) => f in c.columns));
+  const counts = COUNT_TABLES.find((c) => fields.every((f) => Object.hasOwn(c.columns, f)));
   if (!counts) return undefined;
   const filter = terms.map((t): [string, string] => {
     const eq = t as { field: string; value: string };

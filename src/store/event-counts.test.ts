@@ -260,6 +260,16 @@ describe.each(dialects)('hourly event counts: $name', (dialect) => {
     expect(counted).toBeLessThan(120);
   });
 
+  it('does not take a name of Object.prototype for a counted field', () => {
+    for (const q of ['toString:x', 'constructor:x AND outcome:failure']) {
+      expect(
+        countFilterOf({ predicate: planQuery(parseQuery(q), { now: T0 }), by: [], limit: 1 }),
+        q,
+      ).toBeUndefined();
+    }
+    expect(countFilterOf({ predicate: { kind: 'all' }, by: ['__proto__'], limit: 1 })).toBeUndefined();
+  });
+
   it('keeps the counts right through erasure and retention', async () => {
     const r = rng(11);
     const events = randomEvents(1500, r);
