@@ -4,7 +4,7 @@
 import type { Clock } from '../core/clock.js';
 import type { StoredEvent } from '../core/event.js';
 import { SteleError } from '../core/errors.js';
-import { countFilterOf, countSpanOf } from '../store/aggregate-sql.js';
+import { countedAggregate } from '../store/aggregate-sql.js';
 import type { AggregateRequest, SqlFilter, Store } from '../store/store.js';
 import { rowToEvent } from '../store/store.js';
 import { appendEventJson, decodeRow } from '../store/row-codec.js';
@@ -113,7 +113,7 @@ export class SearchService {
     const request: AggregateRequest = { predicate: search.predicate, by: [], limit: 1 };
     if (search.from !== undefined) request.from = search.from;
     if (search.to !== undefined) request.to = search.to;
-    if (countFilterOf(request) && countSpanOf(search.from, search.to)) {
+    if (countedAggregate(request)) {
       return (await this.store.aggregate(request)).total;
     }
     return this.store.count(search.filter, search.from, search.to);

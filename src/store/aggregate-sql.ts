@@ -123,13 +123,21 @@ export const COUNT_TABLES: readonly CountTable[] = [
   },
 ];
 
+/**
+ * `SELECT hour, <the table's columns>, COUNT(*) FROM <from> WHERE <where> GROUP BY` the key: the
+ * rows a count table gets from events (its backfill, and PostgreSQL's per-batch counts).
+ */
+export function countRowsSql(t: CountTable, from: string, ts: string, where = ''): string {
+  const columns = Object.values(t.columns);
+  const key = [1, ...columns.map((_, i) => i + 2)].join(', ');
+  return `SELECT ${countHourSql(ts)}, ${columns.join(', ')}, COUNT(*) FROM ${from} ${where} GROUP BY ${key}`;
+}
+
 /** Fills a new count table from the live events (the migrations of both dialects). */
 export function countBackfillSql(t: CountTable): string {
   const columns = Object.values(t.columns);
-  const groups = [...columns.map((_, i) => i + 1), columns.length + 1].join(', ');
   return `INSERT INTO ${t.table} (hour, ${columns.join(', ')}, n)
-    SELECT ${countHourSql('ts')}, ${columns.join(', ')}, COUNT(*) FROM events
-     WHERE body IS NOT NULL GROUP BY ${groups};`;
+    ${countRowsSql(t, 'events', 'ts', 'WHERE body IS NOT NULL')};`;
 }
 
 /** The count table that answers a request, and its column = value conditions. */
@@ -196,7 +204,7 @@ export function countsAggregateSql(
   r: AggregateRequest,
   { counts, filter }: CountFilter,
   span: CountSpan,
-): SqlFilter {
+): SqlFilter & { totals: true } {
   c.reset();
   // Placeholders are bound in the order they appear in the text (SQLite's are positional).
   const keys = r.by.map((f, i) => `${counts.columns[f]!} AS k${i}`);
@@ -242,19 +250,32 @@ export function countsAggregateSql(
   const order = [`${sortBy} DESC`, ...keyNames.flatMap((k) => [`${k} IS NULL`, k])];
   const groupBy = keyNames.length > 0 ? `GROUP BY ${keyNames.join(', ')}` : '';
   const sql = `SELECT ${select.join(', ')} FROM (${parts.join(' UNION ALL ')}) AS counted ${groupBy} HAVING SUM(n) > 0 ORDER BY ${order.join(', ')} LIMIT ${c.bind(r.limit)}`;
-  return { sql, params: [...c.boundParams()] };
+  return { sql, params: [...c.boundParams()], totals: true };
+}
+
+/** How hourly counts answer a request: the count table and conditions, and the range split. */
+export interface CountedPlan {
+  plan: CountFilter;
+  span: CountSpan;
 }
 
 /**
- * Whether a histogram can be summed from hourly counts: its filter is countable, its buckets are
- * whole hours wide and start on an hour, and its range holds a whole hour. The plan and the range
- * split when it can.
+ * Whether an aggregation can be summed from hourly counts: its fields are counted (countFilterOf)
+ * and its range holds a whole hour. The plan and the range split when it can.
  */
-export function countedHistogram(r: HistogramRequest): { plan: CountFilter; span: CountSpan } | undefined {
-  if (r.interval % COUNT_HOUR_MS !== 0 || r.start % COUNT_HOUR_MS !== 0) return undefined;
-  const plan = countFilterOf({ predicate: r.predicate, by: [], limit: 1 });
+export function countedAggregate(r: AggregateRequest): CountedPlan | undefined {
+  const plan = countFilterOf(r);
   const span = plan && countSpanOf(r.from, r.to);
   return plan && span ? { plan, span } : undefined;
+}
+
+/**
+ * Whether a histogram can be summed from hourly counts: as an aggregation of its filter, with
+ * buckets whole hours wide that start on an hour.
+ */
+export function countedHistogram(r: HistogramRequest): CountedPlan | undefined {
+  if (r.interval % COUNT_HOUR_MS !== 0 || r.start % COUNT_HOUR_MS !== 0) return undefined;
+  return countedAggregate({ predicate: r.predicate, by: [], limit: 1, from: r.from, to: r.to });
 }
 
 /** The part [from, to) of a histogram, its buckets starting with the one `from` falls in. */

@@ -9,14 +9,13 @@ import {
   aggregateSql,
   COUNT_HOUR_MS,
   COUNT_TABLES,
+  countedAggregate,
   countedExtent,
   countedHistogram,
   countExtremeSql,
-  countFilterOf,
-  countHourSql,
+  countRowsSql,
   countsAggregateSql,
   countsByHourSql,
-  countSpanOf,
   extentSql,
   histogramPart,
   histogramSql,
@@ -24,9 +23,8 @@ import {
   overLiveEvents,
   totalsOfGroups,
   totalsSql,
+  type CountedPlan,
   type CountedTime,
-  type CountFilter,
-  type CountSpan,
 } from '../aggregate-sql.js';
 import type {
   AlertDelivery,
@@ -392,9 +390,8 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
   async aggregate(
     request: AggregateRequest,
   ): Promise<{ groups: AggregateGroup[]; total: number; failures: number }> {
-    const filter = countFilterOf(request);
-    const span = filter && countSpanOf(request.from, request.to);
-    if (filter && span) return this.aggregateCounted(request, filter, span);
+    const counted = countedAggregate(request);
+    if (counted) return this.aggregateCounted(request, counted);
     const c = this.compiler();
     const statement = aggregateSql(c, request);
     const sql = bareKeyOrder(await this.live(statement.sql));
@@ -431,10 +428,10 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
    */
   private async aggregateCounted(
     request: AggregateRequest,
-    filter: CountFilter,
-    span: CountSpan,
+    { plan, span }: CountedPlan,
   ): Promise<{ groups: AggregateGroup[]; total: number; failures: number }> {
-    const q = countsAggregateSql(this.compiler(), request, filter, span);
+    const c = this.compiler();
+    const q = countsAggregateSql(c, request, plan, span);
     const sql = bareKeyOrder(await this.live(q.sql));
     return this.transaction(async (client) => {
       await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
@@ -445,7 +442,7 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
         const time = async (t: CountedTime, kind: 'MIN' | 'MAX'): Promise<number> => {
           if (typeof t === 'number') return t;
           const from = t.hour * COUNT_HOUR_MS;
-          const e = countExtremeSql(this.compiler(), request, kind, from, from + COUNT_HOUR_MS, keys);
+          const e = countExtremeSql(c, request, kind, from, from + COUNT_HOUR_MS, keys);
           return (await client.query<{ t: number }>(await this.live(e.sql), e.params)).rows[0]!.t;
         };
         const { first, last } = countedExtent(row, span);
@@ -457,7 +454,7 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
           last: await time(last, 'MAX'),
         });
       }
-      const totals = totalsOfGroups({ totals: true }, rows)!;
+      const totals = totalsOfGroups(q, rows)!;
       return { groups, total: totals.n, failures: totals.failures };
     }, 'cannot aggregate');
   }
@@ -894,14 +891,9 @@ async function insertEvents(c: pg.PoolClient, batch: AppendBatch): Promise<void>
   // The batch's hourly counts (docs/search.md "Hourly counts"), from the values as stored.
   for (const t of COUNT_TABLES) {
     const columns = Object.values(t.columns);
+    const batch = `unnest($1::bigint[], ${columns.map((_, i) => `$${i + 2}::text[]`).join(', ')}) AS x (ts, ${columns.join(', ')})`;
     await c.query(
-      `INSERT INTO ${t.table} AS c (hour, ${columns.join(', ')}, n)
-       SELECT ${countHourSql('x.ts')}, ${columns.map((col) => `x.${col}`).join(', ')}, count(*)
-         FROM unnest($1::bigint[], ${columns.map((_, i) => `$${i + 2}::text[]`).join(', ')}) AS x (ts, ${columns.join(', ')})
-        GROUP BY ${columns
-          .map((_, i) => i + 1)
-          .concat(columns.length + 1)
-          .join(', ')}
+      `INSERT INTO ${t.table} AS c (hour, ${columns.join(', ')}, n) ${countRowsSql(t, batch, 'x.ts')}
        ON CONFLICT ON CONSTRAINT ${t.table}_key DO UPDATE SET n = c.n + EXCLUDED.n`,
       [cols[1], ...columns.map((col) => cols[INSERT_POSITION[col]!])],
     );

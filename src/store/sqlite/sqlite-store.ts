@@ -30,14 +30,13 @@ import {
   bucketCountSql,
   COUNT_HOUR_MS,
   COUNT_TABLES,
+  countedAggregate,
   countedExtent,
   countedHistogram,
   countExtremeSql,
-  countFilterOf,
   countsByHourSql,
   countsAggregateSql,
   countsBucketByBucket,
-  countSpanOf,
   extentSql,
   histogramPart,
   histogramSql,
@@ -45,9 +44,8 @@ import {
   overLiveEvents,
   totalsOfGroups,
   totalsSql,
+  type CountedPlan,
   type CountedTime,
-  type CountFilter,
-  type CountSpan,
 } from '../aggregate-sql.js';
 import { registerIpFunction, registerSqliteFunctions } from './sqlite-functions.js';
 import { COMPACT_IP_MIGRATION, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -305,12 +303,10 @@ export class SqliteStore implements Store, RetentionStore {
   async aggregate(
     request: AggregateRequest,
   ): Promise<{ groups: AggregateGroup[]; total: number; failures: number }> {
-    const counted = countFilterOf(request);
-    const filter = counted && this.countTables.has(counted.counts.table) ? counted : undefined;
-    const span = filter && countSpanOf(request.from, request.to);
-    if (filter && span) {
+    const counted = this.counted(countedAggregate(request));
+    if (counted) {
       // One read transaction: the counts and the times looked up after them see the same events.
-      return this.run(() => this.db.transaction(() => this.aggregateCounted(request, filter, span))());
+      return this.run(() => this.db.transaction(() => this.aggregateCounted(request, counted))());
     }
     const q = aggregateSql(this.compiler(), request);
     const rows = this.run(() => this.db.prepare(this.live(q.sql)).all(...q.params)) as Array<
@@ -338,17 +334,17 @@ export class SqliteStore implements Store, RetentionStore {
    */
   private aggregateCounted(
     request: AggregateRequest,
-    filter: CountFilter,
-    span: CountSpan,
+    { plan, span }: CountedPlan,
   ): { groups: AggregateGroup[]; total: number; failures: number } {
-    const q = countsAggregateSql(this.compiler(), request, filter, span);
+    const c = this.compiler();
+    const q = countsAggregateSql(c, request, plan, span);
     const rows = this.db.prepare(this.live(q.sql)).all(...q.params) as Array<Record<string, unknown>>;
     const groups = rows.map((row): AggregateGroup => {
       const keys = request.by.map((_, i) => keyText(row[`k${i}`]));
       const time = (t: CountedTime, kind: 'MIN' | 'MAX'): number => {
         if (typeof t === 'number') return t;
         const from = t.hour * COUNT_HOUR_MS;
-        const e = countExtremeSql(this.compiler(), request, kind, from, from + COUNT_HOUR_MS, keys);
+        const e = countExtremeSql(c, request, kind, from, from + COUNT_HOUR_MS, keys);
         return (this.db.prepare(this.live(e.sql)).get(...e.params) as { t: number }).t;
       };
       const { first, last } = countedExtent(row, span);
@@ -360,8 +356,13 @@ export class SqliteStore implements Store, RetentionStore {
         last: time(last, 'MAX'),
       };
     });
-    const totals = totalsOfGroups({ totals: true }, rows)!;
+    const totals = totalsOfGroups(q, rows)!;
     return { groups, total: totals.n, failures: totals.failures };
+  }
+
+  /** A counted plan, if its count table is in this database (an older one opened read-only may lack it). */
+  private counted(counted: CountedPlan | undefined): CountedPlan | undefined {
+    return counted && this.countTables.has(counted.plan.counts.table) ? counted : undefined;
   }
 
   private totals(request: AggregateRequest): { n: number; failures: number } {
@@ -373,8 +374,8 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   async histogram(request: HistogramRequest): Promise<HistogramBucket[]> {
-    const counted = countedHistogram(request);
-    if (counted && this.countTables.has(counted.plan.counts.table)) {
+    const counted = this.counted(countedHistogram(request));
+    if (counted) {
       const { plan, span } = counted;
       const q = countsByHourSql(this.compiler(), plan, span);
       // One read transaction: the hours and the edges see the same events.

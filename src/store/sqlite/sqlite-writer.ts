@@ -63,11 +63,8 @@ export class SqliteBatchWriter {
     );
     this.putMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.nextSeq = db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM events');
-    const hasFts = db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events_fts'")
-      .get();
-    this.indexText = hasFts ? db.prepare(INDEX_TEXT_SQL) : undefined;
     const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    this.indexText = hasTable.get('events_fts') ? db.prepare(INDEX_TEXT_SQL) : undefined;
     this.counters = COUNT_TABLES.filter((t) => hasTable.get(t.table) !== undefined).map(
       (t) => new EventCounter(db, t),
     );
