@@ -1,5 +1,7 @@
 // Time as a dependency, so tests can pin it.
 
+import { ConfigError } from './errors.js';
+
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
@@ -63,4 +65,50 @@ function two(n: number): string {
 /** RFC 3339 UTC with milliseconds, the one timestamp form Stele writes (throws on an invalid time). */
 export function formatTimestamp(ms: number): string {
   return isoTimestamp(ms) ?? new Date(ms).toISOString();
+}
+
+/**
+ * A formatter of one IANA zone's wall-clock time to the second, for zoneOffsetAt. An unknown zone
+ * is a ConfigError naming it.
+ */
+export function zoneFormatter(timezone: string): Intl.DateTimeFormat {
+  try {
+    return new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      era: 'short',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+  } catch (err) {
+    throw new ConfigError(`timezone: '${timezone}' is not an IANA time zone`, { cause: err });
+  }
+}
+
+/**
+ * The zone's wall-clock time minus UTC at `ms`, in ms (whole seconds: some historical offsets have
+ * seconds), from a zoneFormatter; NaN before the year 1 AD.
+ */
+export function zoneOffsetAt(zone: Intl.DateTimeFormat, ms: number): number {
+  const p: Record<string, string> = {};
+  for (const part of zone.formatToParts(ms)) p[part.type] = part.value;
+  const year = Number(p.year);
+  if (p.era !== 'AD' || !(year >= 1)) return NaN;
+  // Date.UTC reads the years 0-99 as 1900-1999; 400 Gregorian years are exactly 146,097 days.
+  const shift = year < 100 ? 400 : 0;
+  const wall =
+    Date.UTC(
+      year + shift,
+      Number(p.month) - 1,
+      Number(p.day),
+      Number(p.hour),
+      Number(p.minute),
+      Number(p.second),
+    ) -
+    shift * 146_097 * DAY_MS;
+  return wall - Math.floor(ms / 1000) * 1000;
 }

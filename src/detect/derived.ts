@@ -2,6 +2,7 @@
 // in one event alone. `detect.local_hour`/`local_weekday`/`off_hours` come from the event time in
 // the configured time zone and working hours; `detect.first_seen_ip` from the logins seen before.
 
+import { zoneFormatter, zoneOffsetAt } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 
 export interface WorkingHours {
@@ -48,34 +49,72 @@ function minutes(hhmm: string, what: string): number {
 
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
-/** Local time of day and weekday in one IANA zone, cached per minute (events arrive in bursts). */
-function localClock(timezone: string): (ms: number) => { minute: number; weekday: number } {
-  let format: Intl.DateTimeFormat;
-  try {
-    format = new Intl.DateTimeFormat('en-US', {
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Hours whose offsets localClock remembers (about a year's worth). */
+const MAX_HOURS = 8192;
+
+export interface LocalClock {
+  /** Minutes since local midnight. */
+  minute: number;
+  /** ISO weekday, 1 = Monday ... 7 = Sunday. */
+  weekday: number;
+}
+
+/**
+ * Local time of day and weekday in one IANA zone. The zone's offset from UTC is read once per UTC
+ * hour: when it is the same at both ends of the hour, every instant of the hour has it (offsets
+ * change months apart, never twice within an hour). An hour with a change in it, or a date Intl
+ * before the year 1 AD, is read minute by minute.
+ */
+export function localClock(timezone: string): (ms: number) => LocalClock {
+  const zone = zoneFormatter(timezone);
+  const offsetAt = (ms: number): number => zoneOffsetAt(zone, ms);
+  const fromOffset = (ms: number, offset: number): LocalClock => {
+    const local = ms + offset;
+    const days = Math.floor(local / DAY);
+    // 1970-01-01 was a Thursday (ISO weekday 4).
+    return { minute: Math.floor((local - days * DAY) / MINUTE), weekday: ((((days + 3) % 7) + 7) % 7) + 1 };
+  };
+  // Offsets of the hours seen, NaN for an hour with a change in it: events from several sources
+  // interleave hours, so one remembered hour is not enough.
+  const hourOffsets = new Map<number, number>();
+  let minuteKey = NaN;
+  let minuteClock: LocalClock = { minute: 0, weekday: 1 };
+  let plain: Intl.DateTimeFormat | undefined;
+  return (ms) => {
+    const hour = Math.floor(ms / HOUR);
+    let hourOffset = hourOffsets.get(hour);
+    if (hourOffset === undefined) {
+      const first = offsetAt(hour * HOUR);
+      hourOffset = first === offsetAt(hour * HOUR + HOUR - 1000) ? first : NaN;
+      if (hourOffsets.size >= MAX_HOURS) hourOffsets.clear();
+      hourOffsets.set(hour, hourOffset);
+    }
+    if (!Number.isNaN(hourOffset)) return fromOffset(ms, hourOffset);
+    const minute = Math.floor(ms / MINUTE);
+    if (minute !== minuteKey) {
+      const offset = offsetAt(ms);
+      minuteClock = Number.isNaN(offset) ? intlClock(ms) : fromOffset(ms, offset);
+      minuteKey = minute;
+    }
+    return minuteClock;
+  };
+
+  /** The clock read from Intl alone, for dates before the year 1 AD. */
+  function intlClock(ms: number): LocalClock {
+    plain ??= new Intl.DateTimeFormat('en-US', {
       timeZone: timezone,
       hourCycle: 'h23',
       weekday: 'short',
       hour: '2-digit',
       minute: '2-digit',
     });
-  } catch {
-    throw new ConfigError(`timezone: '${timezone}' is not an IANA time zone`);
+    const p: Record<string, string> = {};
+    for (const part of plain.formatToParts(ms)) p[part.type] = part.value;
+    return { minute: Number(p.hour) * 60 + Number(p.minute), weekday: WEEKDAYS[p.weekday ?? ''] ?? 0 };
   }
-  let cachedKey = NaN;
-  let cached = { minute: 0, weekday: 1 };
-  return (ms) => {
-    const key = Math.floor(ms / 60_000);
-    if (key === cachedKey) return cached;
-    const parts: Record<string, string> = {};
-    for (const p of format.formatToParts(ms)) parts[p.type] = p.value;
-    cached = {
-      minute: Number(parts.hour) * 60 + Number(parts.minute),
-      weekday: WEEKDAYS[parts.weekday ?? ''] ?? 0,
-    };
-    cachedKey = key;
-    return cached;
-  };
 }
 
 export interface DeriverOptions {

@@ -1,7 +1,7 @@
 // Timestamps of syslog-style logs: the year-less BSD form (`Mmm dd hh:mm:ss`, RFC 3164 4.1.2) read in
 // an IANA zone with the year inferred from a reference time, and the RFC 3339 forms rsyslog writes.
 
-import { ConfigError } from '../core/errors.js';
+import { zoneFormatter, zoneOffsetAt } from '../core/clock.js';
 
 const MONTHS: Record<string, number> = {
   Jan: 1,
@@ -117,23 +117,10 @@ const CACHE_LIMIT = 4096;
 
 export function createZoneClock(now: number, timezone = 'UTC'): ZoneClock {
   const isUtc = timezone === 'UTC' || timezone === 'Etc/UTC';
-  const zone = isUtc ? undefined : zoneFormat(timezone);
+  const zone = isUtc ? undefined : zoneFormatter(timezone);
   const offsets = new Map<number, number>();
 
-  const offsetAt = (epoch: number): number => {
-    if (!zone) return 0;
-    const parts = zone.formatToParts(epoch);
-    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-    const wall = Date.UTC(
-      get('year'),
-      get('month') - 1,
-      get('day'),
-      get('hour') % 24,
-      get('minute'),
-      get('second'),
-    );
-    return wall - Math.floor(epoch / 1000) * 1000;
-  };
+  const offsetAt = (epoch: number): number => (zone ? zoneOffsetAt(zone, epoch) : 0);
 
   const wallToEpoch = (wall: number): number => {
     if (!zone) return wall;
@@ -180,23 +167,6 @@ export function createZoneClock(now: number, timezone = 'UTC'): ZoneClock {
   };
 
   return { timezone, wallToEpoch, resolve, format };
-}
-
-function zoneFormat(timezone: string): Intl.DateTimeFormat {
-  try {
-    return new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-  } catch (err) {
-    throw new ConfigError(`timezone: unknown IANA time zone '${timezone}'`, { cause: err });
-  }
 }
 
 /** Epoch ms of an ISO timestamp; zone-less ones are read in the clock's zone. */

@@ -92,15 +92,22 @@ export class FieldValue {
   }
 
   lowers(): ReadonlyArray<string | null> {
+    if (this.lows !== undefined) return this.lows;
+    // The strings themselves unless one changes, each lowered once.
     const strs = this.strings();
-    return (this.lows ??= strs.every(isLowerCase) ? strs : strs.map(toLowerCase));
+    let lows: Array<string | null> | undefined;
+    for (let i = 0; i < strs.length; i++) {
+      const s = strs[i];
+      if (s === null || s === undefined) continue;
+      const low = s.toLowerCase();
+      if (low !== s) (lows ??= strs.slice())[i] = low;
+    }
+    return (this.lows = lows ?? strs);
   }
 }
 
 const NO_ITEMS: readonly unknown[] = [];
 const isString = (v: unknown): v is string => typeof v === 'string';
-const isLowerCase = (s: string | null) => s === null || s === s.toLowerCase();
-const toLowerCase = (s: string | null) => (s === null ? null : s.toLowerCase());
 
 function flatten(v: unknown, into: unknown[], depth: number): void {
   if (Array.isArray(v) && depth < 16) for (const el of v) flatten(el, into, depth + 1);

@@ -186,57 +186,89 @@ function push(m: Map<string, number[]>, key: string, value: number): void {
   else if (list[list.length - 1] !== value) list.push(value);
 }
 
-/** Aho-Corasick automaton: reports, in one pass over a string, the rules of every text it contains. */
-class Scanner {
-  private readonly next: Array<Map<number, number>> = [new Map()];
-  private readonly fail: number[] = [0];
-  private readonly out: Array<number[] | undefined> = [undefined];
+/**
+ * Aho-Corasick automaton: reports, in one pass over a string, the rules of every text it contains.
+ * The failure links are folded into a full transition table over the characters the texts use
+ * (every other character leads back to the root), so a scan is one table read per character.
+ */
+export class Scanner {
+  /** Character class of each ASCII code; 0 = a character no text contains. */
+  private readonly ascii = new Uint16Array(128);
+  private readonly wide = new Map<number, number>();
+  private readonly width: number;
+  private readonly delta: Int32Array;
+  private readonly out: Array<number[] | undefined>;
 
   constructor(texts: Map<string, number[]>) {
+    let width = 1;
+    for (const text of texts.keys())
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (this.classOf(c) === 0) {
+          if (c < 128) this.ascii[c] = width++;
+          else this.wide.set(c, width++);
+        }
+      }
+    this.width = width;
+    // The trie, with children by class.
+    const children: Array<Map<number, number>> = [new Map()];
+    const out: Array<number[] | undefined> = [undefined];
     for (const [text, rules] of texts) {
       let state = 0;
       for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        let to = (this.next[state] as Map<number, number>).get(c);
+        const cls = this.classOf(text.charCodeAt(i));
+        let to = children[state]!.get(cls);
         if (to === undefined) {
-          to = this.next.length;
-          this.next.push(new Map());
-          this.fail.push(0);
-          this.out.push(undefined);
-          (this.next[state] as Map<number, number>).set(c, to);
+          to = children.length;
+          children.push(new Map());
+          out.push(undefined);
+          children[state]!.set(cls, to);
         }
         state = to;
       }
-      this.out[state] = [...(this.out[state] ?? []), ...rules];
+      out[state] = [...(out[state] ?? []), ...rules];
     }
-    // Breadth-first: failure links, and outputs inherited along them.
-    const queue = [...(this.next[0] as Map<number, number>).values()];
+    // Breadth-first: a state's missing transitions are its failure state's, and its outputs
+    // include its failure state's (which is shallower, so already complete).
+    const delta = new Int32Array(children.length * width);
+    const fail = new Int32Array(children.length);
+    const queue: number[] = [];
+    for (const [cls, to] of children[0]!) {
+      delta[cls] = to;
+      queue.push(to);
+    }
     for (let qi = 0; qi < queue.length; qi++) {
-      const state = queue[qi] as number;
-      for (const [c, to] of this.next[state] as Map<number, number>) {
-        let f = this.fail[state] as number;
-        while (f !== 0 && !(this.next[f] as Map<number, number>).has(c)) f = this.fail[f] as number;
-        const target = (this.next[f] as Map<number, number>).get(c);
-        this.fail[to] = target !== undefined && target !== to ? target : 0;
-        const inherited = this.out[this.fail[to] as number];
-        if (inherited !== undefined) this.out[to] = [...(this.out[to] ?? []), ...inherited];
-        queue.push(to);
+      const state = queue[qi]!;
+      const f = fail[state]!;
+      const inherited = out[f];
+      if (inherited !== undefined) out[state] = [...(out[state] ?? []), ...inherited];
+      for (let cls = 0; cls < width; cls++) {
+        const to = children[state]!.get(cls);
+        if (to === undefined) delta[state * width + cls] = delta[f * width + cls]!;
+        else {
+          delta[state * width + cls] = to;
+          fail[to] = delta[f * width + cls]!;
+          queue.push(to);
+        }
       }
     }
+    this.delta = delta;
+    this.out = out;
+  }
+
+  private classOf(c: number): number {
+    return c < 128 ? this.ascii[c]! : (this.wide.get(c) ?? 0);
   }
 
   /** Marks (with `stamp`) the rules of every text `s` contains. */
   scan(s: string, marks: Uint32Array, stamp: number): void {
+    const { ascii, delta, out, width } = this;
     let state = 0;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      let to = (this.next[state] as Map<number, number>).get(c);
-      while (to === undefined && state !== 0) {
-        state = this.fail[state] as number;
-        to = (this.next[state] as Map<number, number>).get(c);
-      }
-      state = to ?? 0;
-      mark(marks, this.out[state], stamp);
+      state = delta[state * width + (c < 128 ? ascii[c]! : this.classOf(c))]!;
+      const rules = out[state];
+      if (rules !== undefined) mark(marks, rules, stamp);
     }
   }
 }
