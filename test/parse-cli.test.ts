@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { rowToEvent } from '../src/store/store.js';
 import { startTestServer, tempDir, type TestServer } from './helpers/server.js';
 
 const run = promisify(execFile);
@@ -103,6 +105,39 @@ describe('stele ingest --format and stele query', () => {
     expect(lines(csv.stdout)[0]).toBe('timestamp,seq,action,outcome,user,source.ip,host,dataset');
     expect(lines(csv.stdout)).toHaveLength(4);
     fs.rmSync(data, { recursive: true, force: true });
+  });
+});
+
+describe('stele ingest of a large file', () => {
+  it('stores every record once, in the order of the input, with several chunks committing at once', async () => {
+    const dir = tempDir();
+    const data = path.join(dir, 'data');
+    const file = path.join(dir, 'events.ndjson');
+    const n = 23_456; // five chunks of up to 5,000, more than are ever in flight at once
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    fs.writeFileSync(
+      file,
+      Array.from({ length: n }, (_, i) =>
+        JSON.stringify({
+          '@timestamp': new Date(start + i * 1000).toISOString(),
+          event: { action: 'test.line', outcome: 'success' },
+          message: `line ${i}`,
+        }),
+      ).join('\n'),
+    );
+    const ingest = await stele(['ingest', '--data', data, '--json', file]);
+    expect(ingest.code).toBe(0);
+    expect(JSON.parse(ingest.stdout)).toEqual({ accepted: n, duplicates: 0, rejected: 0 });
+    const store = new SqliteStore(data, { readonly: true });
+    try {
+      const rows = await store.scanEvents(0, n + 1);
+      expect(rows).toHaveLength(n);
+      const messages = rows.map((row) => (rowToEvent(row) as { message: string }).message);
+      expect(messages).toEqual(Array.from({ length: n }, (_, i) => `line ${i}`));
+    } finally {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -148,7 +148,11 @@ export function createAutoParser(options: ParserOptions): RecordParser {
  * moved `window` lines past them, then released sorted by line.
  */
 export class InputOrder {
+  /** held[head..] are the results still held; those before head were released. */
   private held: ParseResult[] = [];
+  private head = 0;
+  /** Whether held[head..] is in line order: results nearly always arrive in it. */
+  private sorted = true;
   private minLine = Infinity;
 
   constructor(private readonly window = 2000) {}
@@ -156,23 +160,43 @@ export class InputOrder {
   /** Adds results; returns those now safe to emit, in line order. */
   add(results: ParseResult[], currentLine: number): ParseResult[] {
     for (const r of results) {
+      if (this.held.length > this.head && r.line < this.held[this.held.length - 1]!.line) this.sorted = false;
       this.held.push(r);
       if (r.line < this.minLine) this.minLine = r.line;
     }
     const cut = currentLine - this.window;
     if (this.minLine > cut) return [];
-    this.held.sort((a, b) => a.line - b.line);
-    const i = this.held.findIndex((r) => r.line > cut);
-    const ready = i === -1 ? this.held : this.held.slice(0, i);
-    this.held = i === -1 ? [] : this.held.slice(i);
-    this.minLine = this.held[0]?.line ?? Infinity;
+    this.sortHeld();
+    let end = this.head;
+    while (end < this.held.length && this.held[end]!.line <= cut) end++;
+    const ready = this.held.slice(this.head, end);
+    this.head = end;
+    // Released results are dropped from the array once they are most of it.
+    if (this.head === this.held.length) {
+      this.held = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.held.length) {
+      this.held = this.held.slice(this.head);
+      this.head = 0;
+    }
+    this.minLine = this.held[this.head]?.line ?? Infinity;
     return ready;
+  }
+
+  /** Sorts the held results by line (stable: results of one line keep their order). */
+  private sortHeld(): void {
+    if (this.sorted) return;
+    this.held = this.held.slice(this.head).sort((a, b) => a.line - b.line);
+    this.head = 0;
+    this.sorted = true;
   }
 
   /** Everything still held, in line order. */
   drain(): ParseResult[] {
-    const all = this.held.sort((a, b) => a.line - b.line);
+    this.sortHeld();
+    const all = this.held.slice(this.head);
     this.held = [];
+    this.head = 0;
     this.minLine = Infinity;
     return all;
   }

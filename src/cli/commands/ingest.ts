@@ -59,13 +59,20 @@ export function registerIngest(program: Command): void {
       };
       try {
         let chunk: Candidate[] = [];
+        // Chunks in flight: parsing goes on while the store commits the ones before. Each has a
+        // handler from the start, so one failing while an earlier one is awaited is not unhandled.
+        const submitted: Array<Promise<void>> = [];
         const flush = async () => {
           if (chunk.length === 0) return;
-          const result = await sink.submit(chunk);
-          tally.accepted += result.accepted.length;
-          tally.duplicates += result.duplicates.length;
-          tally.rejected += result.rejected;
+          const pending = sink.submit(chunk).then((result) => {
+            tally.accepted += result.accepted.length;
+            tally.duplicates += result.duplicates.length;
+            tally.rejected += result.rejected;
+          });
+          pending.catch(() => undefined);
+          submitted.push(pending);
           chunk = [];
+          if (submitted.length >= sink.inFlight) await submitted.shift();
         };
         for await (const item of parseInputs(inputs, flags.format, options)) {
           if (!item.event) {
@@ -85,6 +92,7 @@ export function registerIngest(program: Command): void {
           progress.update(item.bytesRead, tally.accepted + tally.duplicates + chunk.length);
         }
         await flush();
+        for (const pending of submitted) await pending;
         progress.finish(total ?? 0, tally.accepted + tally.duplicates);
       } finally {
         await sink.close();
@@ -112,6 +120,8 @@ function expandInputs(inputs: string[]): string[] {
 }
 
 interface Sink {
+  /** Chunks submitted before the oldest is awaited (1: one at a time). */
+  inFlight: number;
   submit(candidates: Candidate[]): Promise<AdmitResult & { rejected: number }>;
   close(): Promise<void>;
 }
@@ -130,6 +140,8 @@ async function localSink(config: Parameters<typeof openLedger>[0]): Promise<Sink
     state.producers,
   );
   return {
+    // The admitter commits queued chunks in the order they were submitted.
+    inFlight: 4,
     submit: async (candidates) => ({ ...(await admitter.submit(candidates, 'cli')), rejected: 0 }),
     async close() {
       await admitter.close();
@@ -142,6 +154,8 @@ async function localSink(config: Parameters<typeof openLedger>[0]): Promise<Sink
 
 function serverSink(client: ServerClient): Sink {
   return {
+    // One request at a time, so the server assigns seqs in the order of the input.
+    inFlight: 1,
     async submit(candidates) {
       const body = candidates.map((c) => JSON.stringify(c.event)).join('\n');
       const reply = await client.json<AdmitResult & { rejected: unknown[] }>('POST', '/v1/events', body, {
