@@ -1,7 +1,7 @@
 // API keys: a token is shown once at creation and stored only as a slow scrypt hash. A token is
 // `stele_<id>_<secret>`: the id finds the record, the secret is checked against the hash. Verified
-// tokens are cached for a short while (by SHA-256 of the token) so the KDF runs once per key per
-// few minutes, not on every request.
+// tokens are cached for a minute (by SHA-256 of the token) so the KDF runs about once per key per
+// minute, not on every request, and in the background while the key is in use.
 
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -22,9 +22,11 @@ const scryptAsync = promisify(scrypt) as (
 /** scrypt cost: N=2^15, r=8, p=1 (about 50-100 ms here; OWASP's minimum is 2^17 with p=1 for passwords,
  * but tokens carry 256 random bits, so the KDF only has to defeat offline guessing of a leaked hash). */
 const KDF = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
-/** How long a verified token is trusted without the KDF; a key revoked by another process stops
- * working within this time (revoking through the API takes effect at once). */
+/** How long a verified token is trusted without the KDF: a revoked key stops working within this
+ * time. */
 const CACHE_MS = 60 * 1000;
+/** How long before its entry runs out a key in use is checked again, in the background. */
+const REFRESH_MS = 15 * 1000;
 const TOKEN = /^stele_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
 export interface Principal {
@@ -80,11 +82,6 @@ export class ApiKeyVerifier {
   /** Verifications under way, so concurrent requests with one token share a single KDF run. */
   private readonly inflight = new Map<string, Promise<Principal | null>>();
 
-  /** Drops cached verifications of one key (after it is revoked). */
-  forget(keyId: string): void {
-    for (const [digest, hit] of this.cache) if (hit.principal?.keyId === keyId) this.cache.delete(digest);
-  }
-
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -95,16 +92,34 @@ export class ApiKeyVerifier {
     const digest = createHash('sha256').update(token).digest('base64');
     const now = this.clock.now();
     const hit = this.cache.get(digest);
-    if (hit && hit.until > now) return hit.principal;
+    if (hit && hit.until > now) {
+      // A key in use is checked again before its entry runs out, so its requests never all wait
+      // for the KDF at once (50-100 ms) when it does.
+      if (hit.principal && hit.until - now < REFRESH_MS)
+        this.recheck(token, digest, now).catch(() => undefined);
+      return hit.principal;
+    }
+    return this.recheck(token, digest, now);
+  }
+
+  /**
+   * Checks the token against the stored keys and caches the answer until `now` (taken before the
+   * store is read) plus the cache time: a revoked key is refused within CACHE_MS. One check runs
+   * per token at a time.
+   */
+  private recheck(token: string, digest: string, now: number): Promise<Principal | null> {
     let pending = this.inflight.get(digest);
     if (!pending) {
-      pending = this.check(token).finally(() => this.inflight.delete(digest));
+      pending = this.check(token)
+        .then((principal) => {
+          if (this.cache.size > 10_000) this.cache.clear();
+          this.cache.set(digest, { principal, until: now + (principal ? CACHE_MS : 10_000) });
+          return principal;
+        })
+        .finally(() => this.inflight.delete(digest));
       this.inflight.set(digest, pending);
     }
-    const principal = await pending;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(digest, { principal, until: now + (principal ? CACHE_MS : 10_000) });
-    return principal;
+    return pending;
   }
 
   private async check(token: string): Promise<Principal | null> {
@@ -128,7 +143,7 @@ export class ApiKeyVerifier {
   }
 }
 
-/** Marks a key revoked; the verifier cache forgets it at once in this process. */
+/** Marks a key revoked; a running server refuses it once its cached check runs out (CACHE_MS). */
 export async function revokeApiKey(store: Store, id: string, clock: Clock): Promise<ApiKeyRecord> {
   const record = await store.getApiKey(id);
   if (!record) throw new SteleError('not_found', `no API key with id ${id}`);
