@@ -72,6 +72,18 @@ export function formatTimestamp(ms: number): string {
  * is a ConfigError naming it.
  */
 export function zoneFormatter(timezone: string): Intl.DateTimeFormat {
+  // Making one takes about a millisecond, and live detection makes its clock once per batch.
+  let format = zoneFormatters.get(timezone);
+  if (format) return format;
+  format = newZoneFormatter(timezone);
+  if (zoneFormatters.size >= 64) zoneFormatters.clear();
+  zoneFormatters.set(timezone, format);
+  return format;
+}
+
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function newZoneFormatter(timezone: string): Intl.DateTimeFormat {
   try {
     return new Intl.DateTimeFormat('en-US', {
       timeZone: timezone,

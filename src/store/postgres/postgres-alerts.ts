@@ -9,7 +9,9 @@ import type {
   AlertSuppression,
   DeliveryOutcome,
   DetectionCommit,
+  NewAlert,
 } from '../store.js';
+import type pg from 'pg';
 import type { PostgresStore } from './postgres-store.js';
 import { toAlert, type RawAlertRow } from '../rows.js';
 
@@ -34,47 +36,9 @@ export class PostgresAlerts {
   constructor(private readonly store: PostgresStore) {}
 
   async recordDetections(commit: DetectionCommit): Promise<{ created: number[]; merged: number[] }> {
-    const created: number[] = [];
-    const merged: number[] = [];
+    let result = { created: [] as number[], merged: [] as number[] };
     await this.store.transaction(async (c) => {
-      for (const a of commit.alerts) {
-        const prev = await c.query<{ id: number; last_ts: number }>(
-          "SELECT id, last_ts FROM alerts WHERE rule_key = $1 AND group_key = $2 AND status <> 'closed' ORDER BY id DESC LIMIT 1",
-          [a.ruleKey, a.groupKey],
-        );
-        const p = prev.rows[0];
-        if (p && Math.abs(a.ts - p.last_ts) <= commit.dedupWindowMs) {
-          await c.query(
-            'UPDATE alerts SET count = count + 1, last_seq = $1, last_ts = GREATEST(last_ts, $2), updated = $3 WHERE id = $4',
-            [a.seq, a.ts, commit.now, p.id],
-          );
-          await c.query('INSERT INTO alert_events (alert_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
-            p.id,
-            a.seq,
-          ]);
-          merged.push(p.id);
-          continue;
-        }
-        const group = a.group === null ? null : JSON.stringify(a.group);
-        const inserted = await c.query<{ id: number }>(
-          `INSERT INTO alerts (rule_id, rule_key, title, level, group_key, grp, status, count, first_seq, last_seq,
-             first_ts, last_ts, created, updated) VALUES ($1, $2, $3, $4, $5, $6, 'open', 1, $7, $7, $8, $8, $9, $9)
-           RETURNING id`,
-          [a.ruleId, a.ruleKey, a.title, a.level, a.groupKey, group, a.seq, a.ts, commit.now],
-        );
-        const id = inserted.rows[0]!.id;
-        await c.query('INSERT INTO alert_events (alert_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
-          id,
-          a.seq,
-        ]);
-        for (const sink of commit.sinks) {
-          await c.query(
-            'INSERT INTO alert_outbox (alert_id, sink, attempts, next_attempt) VALUES ($1, $2, 0, $3)',
-            [id, sink, commit.now],
-          );
-        }
-        created.push(id);
-      }
+      if (commit.alerts.length > 0) result = await writeAlerts(c, commit);
       if (commit.seen.length > 0) {
         await c.query('INSERT INTO detect_seen (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [
           commit.seen.map(encodeKey),
@@ -85,7 +49,7 @@ export class PostgresAlerts {
         [String(commit.cursor)],
       );
     }, 'cannot record detections');
-    return { created, merged };
+    return result;
   }
 
   async seenKeys(keys: readonly string[]): Promise<Set<string>> {
@@ -251,4 +215,137 @@ export class PostgresAlerts {
        FROM alert_dead_letters ORDER BY id`,
     );
   }
+}
+
+/** An alert as the step leaves it: one read from the table, or one the step creates. */
+interface OpenAlert {
+  /** The table's id; for a new alert, assigned once the step knows how many it creates. */
+  id: number;
+  lastTs: number;
+  /** For a new alert: its row, completed by the alerts merged into it. */
+  fresh?: FreshAlert;
+  /** For a stored alert: what the step's merges add to it. */
+  bump?: { n: number; lastSeq: number; maxTs: number };
+}
+
+interface FreshAlert {
+  alert: NewAlert;
+  count: number;
+  lastSeq: number;
+}
+
+/**
+ * A step's alerts in at most six statements however many there are: one round trip per alert
+ * took most of a node's time when many events alerted. The latest open alert of every key is read
+ * at once; then, in order, each alert merges into the open alert of its key (read, or created
+ * earlier in the step) when within the dedup window, or becomes a new one: the same outcome as
+ * SqliteDetectionWriter's statement per alert.
+ */
+async function writeAlerts(
+  c: pg.PoolClient,
+  commit: DetectionCommit,
+): Promise<{ created: number[]; merged: number[] }> {
+  const keyOf = (ruleKey: string, groupKey: string) => JSON.stringify([ruleKey, groupKey]);
+  const pairs = new Map(commit.alerts.map((a) => [keyOf(a.ruleKey, a.groupKey), a]));
+  const latest = await c.query<{ id: number; rule_key: string; group_key: string; last_ts: number }>(
+    `SELECT DISTINCT ON (a.rule_key, a.group_key) a.id, a.rule_key, a.group_key, a.last_ts
+       FROM alerts a JOIN unnest($1::text[], $2::text[]) AS k (rule_key, group_key)
+         ON a.rule_key = k.rule_key AND a.group_key = k.group_key
+      WHERE a.status <> 'closed'
+      ORDER BY a.rule_key, a.group_key, a.id DESC`,
+    [[...pairs.values()].map((a) => a.ruleKey), [...pairs.values()].map((a) => a.groupKey)],
+  );
+  const open = new Map<string, OpenAlert>(
+    latest.rows.map((r) => [keyOf(r.rule_key, r.group_key), { id: Number(r.id), lastTs: Number(r.last_ts) }]),
+  );
+  // Merges name their alert (a new one's id comes later), in the order they happen.
+  const steps: Array<{ created: boolean; alert: OpenAlert; seq: number }> = [];
+  const fresh: OpenAlert[] = [];
+  for (const a of commit.alerts) {
+    const key = keyOf(a.ruleKey, a.groupKey);
+    const prev = open.get(key);
+    if (prev && Math.abs(a.ts - prev.lastTs) <= commit.dedupWindowMs) {
+      prev.lastTs = Math.max(prev.lastTs, a.ts);
+      if (prev.fresh) {
+        prev.fresh.count++;
+        prev.fresh.lastSeq = a.seq;
+      } else {
+        prev.bump ??= { n: 0, lastSeq: a.seq, maxTs: a.ts };
+        prev.bump.n++;
+        prev.bump.lastSeq = a.seq;
+        prev.bump.maxTs = Math.max(prev.bump.maxTs, a.ts);
+      }
+      steps.push({ created: false, alert: prev, seq: a.seq });
+      continue;
+    }
+    const made: OpenAlert = { id: 0, lastTs: a.ts, fresh: { alert: a, count: 1, lastSeq: a.seq } };
+    open.set(key, made);
+    fresh.push(made);
+    steps.push({ created: true, alert: made, seq: a.seq });
+  }
+  if (fresh.length > 0) {
+    const ids = await c.query<{ id: string }>(
+      "SELECT nextval(pg_get_serial_sequence('alerts', 'id')) AS id FROM generate_series(1, $1)",
+      [fresh.length],
+    );
+    fresh.forEach((f, i) => (f.id = Number(ids.rows[i]!.id)));
+    const column = <T>(of: (f: OpenAlert, row: FreshAlert) => T) => fresh.map((f) => of(f, f.fresh!));
+    await c.query(
+      `INSERT INTO alerts (id, rule_id, rule_key, title, level, group_key, grp, status, count, first_seq, last_seq,
+         first_ts, last_ts, created, updated)
+       SELECT id, rule_id, rule_key, title, level, group_key, grp, 'open', count, first_seq, last_seq,
+         first_ts, last_ts, $13, $13
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+           $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
+           AS x (id, rule_id, rule_key, title, level, group_key, grp, count, first_seq, last_seq, first_ts, last_ts)`,
+      [
+        column((f) => f.id),
+        column((_, r) => r.alert.ruleId),
+        column((_, r) => r.alert.ruleKey),
+        column((_, r) => r.alert.title),
+        column((_, r) => r.alert.level),
+        column((_, r) => r.alert.groupKey),
+        column((_, r) => (r.alert.group === null ? null : JSON.stringify(r.alert.group))),
+        column((_, r) => r.count),
+        column((_, r) => r.alert.seq),
+        column((_, r) => r.lastSeq),
+        column((_, r) => r.alert.ts),
+        column((f) => f.lastTs),
+        commit.now,
+      ],
+    );
+    if (commit.sinks.length > 0) {
+      const outbox = fresh.flatMap((f) => commit.sinks.map((sink) => [f.id, sink] as const));
+      await c.query(
+        `INSERT INTO alert_outbox (alert_id, sink, attempts, next_attempt)
+         SELECT alert_id, sink, 0, $3 FROM unnest($1::bigint[], $2::text[]) AS x (alert_id, sink)`,
+        [outbox.map(([id]) => id), outbox.map(([, sink]) => sink), commit.now],
+      );
+    }
+  }
+  const bumped = [...new Set(steps.map((step) => step.alert))].filter((a) => a.bump !== undefined);
+  if (bumped.length > 0) {
+    await c.query(
+      `UPDATE alerts a SET count = a.count + u.n, last_seq = u.last_seq, last_ts = GREATEST(a.last_ts, u.max_ts),
+         updated = $5
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u (id, n, last_seq, max_ts)
+        WHERE a.id = u.id`,
+      [
+        bumped.map((a) => a.id),
+        bumped.map((a) => a.bump!.n),
+        bumped.map((a) => a.bump!.lastSeq),
+        bumped.map((a) => a.bump!.maxTs),
+        commit.now,
+      ],
+    );
+  }
+  await c.query(
+    `INSERT INTO alert_events (alert_id, seq) SELECT * FROM unnest($1::bigint[], $2::bigint[])
+     ON CONFLICT DO NOTHING`,
+    [steps.map((step) => step.alert.id), steps.map((step) => step.seq)],
+  );
+  return {
+    created: steps.filter((step) => step.created).map((step) => step.alert.id),
+    merged: steps.filter((step) => !step.created).map((step) => step.alert.id),
+  };
 }

@@ -76,7 +76,7 @@ export class PostgresCompiler extends FilterCompiler {
     const usable = literals.filter((l) => Array.from(l).length >= 3);
     if (usable.length === 0) return undefined;
     return usable
-      .map((l) => `stele_fulltext(events.body) LIKE ${this.bind(`%${escapeLike(asciiLower(l))}%`)}`)
+      .map((l) => `events.fulltext LIKE ${this.bind(`%${escapeLike(asciiLower(l))}%`)}`)
       .join(' AND ');
   }
 }

@@ -168,8 +168,9 @@ CREATE FUNCTION stele_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PA
   SELECT translate(t, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
 $f$;
 
--- The text the trigram index covers: message and event.original, folded. Self-contained (only
--- pg_catalog functions), because index expressions are evaluated outside the store's search_path.
+-- The text the trigram index covers: message and event.original, folded (the fulltext column,
+-- 0206; postgres-fulltext.ts computes the same at insert). Self-contained (only pg_catalog
+-- functions): it was first an index expression, evaluated outside the store's search_path.
 CREATE FUNCTION stele_fulltext(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
   SELECT translate(
     coalesce(CASE WHEN jsonb_typeof(b -> 'message') = 'string' THEN b ->> 'message' END, '') || E'\n' ||
@@ -414,6 +415,25 @@ export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
       pgCountTableSql(countTable('event_counts'), ['user_name', 'hour']) +
       pgCountTableSql(countTable('action_counts')),
   },
+  {
+    // The text the trigram index covers, as a column filled at insert (postgres-fulltext.ts)
+    // instead of an index on stele_fulltext(body), which parsed every body into jsonb twice per
+    // insert. An update that changes the body (erasure, retention) recomputes it here, so erased
+    // text leaves the index too. The index itself follows (FULL_TEXT_INDEX) when pg_trgm exists.
+    name: '0206-fulltext-column',
+    sql: `
+  ALTER TABLE events ADD COLUMN fulltext text;
+  UPDATE events SET fulltext = stele_fulltext(body) WHERE body IS NOT NULL;
+  DROP INDEX IF EXISTS events_fulltext;
+  CREATE FUNCTION events_fulltext_update() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $f$
+  BEGIN
+    NEW.fulltext := CASE WHEN NEW.body IS NULL THEN NULL ELSE stele_fulltext(NEW.body) END;
+    RETURN NEW;
+  END $f$;
+  CREATE TRIGGER events_fulltext_update BEFORE UPDATE OF body ON events
+    FOR EACH ROW EXECUTE FUNCTION events_fulltext_update();
+  `,
+  },
 ];
 
 /** A count table by its name. */
@@ -456,7 +476,13 @@ function pgCountTableSql(t: CountTable, extraIndex?: string[]): string {
   `;
 }
 
+/**
+ * The migration name recorded once the trigram index exists. ('0004-fulltext' was the index on the
+ * expression stele_fulltext(body), which 0206-fulltext-column drops.)
+ */
+export const FULL_TEXT_INDEX = '0207-fulltext-index';
+
 /** Needs pg_trgm; applied only when the extension is available (postgres-store.ts). */
 export function fullTextIndexSql(trgmSchema: string): string {
-  return `CREATE INDEX IF NOT EXISTS events_fulltext ON events USING gin (stele_fulltext(body) "${trgmSchema}".gin_trgm_ops)`;
+  return `CREATE INDEX IF NOT EXISTS events_fulltext ON events USING gin (fulltext "${trgmSchema}".gin_trgm_ops)`;
 }

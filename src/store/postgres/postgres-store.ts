@@ -56,7 +56,8 @@ import type { ColumnValues } from '../row-codec.js';
 import { PostgresAlerts } from './postgres-alerts.js';
 import { PostgresCompiler } from './postgres-compiler.js';
 import { translatePgError } from './postgres-errors.js';
-import { fullTextIndexSql, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { fullTextOf } from './postgres-fulltext.js';
+import { FULL_TEXT_INDEX, fullTextIndexSql, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { NODE_LEVELS_MIGRATION } from '../store.js';
 import { PartitionManager } from './postgres-partitions.js';
 import { toKey, type RawKeyRow } from '../rows.js';
@@ -214,7 +215,7 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
         await c.query(m.sql);
         await c.query('INSERT INTO migrations (name, applied) VALUES ($1, $2)', [m.name, Date.now()]);
       }
-      this.fullText = await this.ensureFullText(c, applied.has('0004-fulltext'));
+      this.fullText = await this.ensureFullText(c, applied.has(FULL_TEXT_INDEX));
     }, 'migration failed');
   }
 
@@ -242,7 +243,7 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
         "SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'",
       );
       await c.query(fullTextIndexSql(rows[0]!.schema));
-      await c.query("INSERT INTO migrations (name, applied) VALUES ('0004-fulltext', $1)", [Date.now()]);
+      await c.query('INSERT INTO migrations (name, applied) VALUES ($1, $2)', [FULL_TEXT_INDEX, Date.now()]);
       await c.query('RELEASE SAVEPOINT trgm');
       return true;
     } catch {
@@ -845,7 +846,7 @@ class Where {
 const INSERT_POSITION: Readonly<Record<string, number>> = { action: 4, outcome: 5, user_name: 6, dataset: 9 };
 
 async function insertEvents(c: pg.PoolClient, batch: AppendBatch): Promise<void> {
-  const cols: unknown[][] = Array.from({ length: 17 }, () => []);
+  const cols: unknown[][] = Array.from({ length: 18 }, () => []);
   const producerIds: string[] = [];
   const producerSeqs: number[] = [];
   const producerRows: number[] = [];
@@ -874,6 +875,7 @@ async function insertEvents(c: pg.PoolClient, batch: AppendBatch): Promise<void>
       raw,
     ];
     values.forEach((v, i) => cols[i]!.push(v));
+    cols[17]!.push(fullTextOf(e.body));
     if (producerId !== null && f.producerSeq !== null) {
       producerIds.push(producerId);
       producerSeqs.push(f.producerSeq);
@@ -882,10 +884,10 @@ async function insertEvents(c: pg.PoolClient, batch: AppendBatch): Promise<void>
   }
   await c.query(
     `INSERT INTO events (seq, ts, received, source, action, outcome, user_name, host_name, source_ip, dataset,
-       session_id, producer_id, producer_seq, leaf, seed, body, raw_columns)
+       session_id, producer_id, producer_seq, leaf, seed, body, raw_columns, fulltext)
      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
        $8::text[], $9::bytea[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bytea[], $15::bytea[],
-       $16::text[], $17::text[])`,
+       $16::text[], $17::text[], $18::text[])`,
     cols,
   );
   // The batch's hourly counts (docs/search.md "Hourly counts"), from the values as stored.
