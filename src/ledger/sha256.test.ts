@@ -103,4 +103,37 @@ describe('HMAC-SHA256', () => {
       createHmac('sha256', salt).update(data.subarray(0, 40)).digest(),
     );
   });
+
+  it('MACs ASCII and other text alike on both sides of the ASCII loop length', () => {
+    const key = Buffer.from(randomBytes(32));
+    const mac = new HmacSha256Key(key);
+    for (const n of [0, 1, 55, 56, 64, 255, 256, 257, 400]) {
+      for (const text of [
+        'a'.repeat(n),
+        'a'.repeat(Math.max(0, n - 1)) + 'ü',
+        'ü' + 'a'.repeat(n),
+        '\x7f'.repeat(n),
+      ]) {
+        const expected = createHmac('sha256', key).update(text, 'utf8').digest();
+        const words = mac.macText(text, new Int32Array(8));
+        expect(Buffer.from(digestBytes(words, new Uint8Array(32))), `${n}: ${text.slice(0, 8)}`).toEqual(
+          expected,
+        );
+      }
+    }
+  });
+
+  it('uses the latest words key for long messages (node:crypto) after each re-key', () => {
+    const key = new HmacSha256Key(randomBytes(32));
+    const long = randomBytes(700);
+    for (let i = 0; i < 3; i++) {
+      const words = new Int32Array(randomBytes(32).buffer);
+      const bytes = Buffer.from(digestBytes(words, new Uint8Array(32)));
+      const expected = createHmac('sha256', bytes).update(long).digest();
+      expect(key.rekey(words).mac(long)).toEqual(expected);
+      expect(Buffer.from(digestBytes(key.macInto(long, -1, new Int32Array(8)), new Uint8Array(32)))).toEqual(
+        expected,
+      );
+    }
+  });
 });
