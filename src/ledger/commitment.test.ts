@@ -1,6 +1,6 @@
 // Tests of personal-data commitments and ledger entry construction.
 
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from './canonical.js';
 import {
@@ -55,6 +55,39 @@ describe('salts and commitments', () => {
     expect(commitValue(salt, { b: 2, a: 1 })).toBe(commitValue(salt, { a: 1, b: 2 }));
     expect(commitValue(salt, 1)).not.toBe(commitValue(salt, '1'));
     expect(() => commitValue(salt, undefined)).toThrow(/not a JSON value/);
+  });
+
+  it('commits to exactly the canonical JSON bytes, for plain ASCII strings and any other value', () => {
+    const salt = randomBytes(32);
+    const reference = (value: unknown) =>
+      COMMITMENT_PREFIX + createHmac('sha256', salt).update(canonicalize(value), 'utf8').digest('base64');
+    // Each character the plain-string path must leave to canonicalize, alone among plain ones.
+    const special = ['"', '\\', '\u0000', '\u001f', '\u0080', 'é', '☃', '😀', '\u2028'];
+    const printable = String.fromCharCode(...Array.from({ length: 0x60 }, (_, i) => 0x20 + i));
+    const plain = printable.replace(/["\\]/g, '');
+    const values: unknown[] = [
+      '',
+      [],
+      [''],
+      ['a', 1],
+      ['a', null],
+      [['a']],
+      plain,
+      [plain, plain],
+      printable,
+    ];
+    values.push(
+      'x'.repeat(1021),
+      'x'.repeat(1022),
+      Array.from({ length: 400 }, () => 'ab'),
+    );
+    for (const c of special)
+      values.push(c, `a${c}`, `${c}b`, `user ${c} name`, [c], ['a', `b${c}`], [c, 'a']);
+    for (const value of values)
+      expect(commitValue(salt, value), JSON.stringify(value)).toBe(reference(value));
+    // A lone surrogate has no canonical form, in a string or in an array.
+    expect(() => commitValue(salt, 'a\ud800')).toThrow(/lone/);
+    expect(() => commitValue(salt, ['a', '\udc00b'])).toThrow(/lone/);
   });
 
   it('commits the same under a seed as under the salt derived from it', () => {

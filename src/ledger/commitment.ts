@@ -86,8 +86,49 @@ const MAC = new Int32Array(8);
 const DIGEST = Buffer.alloc(32);
 
 function commitUnder(salt: HmacSha256Key, value: unknown): string {
-  digestBytes(salt.macText(canonicalize(value), MAC), DIGEST);
+  const length = writePlainCanonical(value);
+  const mac = length >= 0 ? salt.macInto(PLAIN, length, MAC) : salt.macText(canonicalize(value), MAC);
+  digestBytes(mac, DIGEST);
   return COMMITMENT_PREFIX + DIGEST.toString('base64');
+}
+
+/** Scratch for the canonical JSON bytes of a plain value (writePlainCanonical). */
+const PLAIN = new Uint8Array(1024);
+
+/**
+ * Writes the canonical JSON of `value` into PLAIN when it is a string, or an array of strings, of
+ * printable ASCII other than `"` and `\`: most personal values (names, addresses, messages). Such a
+ * string is its characters between quotes (RFC 8785 3.2.2.2 escapes none of them), so its bytes
+ * are written without building its JSON text first. Returns the length, or -1 for any other value,
+ * which canonicalize decides.
+ */
+function writePlainCanonical(value: unknown): number {
+  if (typeof value === 'string') return writePlainString(value, 0);
+  if (!Array.isArray(value)) return -1;
+  PLAIN[0] = 0x5b; // [
+  let at = 1;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (typeof item !== 'string') return -1;
+    if (i > 0) PLAIN[at++] = 0x2c; // ,
+    at = writePlainString(item, at);
+    if (at < 0 || at >= PLAIN.length) return -1;
+  }
+  PLAIN[at] = 0x5d; // ]
+  return at + 1;
+}
+
+/** Writes `"text"` into PLAIN at `at` and returns where it ends, or -1 if it is not plain. */
+function writePlainString(text: string, at: number): number {
+  if (at + text.length + 2 > PLAIN.length) return -1;
+  PLAIN[at++] = 0x22;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
+    PLAIN[at++] = c;
+  }
+  PLAIN[at++] = 0x22;
+  return at;
 }
 
 /**
