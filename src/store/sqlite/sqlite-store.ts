@@ -108,7 +108,9 @@ function createWriter(
       close: async () => {},
     };
   }
-  const client = createWorkerClient(script, { file, maxTransactionEvents });
+  // A writer that stopped on an error is started again for the next write: the admitter and live
+  // detection start over from what is durable, so one failed write does not stop ingest for good.
+  const client = createWorkerClient(script, { file, maxTransactionEvents }, { restart: true });
   const call = async <T>(message: object): Promise<T> => {
     try {
       return await client.call<T>(message);

@@ -64,7 +64,7 @@ function handle(msg: Message): Message | undefined {
     const { batches, next } = queuedBatches(msg);
     appendBatches(batches);
     // After the replies: a checkpoint that waits for readers delays the next message, not these.
-    wal.afterCommit();
+    checkpoint();
     return next;
   }
   if ('close' in msg) {
@@ -79,6 +79,16 @@ function handle(msg: Message): Message | undefined {
     parentPort!.postMessage({ id: msg.id, error: (err as Error).message });
     return undefined;
   }
-  wal.afterCommit();
+  checkpoint();
   return undefined;
+}
+
+/** A checkpoint that fails is tried again after a later commit; it must not stop the writer. */
+function checkpoint(): void {
+  try {
+    wal.afterCommit();
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    console.error(`stele: WAL checkpoint failed: ${e.message || e.code}`);
+  }
 }
