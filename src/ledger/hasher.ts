@@ -57,7 +57,8 @@ export function createInlineHasher(personalFields: readonly string[]): LeafHashe
 export function createWorkerHasher(personalFields: readonly string[]): LeafHasher {
   const script = builtScript(import.meta.url, 'hasher-worker.js');
   if (!script) return createInlineHasher(personalFields);
-  const client = createWorkerClient(script, { personalFields });
+  // Stateless: a hasher that stopped on an error is replaced for the next batch.
+  const client = createWorkerClient(script, { personalFields }, { restart: true });
   return {
     async hash(jobs) {
       if (jobs.length === 0) return [];

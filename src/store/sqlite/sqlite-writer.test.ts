@@ -50,6 +50,39 @@ describe('batches queued for the SQLite writer', () => {
     await store.close();
   });
 
+  it('count their events once per transaction, by hour and key, as the events are', async () => {
+    const store = open();
+    const writer = new SqliteBatchWriter(store.raw);
+    // Users and outcomes vary within and across batches; an hour boundary falls inside the second.
+    const vary = (b: AppendBatch) => {
+      for (const e of b.events) {
+        e.columns[1] = e.seq % 3 === 0 ? 'failure' : 'success';
+        e.columns[3] = ['alice', 'bob', null][e.seq % 3] ?? null;
+        e.ts = 1_764_547_200_000 - 3_600_000 + e.seq * 400_000;
+      }
+      return b;
+    };
+    expect(writer.appendAll([vary(batch(0, 7)), vary(batch(7, 9)), vary(batch(16, 5))])).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    const counted = store.raw
+      .prepare(
+        'SELECT hour, dataset, outcome, user_name, n FROM event_counts WHERE n > 0 ORDER BY 1, 2, 3, 4',
+      )
+      .all();
+    const recount = store.raw
+      .prepare(
+        `SELECT ts / 3600000 AS hour, dataset, outcome, user_name, COUNT(*) AS n FROM events
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+      )
+      .all();
+    expect(counted).toEqual(recount);
+    expect(counted.length).toBeGreaterThan(6);
+    await store.close();
+  });
+
   it('fail one by one: a batch that cannot be written does not take the earlier ones with it', async () => {
     const store = open();
     const writer = new SqliteBatchWriter(store.raw);

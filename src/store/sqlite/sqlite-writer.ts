@@ -68,9 +68,15 @@ export class SqliteBatchWriter {
     this.counters = COUNT_TABLES.filter((t) => hasTable.get(t.table) !== undefined).map(
       (t) => new EventCounter(db, t),
     );
-    this.tx = db.transaction((batch: AppendBatch) => this.write(batch));
+    this.tx = db.transaction((batch: AppendBatch) => {
+      this.write(batch);
+      this.count(batch.events);
+    });
     this.txAll = db.transaction((batches: readonly AppendBatch[]) => {
       for (const batch of batches) this.write(batch);
+      // Counted once for the whole transaction: batches written together share most of their
+      // keys (the same hours, users and outcomes), so each key's row is updated once, not per batch.
+      this.count(batches.flatMap((batch) => batch.events));
     });
   }
 
@@ -108,6 +114,11 @@ export class SqliteBatchWriter {
     }
   }
 
+  private count(events: AppendBatch['events']): void {
+    for (const counter of this.counters) counter.add(events);
+  }
+
+  /** Everything of a batch but its hourly counts (`count`, once per transaction). */
   private write(batch: AppendBatch): void {
     const expected = batch.events[0]?.seq;
     if (expected !== undefined) {
@@ -144,7 +155,6 @@ export class SqliteBatchWriter {
     const first = batch.events[0];
     const last = batch.events.at(-1);
     if (this.indexText && first && last) this.indexText.run(first.seq, last.seq);
-    for (const counter of this.counters) counter.add(batch.events);
     for (const n of batch.nodes) this.upsertNode.run(n.level, n.index, n.hash);
     for (const p of batch.producers) this.upsertProducer.run(p.id, p.lastSeq, p.gaps, p.events);
     this.putMeta.run('frontier', batch.frontier);
