@@ -264,6 +264,30 @@ export function runStoreSuite(
       expect((await store.loadLedgerState()).size).toBe(8);
     });
 
+    it('refuses a checkpoint that does not cover exactly the ledger, and keeps one that does', async () => {
+      const checkpoint = (size: number) => ({
+        size,
+        rootHash: Buffer.alloc(32, 7),
+        note: `n${size}\n`,
+        created: NOW,
+      });
+      const only = { events: [], nodes: [], frontier: '', producers: [], checkpoint: checkpoint(9) };
+      await expect(store.append(only)).rejects.toThrow(/checkpoint of size 9 but the ledger holds 8/);
+      const next = recordFor(CORPUS[0]!, 8);
+      const batch = (size: number) => ({
+        events: [next],
+        nodes: [],
+        frontier: '{"size":9,"hashes":[]}',
+        producers: [],
+        checkpoint: checkpoint(size),
+      });
+      await expect(store.append(batch(8))).rejects.toThrow(/checkpoint of size 8 but the ledger holds 9/);
+      expect((await store.loadLedgerState()).size).toBe(8);
+      await store.append(batch(9));
+      expect((await store.loadLedgerState()).size).toBe(9);
+      expect((await store.latestCheckpoint())?.note).toBe('n9\n');
+    });
+
     it('reads events, leaves and interior nodes back', async () => {
       const row = await store.getEvent(3);
       expect(rowToEvent(row!)?.process?.command_line).toBe('/usr/bin/systemctl restart nginx');

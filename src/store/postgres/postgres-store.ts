@@ -296,51 +296,13 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
     } catch (err) {
       throw translatePgError(err, 'cannot create the partition for these events');
     }
+    // Two statements between BEGIN and COMMIT whatever the batch holds (there were six to eight):
+    // every round trip waits for this node's event loop as well as for PostgreSQL, and the
+    // sequencer's batches queue behind the ledger_state lock.
     await this.transaction(async (c) => {
-      const state = await c.query<{ size: number }>('SELECT size FROM ledger_state WHERE id = 1 FOR UPDATE');
-      const size = state.rows[0]!.size;
-      const first = batch.events[0]?.seq;
-      if (first !== undefined && first !== size) {
-        throw new StoreError(`ledger moved under this writer: next seq is ${size}, batch starts at ${first}`);
-      }
-      const newSize = size + batch.events.length;
-      if (batch.checkpoint && batch.checkpoint.size !== newSize) {
-        throw new StoreError(
-          `ledger moved under this writer: checkpoint of size ${batch.checkpoint.size} but the ledger holds ${newSize}`,
-        );
-      }
-      if (batch.events.length > 0) await insertEvents(c, batch);
-      if (batch.nodes.length > 0) {
-        await c.query(
-          `INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])
-           ON CONFLICT (level, idx) DO UPDATE SET hash = EXCLUDED.hash`,
-          [batch.nodes.map((n) => n.level), batch.nodes.map((n) => n.index), batch.nodes.map((n) => n.hash)],
-        );
-      }
-      if (batch.producers.length > 0) {
-        const p = batch.producers;
-        await c.query(
-          `INSERT INTO producers (id, last_seq, gaps, events)
-           SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
-           ON CONFLICT (id) DO UPDATE SET last_seq = EXCLUDED.last_seq, gaps = EXCLUDED.gaps, events = EXCLUDED.events`,
-          [p.map((x) => clean(x.id)), p.map((x) => x.lastSeq), p.map((x) => x.gaps), p.map((x) => x.events)],
-        );
-      }
-      if (batch.events.length > 0 || batch.checkpoint) {
-        await c.query('UPDATE ledger_state SET size = $1, frontier = $2 WHERE id = 1', [
-          newSize,
-          batch.frontier,
-        ]);
-      }
-      const cp = batch.checkpoint;
-      if (cp) {
-        await c.query('INSERT INTO checkpoints (size, root, note, created) VALUES ($1, $2, $3, $4)', [
-          cp.size,
-          cp.rootHash,
-          cp.note,
-          cp.created,
-        ]);
-      }
+      await claimLedgerSize(c, batch);
+      const statement = batchStatement(batch);
+      if (statement) await c.query(statement.sql, statement.params);
       if (hook) await hook(c);
     }, 'cannot write events');
   }
@@ -842,14 +804,147 @@ class Where {
   }
 }
 
-/** Where insertEvents keeps each counted column's values (its `cols`). */
-const INSERT_POSITION: Readonly<Record<string, number>> = { action: 4, outcome: 5, user_name: 6, dataset: 9 };
+/**
+ * Locks the ledger state and moves its size and frontier to the batch's in one statement (the lock
+ * every write takes): the batch must start where the ledger ends, and its checkpoint must cover
+ * exactly what the ledger then holds.
+ */
+async function claimLedgerSize(c: pg.PoolClient, batch: AppendBatch): Promise<void> {
+  const first = batch.events[0]?.seq;
+  const cp = batch.checkpoint;
+  if (first === undefined && !cp) {
+    await c.query('SELECT size FROM ledger_state WHERE id = 1 FOR UPDATE');
+    return;
+  }
+  const from = first ?? cp!.size;
+  const newSize = from + batch.events.length;
+  const moved = await c.query('UPDATE ledger_state SET size = $1, frontier = $2 WHERE id = 1 AND size = $3', [
+    newSize,
+    batch.frontier,
+    from,
+  ]);
+  if (moved.rowCount === 0) {
+    const state = await c.query<{ size: number }>('SELECT size FROM ledger_state WHERE id = 1');
+    const size = state.rows[0]!.size;
+    if (first !== undefined) {
+      throw new StoreError(`ledger moved under this writer: next seq is ${size}, batch starts at ${first}`);
+    }
+    throw checkpointMismatch(cp!.size, size);
+  }
+  if (cp && cp.size !== newSize) throw checkpointMismatch(cp.size, newSize);
+}
 
-async function insertEvents(c: pg.PoolClient, batch: AppendBatch): Promise<void> {
-  const cols: unknown[][] = Array.from({ length: 18 }, () => []);
-  const producerIds: string[] = [];
-  const producerSeqs: number[] = [];
-  const producerRows: number[] = [];
+function checkpointMismatch(checkpoint: number, size: number): StoreError {
+  return new StoreError(
+    `ledger moved under this writer: checkpoint of size ${checkpoint} but the ledger holds ${size}`,
+  );
+}
+
+/**
+ * One statement writing everything of a batch but the ledger state: the events, their hourly
+ * counts (docs/search.md "Hourly counts", from the values as stored), producer sequence numbers,
+ * tree nodes, producer states and the checkpoint, each a data-modifying CTE. The counts read the
+ * events' own parameters. Undefined when there is nothing to write.
+ */
+function batchStatement(batch: AppendBatch): { sql: string; params: unknown[] } | undefined {
+  const params: unknown[] = [];
+  const bind = (values: unknown, type: string) => {
+    params.push(values);
+    return `$${params.length}::${type}`;
+  };
+  const unnest = (...arrays: Array<[values: unknown[], type: string]>) =>
+    `unnest(${arrays.map(([values, type]) => bind(values, type)).join(', ')})`;
+  const parts: string[] = [];
+  if (batch.events.length > 0) {
+    const { cols, producers } = eventColumns(batch);
+    const refs = cols.map((values, i) => bind(values, EVENT_INSERT[i]![1]));
+    const ref = (column: string) => refs[EVENT_INSERT.findIndex(([name]) => name === column)]!;
+    parts.push(
+      `INSERT INTO events (${EVENT_INSERT.map(([name]) => name).join(', ')}) SELECT * FROM unnest(${refs.join(', ')})`,
+    );
+    for (const t of COUNT_TABLES) {
+      const columns = Object.values(t.columns);
+      const from = `unnest(${[ref('ts'), ...columns.map(ref)].join(', ')}) AS x (ts, ${columns.join(', ')})`;
+      parts.push(
+        `INSERT INTO ${t.table} AS c (hour, ${columns.join(', ')}, n) ${countRowsSql(t, from, 'x.ts')}
+         ON CONFLICT ON CONSTRAINT ${t.table}_key DO UPDATE SET n = c.n + EXCLUDED.n`,
+      );
+    }
+    if (producers.ids.length > 0) {
+      parts.push(
+        `INSERT INTO producer_seqs (producer_id, producer_seq, seq)
+         SELECT * FROM ${unnest([producers.ids, 'text[]'], [producers.seqs, 'bigint[]'], [producers.rows, 'bigint[]'])}`,
+      );
+    }
+  }
+  const nodes = batch.nodes;
+  if (nodes.length > 0) {
+    const rows = unnest(
+      [nodes.map((n) => n.level), 'int[]'],
+      [nodes.map((n) => n.index), 'bigint[]'],
+      [nodes.map((n) => n.hash), 'bytea[]'],
+    );
+    parts.push(
+      `INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM ${rows}
+       ON CONFLICT (level, idx) DO UPDATE SET hash = EXCLUDED.hash`,
+    );
+  }
+  const p = batch.producers;
+  if (p.length > 0) {
+    const rows = unnest(
+      [p.map((x) => clean(x.id)), 'text[]'],
+      [p.map((x) => x.lastSeq), 'bigint[]'],
+      [p.map((x) => x.gaps), 'bigint[]'],
+      [p.map((x) => x.events), 'bigint[]'],
+    );
+    parts.push(
+      `INSERT INTO producers (id, last_seq, gaps, events) SELECT * FROM ${rows}
+       ON CONFLICT (id) DO UPDATE SET last_seq = EXCLUDED.last_seq, gaps = EXCLUDED.gaps, events = EXCLUDED.events`,
+    );
+  }
+  const cp = batch.checkpoint;
+  if (cp) {
+    const values = [
+      bind(cp.size, 'bigint'),
+      bind(cp.rootHash, 'bytea'),
+      bind(cp.note, 'text'),
+      bind(cp.created, 'bigint'),
+    ];
+    parts.push(`INSERT INTO checkpoints (size, root, note, created) VALUES (${values.join(', ')})`);
+  }
+  if (parts.length === 0) return undefined;
+  return { sql: `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(',\n')} SELECT 1`, params };
+}
+
+/** The events table's columns as a batch inserts them, with their array types. */
+const EVENT_INSERT: ReadonlyArray<readonly [column: string, type: string]> = [
+  ['seq', 'bigint[]'],
+  ['ts', 'bigint[]'],
+  ['received', 'bigint[]'],
+  ['source', 'text[]'],
+  ['action', 'text[]'],
+  ['outcome', 'text[]'],
+  ['user_name', 'text[]'],
+  ['host_name', 'text[]'],
+  ['source_ip', 'bytea[]'],
+  ['dataset', 'text[]'],
+  ['session_id', 'text[]'],
+  ['producer_id', 'text[]'],
+  ['producer_seq', 'bigint[]'],
+  ['leaf', 'bytea[]'],
+  ['seed', 'bytea[]'],
+  ['body', 'text[]'],
+  ['raw_columns', 'text[]'],
+  ['fulltext', 'text[]'],
+];
+
+/** A batch's events as one array per inserted column, and its producer sequence numbers. */
+function eventColumns(batch: AppendBatch): {
+  cols: unknown[][];
+  producers: { ids: string[]; seqs: number[]; rows: number[] };
+} {
+  const cols: unknown[][] = EVENT_INSERT.map(() => []);
+  const producers = { ids: [] as string[], seqs: [] as number[], rows: [] as number[] };
   for (const e of batch.events) {
     const { columns, raw, source } = storedColumns(e.source, e.columns);
     const [action, outcome, dataset, userName, hostName, sessionId] = columns;
@@ -873,39 +968,16 @@ async function insertEvents(c: pg.PoolClient, batch: AppendBatch): Promise<void>
       e.seed,
       e.body,
       raw,
+      fullTextOf(e.body),
     ];
     values.forEach((v, i) => cols[i]!.push(v));
-    cols[17]!.push(fullTextOf(e.body));
     if (producerId !== null && f.producerSeq !== null) {
-      producerIds.push(producerId);
-      producerSeqs.push(f.producerSeq);
-      producerRows.push(e.seq);
+      producers.ids.push(producerId);
+      producers.seqs.push(f.producerSeq);
+      producers.rows.push(e.seq);
     }
   }
-  await c.query(
-    `INSERT INTO events (seq, ts, received, source, action, outcome, user_name, host_name, source_ip, dataset,
-       session_id, producer_id, producer_seq, leaf, seed, body, raw_columns, fulltext)
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
-       $8::text[], $9::bytea[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bytea[], $15::bytea[],
-       $16::text[], $17::text[], $18::text[])`,
-    cols,
-  );
-  // The batch's hourly counts (docs/search.md "Hourly counts"), from the values as stored.
-  for (const t of COUNT_TABLES) {
-    const columns = Object.values(t.columns);
-    const batch = `unnest($1::bigint[], ${columns.map((_, i) => `$${i + 2}::text[]`).join(', ')}) AS x (ts, ${columns.join(', ')})`;
-    await c.query(
-      `INSERT INTO ${t.table} AS c (hour, ${columns.join(', ')}, n) ${countRowsSql(t, batch, 'x.ts')}
-       ON CONFLICT ON CONSTRAINT ${t.table}_key DO UPDATE SET n = c.n + EXCLUDED.n`,
-      [cols[1], ...columns.map((col) => cols[INSERT_POSITION[col]!])],
-    );
-  }
-  if (producerIds.length > 0) {
-    await c.query(
-      'INSERT INTO producer_seqs (producer_id, producer_seq, seq) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])',
-      [producerIds, producerSeqs, producerRows],
-    );
-  }
+  return { cols, producers };
 }
 
 /** The exact source of the matching rows (raw_columns holds it when it has a U+0000). */

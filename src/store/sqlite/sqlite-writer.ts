@@ -121,11 +121,19 @@ export class SqliteBatchWriter {
   /** Everything of a batch but its hourly counts (`count`, once per transaction). */
   private write(batch: AppendBatch): void {
     const expected = batch.events[0]?.seq;
-    if (expected !== undefined) {
+    const cp = batch.checkpoint;
+    if (expected !== undefined || cp) {
       const next = (this.nextSeq.get() as { n: number }).n;
-      if (next !== expected) {
+      if (expected !== undefined && next !== expected) {
         throw new StoreError(
           `ledger moved under this writer: next seq is ${next}, batch starts at ${expected}`,
+        );
+      }
+      // A checkpoint signs exactly the ledger the batch leaves.
+      const size = next + batch.events.length;
+      if (cp && cp.size !== size) {
+        throw new StoreError(
+          `ledger moved under this writer: checkpoint of size ${cp.size} but the ledger holds ${size}`,
         );
       }
     }
@@ -158,7 +166,6 @@ export class SqliteBatchWriter {
     for (const n of batch.nodes) this.upsertNode.run(n.level, n.index, n.hash);
     for (const p of batch.producers) this.upsertProducer.run(p.id, p.lastSeq, p.gaps, p.events);
     this.putMeta.run('frontier', batch.frontier);
-    const cp = batch.checkpoint;
     if (cp) this.insertCheckpoint.run(cp.size, cp.rootHash, cp.note, cp.created);
   }
 }
