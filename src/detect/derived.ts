@@ -65,7 +65,7 @@ export interface LocalClock {
 /**
  * Local time of day and weekday in one IANA zone. The zone's offset from UTC is read once per UTC
  * hour: when it is the same at both ends of the hour, every instant of the hour has it (offsets
- * change months apart, never twice within an hour). An hour with a change in it, or a date Intl
+ * change months apart, never twice within an hour). An hour with a change in it, or a date
  * before the year 1 AD, is read minute by minute.
  */
 export function localClock(timezone: string): (ms: number) => LocalClock {

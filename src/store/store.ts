@@ -1,6 +1,7 @@
 // The storage contract. Every dialect (SQLite now, PostgreSQL later) implements it; nothing outside
 // src/store/ knows which one it talks to. Methods are async so a networked database fits.
 
+import { StoreError } from '../core/errors.js';
 import type { StoredEvent } from '../core/event.js';
 import type { Predicate } from '../query/plan.js';
 import { decodeRow, type ColumnValues, type RowParts } from './row-codec.js';
@@ -392,4 +393,16 @@ export function rowToEvent(
 ): StoredEvent | undefined {
   if (row.body === null) return undefined;
   return decodeRow(row as RowParts); // the body is a string: no copy of the row to say so
+}
+
+/** A batch that does not start where the ledger ends (both dialects' writers refuse it). */
+export function seqMismatch(next: number, first: number): StoreError {
+  return new StoreError(`ledger moved under this writer: next seq is ${next}, batch starts at ${first}`);
+}
+
+/** A checkpoint that does not cover exactly the ledger its batch leaves. */
+export function checkpointMismatch(checkpoint: number, size: number): StoreError {
+  return new StoreError(
+    `ledger moved under this writer: checkpoint of size ${checkpoint} but the ledger holds ${size}`,
+  );
 }

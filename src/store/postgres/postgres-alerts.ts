@@ -12,6 +12,7 @@ import type {
   NewAlert,
 } from '../store.js';
 import type pg from 'pg';
+import { PgParams } from './postgres-params.js';
 import type { PostgresStore } from './postgres-store.js';
 import { toAlert, type RawAlertRow } from '../rows.js';
 
@@ -225,7 +226,7 @@ interface OpenAlert {
   /** For a new alert: its row, completed by the alerts merged into it. */
   fresh?: FreshAlert;
   /** For a stored alert: what the step's merges add to it. */
-  bump?: { n: number; lastSeq: number; maxTs: number };
+  bump?: { n: number; lastSeq: number };
 }
 
 interface FreshAlert {
@@ -246,14 +247,15 @@ async function writeAlerts(
   commit: DetectionCommit,
 ): Promise<{ created: number[]; merged: number[] }> {
   const keyOf = (ruleKey: string, groupKey: string) => JSON.stringify([ruleKey, groupKey]);
-  const pairs = new Map(commit.alerts.map((a) => [keyOf(a.ruleKey, a.groupKey), a]));
+  const pairs = [...new Map(commit.alerts.map((a) => [keyOf(a.ruleKey, a.groupKey), a])).values()];
+  const keys = new PgParams();
   const latest = await c.query<{ id: number; rule_key: string; group_key: string; last_ts: number }>(
     `SELECT DISTINCT ON (a.rule_key, a.group_key) a.id, a.rule_key, a.group_key, a.last_ts
-       FROM alerts a JOIN unnest($1::text[], $2::text[]) AS k (rule_key, group_key)
-         ON a.rule_key = k.rule_key AND a.group_key = k.group_key
+       FROM alerts a JOIN ${keys.unnest([pairs.map((a) => a.ruleKey), 'text[]'], [pairs.map((a) => a.groupKey), 'text[]'])}
+         AS k (rule_key, group_key) ON a.rule_key = k.rule_key AND a.group_key = k.group_key
       WHERE a.status <> 'closed'
       ORDER BY a.rule_key, a.group_key, a.id DESC`,
-    [[...pairs.values()].map((a) => a.ruleKey), [...pairs.values()].map((a) => a.groupKey)],
+    keys.values,
   );
   const open = new Map<string, OpenAlert>(
     latest.rows.map((r) => [keyOf(r.rule_key, r.group_key), { id: Number(r.id), lastTs: Number(r.last_ts) }]),
@@ -270,10 +272,9 @@ async function writeAlerts(
         prev.fresh.count++;
         prev.fresh.lastSeq = a.seq;
       } else {
-        prev.bump ??= { n: 0, lastSeq: a.seq, maxTs: a.ts };
+        prev.bump ??= { n: 0, lastSeq: a.seq };
         prev.bump.n++;
         prev.bump.lastSeq = a.seq;
-        prev.bump.maxTs = Math.max(prev.bump.maxTs, a.ts);
       }
       steps.push({ created: false, alert: prev, seq: a.seq });
       continue;
@@ -289,60 +290,72 @@ async function writeAlerts(
       [fresh.length],
     );
     fresh.forEach((f, i) => (f.id = Number(ids.rows[i]!.id)));
-    const column = <T>(of: (f: OpenAlert, row: FreshAlert) => T) => fresh.map((f) => of(f, f.fresh!));
+    const rows = new PgParams();
+    const column = (of: (f: OpenAlert, row: FreshAlert) => unknown, type: string): [unknown[], string] => [
+      fresh.map((f) => of(f, f.fresh!)),
+      type,
+    ];
+    const values = rows.unnest(
+      column((f) => f.id, 'bigint[]'),
+      column((_, r) => r.alert.ruleId, 'text[]'),
+      column((_, r) => r.alert.ruleKey, 'text[]'),
+      column((_, r) => r.alert.title, 'text[]'),
+      column((_, r) => r.alert.level, 'text[]'),
+      column((_, r) => r.alert.groupKey, 'text[]'),
+      column((_, r) => (r.alert.group === null ? null : JSON.stringify(r.alert.group)), 'text[]'),
+      column((_, r) => r.count, 'bigint[]'),
+      column((_, r) => r.alert.seq, 'bigint[]'),
+      column((_, r) => r.lastSeq, 'bigint[]'),
+      column((_, r) => r.alert.ts, 'bigint[]'),
+      column((f) => f.lastTs, 'bigint[]'),
+    );
+    const now = rows.bind(commit.now, 'bigint');
     await c.query(
       `INSERT INTO alerts (id, rule_id, rule_key, title, level, group_key, grp, status, count, first_seq, last_seq,
          first_ts, last_ts, created, updated)
        SELECT id, rule_id, rule_key, title, level, group_key, grp, 'open', count, first_seq, last_seq,
-         first_ts, last_ts, $13, $13
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-           $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
+         first_ts, last_ts, ${now}, ${now}
+         FROM ${values}
            AS x (id, rule_id, rule_key, title, level, group_key, grp, count, first_seq, last_seq, first_ts, last_ts)`,
-      [
-        column((f) => f.id),
-        column((_, r) => r.alert.ruleId),
-        column((_, r) => r.alert.ruleKey),
-        column((_, r) => r.alert.title),
-        column((_, r) => r.alert.level),
-        column((_, r) => r.alert.groupKey),
-        column((_, r) => (r.alert.group === null ? null : JSON.stringify(r.alert.group))),
-        column((_, r) => r.count),
-        column((_, r) => r.alert.seq),
-        column((_, r) => r.lastSeq),
-        column((_, r) => r.alert.ts),
-        column((f) => f.lastTs),
-        commit.now,
-      ],
+      rows.values,
     );
     if (commit.sinks.length > 0) {
       const outbox = fresh.flatMap((f) => commit.sinks.map((sink) => [f.id, sink] as const));
+      const queued = new PgParams();
       await c.query(
         `INSERT INTO alert_outbox (alert_id, sink, attempts, next_attempt)
-         SELECT alert_id, sink, 0, $3 FROM unnest($1::bigint[], $2::text[]) AS x (alert_id, sink)`,
-        [outbox.map(([id]) => id), outbox.map(([, sink]) => sink), commit.now],
+         SELECT alert_id, sink, 0, ${queued.bind(commit.now, 'bigint')}
+           FROM ${queued.unnest([outbox.map(([id]) => id), 'bigint[]'], [outbox.map(([, sink]) => sink), 'text[]'])}
+             AS x (alert_id, sink)`,
+        queued.values,
       );
     }
   }
+  // From the steps, not `open`: a stored alert merged into and then followed by a new one of its
+  // key is no longer there. Its last time is already the greatest of its own and its merges'.
   const bumped = [...new Set(steps.map((step) => step.alert))].filter((a) => a.bump !== undefined);
   if (bumped.length > 0) {
+    const update = new PgParams();
+    const changes = update.unnest(
+      [bumped.map((a) => a.id), 'bigint[]'],
+      [bumped.map((a) => a.bump!.n), 'bigint[]'],
+      [bumped.map((a) => a.bump!.lastSeq), 'bigint[]'],
+      [bumped.map((a) => a.lastTs), 'bigint[]'],
+    );
     await c.query(
-      `UPDATE alerts a SET count = a.count + u.n, last_seq = u.last_seq, last_ts = GREATEST(a.last_ts, u.max_ts),
-         updated = $5
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u (id, n, last_seq, max_ts)
+      `UPDATE alerts a SET count = a.count + u.n, last_seq = u.last_seq, last_ts = GREATEST(a.last_ts, u.last_ts),
+         updated = ${update.bind(commit.now, 'bigint')}
+         FROM ${changes} AS u (id, n, last_seq, last_ts)
         WHERE a.id = u.id`,
-      [
-        bumped.map((a) => a.id),
-        bumped.map((a) => a.bump!.n),
-        bumped.map((a) => a.bump!.lastSeq),
-        bumped.map((a) => a.bump!.maxTs),
-        commit.now,
-      ],
+      update.values,
     );
   }
+  const links = new PgParams();
   await c.query(
-    `INSERT INTO alert_events (alert_id, seq) SELECT * FROM unnest($1::bigint[], $2::bigint[])
+    `INSERT INTO alert_events (alert_id, seq)
+     SELECT * FROM ${links.unnest([steps.map((step) => step.alert.id), 'bigint[]'], [steps.map((step) => step.seq), 'bigint[]'])}
      ON CONFLICT DO NOTHING`,
-    [steps.map((step) => step.alert.id), steps.map((step) => step.seq)],
+    links.values,
   );
   return {
     created: steps.filter((step) => step.created).map((step) => step.alert.id),

@@ -3,7 +3,7 @@
 // in one transaction that also checks the ledger continues where the database says it ends.
 
 import pg from 'pg';
-import { ConfigError, SteleError, StoreError } from '../../core/errors.js';
+import { ConfigError, SteleError } from '../../core/errors.js';
 import type { Predicate } from '../../query/plan.js';
 import {
   aggregateSql,
@@ -57,8 +57,9 @@ import { PostgresAlerts } from './postgres-alerts.js';
 import { PostgresCompiler } from './postgres-compiler.js';
 import { translatePgError } from './postgres-errors.js';
 import { fullTextOf } from './postgres-fulltext.js';
+import { PgParams } from './postgres-params.js';
 import { FULL_TEXT_INDEX, fullTextIndexSql, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { NODE_LEVELS_MIGRATION } from '../store.js';
+import { checkpointMismatch, NODE_LEVELS_MIGRATION, seqMismatch } from '../store.js';
 import { PartitionManager } from './postgres-partitions.js';
 import { toKey, type RawKeyRow } from '../rows.js';
 
@@ -826,18 +827,9 @@ async function claimLedgerSize(c: pg.PoolClient, batch: AppendBatch): Promise<vo
   if (moved.rowCount === 0) {
     const state = await c.query<{ size: number }>('SELECT size FROM ledger_state WHERE id = 1');
     const size = state.rows[0]!.size;
-    if (first !== undefined) {
-      throw new StoreError(`ledger moved under this writer: next seq is ${size}, batch starts at ${first}`);
-    }
-    throw checkpointMismatch(cp!.size, size);
+    throw first !== undefined ? seqMismatch(size, first) : checkpointMismatch(cp!.size, size);
   }
   if (cp && cp.size !== newSize) throw checkpointMismatch(cp.size, newSize);
-}
-
-function checkpointMismatch(checkpoint: number, size: number): StoreError {
-  return new StoreError(
-    `ledger moved under this writer: checkpoint of size ${checkpoint} but the ledger holds ${size}`,
-  );
 }
 
 /**
@@ -847,17 +839,11 @@ function checkpointMismatch(checkpoint: number, size: number): StoreError {
  * events' own parameters. Undefined when there is nothing to write.
  */
 function batchStatement(batch: AppendBatch): { sql: string; params: unknown[] } | undefined {
-  const params: unknown[] = [];
-  const bind = (values: unknown, type: string) => {
-    params.push(values);
-    return `$${params.length}::${type}`;
-  };
-  const unnest = (...arrays: Array<[values: unknown[], type: string]>) =>
-    `unnest(${arrays.map(([values, type]) => bind(values, type)).join(', ')})`;
+  const params = new PgParams();
   const parts: string[] = [];
   if (batch.events.length > 0) {
     const { cols, producers } = eventColumns(batch);
-    const refs = cols.map((values, i) => bind(values, EVENT_INSERT[i]![1]));
+    const refs = cols.map((values, i) => params.bind(values, EVENT_INSERT[i]![1]));
     const ref = (column: string) => refs[EVENT_INSERT.findIndex(([name]) => name === column)]!;
     parts.push(
       `INSERT INTO events (${EVENT_INSERT.map(([name]) => name).join(', ')}) SELECT * FROM unnest(${refs.join(', ')})`,
@@ -873,13 +859,13 @@ function batchStatement(batch: AppendBatch): { sql: string; params: unknown[] } 
     if (producers.ids.length > 0) {
       parts.push(
         `INSERT INTO producer_seqs (producer_id, producer_seq, seq)
-         SELECT * FROM ${unnest([producers.ids, 'text[]'], [producers.seqs, 'bigint[]'], [producers.rows, 'bigint[]'])}`,
+         SELECT * FROM ${params.unnest([producers.ids, 'text[]'], [producers.seqs, 'bigint[]'], [producers.rows, 'bigint[]'])}`,
       );
     }
   }
   const nodes = batch.nodes;
   if (nodes.length > 0) {
-    const rows = unnest(
+    const rows = params.unnest(
       [nodes.map((n) => n.level), 'int[]'],
       [nodes.map((n) => n.index), 'bigint[]'],
       [nodes.map((n) => n.hash), 'bytea[]'],
@@ -891,7 +877,7 @@ function batchStatement(batch: AppendBatch): { sql: string; params: unknown[] } 
   }
   const p = batch.producers;
   if (p.length > 0) {
-    const rows = unnest(
+    const rows = params.unnest(
       [p.map((x) => clean(x.id)), 'text[]'],
       [p.map((x) => x.lastSeq), 'bigint[]'],
       [p.map((x) => x.gaps), 'bigint[]'],
@@ -905,15 +891,18 @@ function batchStatement(batch: AppendBatch): { sql: string; params: unknown[] } 
   const cp = batch.checkpoint;
   if (cp) {
     const values = [
-      bind(cp.size, 'bigint'),
-      bind(cp.rootHash, 'bytea'),
-      bind(cp.note, 'text'),
-      bind(cp.created, 'bigint'),
+      params.bind(cp.size, 'bigint'),
+      params.bind(cp.rootHash, 'bytea'),
+      params.bind(cp.note, 'text'),
+      params.bind(cp.created, 'bigint'),
     ];
     parts.push(`INSERT INTO checkpoints (size, root, note, created) VALUES (${values.join(', ')})`);
   }
   if (parts.length === 0) return undefined;
-  return { sql: `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(',\n')} SELECT 1`, params };
+  return {
+    sql: `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(',\n')} SELECT 1`,
+    params: params.values,
+  };
 }
 
 /** The events table's columns as a batch inserts them, with their array types. */

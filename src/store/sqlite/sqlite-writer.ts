@@ -4,7 +4,7 @@
 
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../core/errors.js';
-import type { AppendBatch } from '../store.js';
+import { checkpointMismatch, seqMismatch, type AppendBatch } from '../store.js';
 import { COUNT_TABLES, countHour, type CountTable } from '../aggregate-sql.js';
 import { COLUMNS } from '../compiler.js';
 import { COLUMN_FIELDS } from '../row-codec.js';
@@ -45,7 +45,6 @@ export class SqliteBatchWriter {
   private readonly indexText: Database.Statement | undefined;
   /** Add the batch's hourly counts to each count table the schema has. */
   private readonly counters: EventCounter[];
-  private readonly tx: Database.Transaction<(batch: AppendBatch) => void>;
   private readonly txAll: Database.Transaction<(batches: readonly AppendBatch[]) => void>;
 
   constructor(private readonly db: Database.Database) {
@@ -68,10 +67,6 @@ export class SqliteBatchWriter {
     this.counters = COUNT_TABLES.filter((t) => hasTable.get(t.table) !== undefined).map(
       (t) => new EventCounter(db, t),
     );
-    this.tx = db.transaction((batch: AppendBatch) => {
-      this.write(batch);
-      this.count(batch.events);
-    });
     this.txAll = db.transaction((batches: readonly AppendBatch[]) => {
       for (const batch of batches) this.write(batch);
       // Counted once for the whole transaction: batches written together share most of their
@@ -107,7 +102,7 @@ export class SqliteBatchWriter {
   append(batch: AppendBatch): void {
     try {
       // IMMEDIATE: the transaction reads (the next seq) before it writes; see sqlite-store.ts.
-      this.tx.immediate(batch);
+      this.txAll.immediate([batch]);
     } catch (err) {
       if (err instanceof StoreError) throw err;
       throw new StoreError(`cannot write events: ${(err as Error).message}`, { cause: err });
@@ -124,18 +119,10 @@ export class SqliteBatchWriter {
     const cp = batch.checkpoint;
     if (expected !== undefined || cp) {
       const next = (this.nextSeq.get() as { n: number }).n;
-      if (expected !== undefined && next !== expected) {
-        throw new StoreError(
-          `ledger moved under this writer: next seq is ${next}, batch starts at ${expected}`,
-        );
-      }
+      if (expected !== undefined && next !== expected) throw seqMismatch(next, expected);
       // A checkpoint signs exactly the ledger the batch leaves.
       const size = next + batch.events.length;
-      if (cp && cp.size !== size) {
-        throw new StoreError(
-          `ledger moved under this writer: checkpoint of size ${cp.size} but the ledger holds ${size}`,
-        );
-      }
+      if (cp && cp.size !== size) throw checkpointMismatch(cp.size, size);
     }
     for (const e of batch.events) {
       const f = e.fields;
