@@ -4,6 +4,7 @@
 import type { Clock } from '../core/clock.js';
 import type { StoredEvent } from '../core/event.js';
 import { SteleError } from '../core/errors.js';
+import { Utf8Builder } from '../core/utf8-builder.js';
 import { countedAggregate } from '../store/aggregate-sql.js';
 import type { AggregateRequest, SqlFilter, Store } from '../store/store.js';
 import { rowToEvent } from '../store/store.js';
@@ -62,7 +63,8 @@ export class SearchService {
    * Every matching event as NDJSON or CSV (UTF-8), newest first, one chunk per page (keyset paging
    * over the snapshot `maxSeq`): the caller writes a chunk and waits for it to drain before asking
    * for the next, so memory stays at about a page whatever the result size. NDJSON lines are the
-   * stored JSON with the column values spliced in (row-codec.ts eventJson), never re-serialized.
+   * stored JSON with the column values spliced in (row-codec.ts eventJson), never re-serialized;
+   * each page is written into one reused buffer and copied out.
    */
   async *export(
     search: PreparedSearch,
@@ -71,7 +73,8 @@ export class SearchService {
   ): AsyncGenerator<{ data: Buffer; events: number }> {
     const most = options.pageSize ?? EXPORT_PAGE;
     let limit = most;
-    if (format === 'csv') yield { data: utf8(csvHeader()), events: 0 };
+    if (format === 'csv') yield { data: Buffer.from(csvHeader()), events: 0 };
+    const out = new Utf8Builder(EXPORT_PAGE_BYTES);
     let after: { ts: number; seq: number } | undefined;
     for (;;) {
       const rows = await this.store.searchContent({
@@ -82,16 +85,15 @@ export class SearchService {
         after,
         maxSeq: options.maxSeq,
       });
-      const parts: string[] = [];
       for (const row of rows) {
         if (format === 'csv') {
-          parts.push(csvEvent(decodeRow(row)));
+          out.push(csvEvent(decodeRow(row)));
         } else {
-          appendEventJson(row, parts);
-          parts.push('\n');
+          appendEventJson(row, out);
+          out.push('\n');
         }
       }
-      const data = utf8(parts.join(''));
+      const data = out.take();
       if (rows.length > 0) yield { data, events: rows.length };
       // The next page sized from this one's events, between 10 and `most`.
       if (rows.length > 0)
@@ -123,17 +125,6 @@ export class SearchService {
     const row = await this.store.getEvent(seq);
     return row && rowToEvent(row);
   }
-}
-
-const ENCODER = new TextEncoder();
-
-/**
- * UTF-8 bytes of a page. Encoded here because TextEncoder is several times faster than what
- * Buffer.from or a stream's write does with a large string (measured: 0.7 vs 5-8 us per event).
- */
-function utf8(text: string): Buffer {
-  const bytes = ENCODER.encode(text);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function timeParam(name: string, value: string, now: number): number {

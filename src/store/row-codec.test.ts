@@ -118,6 +118,17 @@ describe('row codec', () => {
         } as unknown as AuditEvent,
       ],
       ['a timestamp only, no columns', { '@timestamp': '2026-01-01T00:00:00.000Z' }],
+      [
+        'non-ASCII and lone surrogates in column values and before every splice point',
+        {
+          '@timestamp': '2026-01-01T00:00:00.000Z',
+          message: 'Zoë \ud800 😀',
+          event: { action: 'sudo.exec', reason: 'ünïcode \udc00' },
+          user: { name: 'Zoë \ud800 😀', id: 'ü' },
+          host: { name: 'höst-😀', os: 'ø' },
+          session: { id: '\u0001\u001f\u007f' },
+        } as AuditEvent,
+      ],
     ];
     for (const [name, event] of tricky) {
       it(name, () => {

@@ -5,6 +5,7 @@
 
 import { formatTimestamp, isoTimestamp } from '../core/clock.js';
 import type { AuditEvent, StoredEvent } from '../core/event.js';
+import { Utf8Builder } from '../core/utf8-builder.js';
 import {
   BACKSLASH,
   CLOSE_BRACE,
@@ -109,24 +110,32 @@ export function decodeRow(row: RowParts): StoredEvent {
  * object, or in an object appended at the end. A body of another shape takes the slow way.
  */
 export function eventJson(row: RowParts): string {
-  const parts: string[] = [];
-  appendEventJson(row, parts);
-  return parts.join('');
+  const out = new Utf8Builder(row.body.length * 2);
+  appendEventJson(row, out);
+  return out.take().toString('utf8');
 }
 
 /**
- * eventJson as pieces pushed onto `parts`, for a caller that joins many events at once: one join
- * over flat pieces copies each byte once, where concatenating strings builds ropes to flatten.
+ * eventJson written onto `out`, for a caller that writes many events at once (an export page): the
+ * body is encoded once and its pieces moved into place around the inserted members.
  */
-export function appendEventJson(row: RowParts, parts: string[]): void {
-  if (!spliceColumns(row, parts)) parts.push(JSON.stringify(decodeRow(row)));
+export function appendEventJson(row: RowParts, out: Utf8Builder): void {
+  if (!spliceColumns(row, out)) out.push(JSON.stringify(decodeRow(row)));
 }
 
 /** Top-level objects the columns go into, by key, in COLUMN_FIELDS order and then `stele`. */
 const SPLICED = ['event', 'user', 'host', 'session', 'stele'] as const;
 /** Which SPLICED object each of COLUMN_FIELDS goes into. */
 const PARENT_OF = COLUMN_FIELDS.map(([parent]) => SPLICED.indexOf(parent));
+/** The COLUMN_FIELDS indexes of each SPLICED object's members. */
+const COLUMNS_OF = SPLICED.map((_, k) => PARENT_OF.flatMap((parent, i) => (parent === k ? [i] : [])));
+const STELE = SPLICED.indexOf('stele');
+/** Member names as written: first in their object, or after another member. */
 const MEMBER_OF = COLUMN_FIELDS.map(([, key]) => `"${key}":`);
+const NEXT_MEMBER_OF = MEMBER_OF.map((member) => ',' + member);
+/** The opening of a SPLICED object appended at the end of the body. */
+const OBJECT_OF = SPLICED.map((name) => `"${name}":{`);
+const NEXT_OBJECT_OF = OBJECT_OF.map((open) => ',' + open);
 
 /** Arrival times repeat for a whole batch: the ISO text of the last one is kept. */
 let lastReceived = NaN;
@@ -140,57 +149,74 @@ function receivedText(received: number): string {
   return lastReceivedText;
 }
 
-function spliceColumns(row: RowParts, parts: string[]): boolean {
+function spliceColumns(row: RowParts, out: Utf8Builder): boolean {
   const body = row.body;
   const ends = topLevelObjectEnds(body);
   if (ends === undefined) return false;
   // decodeRow restores a @timestamp that the body left to the ts column as the event's first key,
   // which JSON.stringify writes after any integer-like key: such a body takes the slow way.
-  let stamp = '';
+  let stamp: string | undefined;
   if (ends[HAS_TIMESTAMP] === -1) {
-    const iso = isoTimestamp(row.ts);
-    if (iso === undefined || ends[INDEX_KEY_FIRST] !== -1) return false;
-    stamp = `"@timestamp":"${iso}"`;
+    stamp = isoTimestamp(row.ts);
+    if (stamp === undefined || ends[INDEX_KEY_FIRST] !== -1) return false;
   }
-  // Members to add to each spliced object, each with its leading comma.
-  const members: string[] = ['', '', '', '', ''];
+  // The SPLICED objects that get members, as bits: those with a column value, and `stele` always.
+  let pending = 1 << STELE;
   for (let i = 0; i < PARENT_OF.length; i++) {
-    const value = row.columns[i];
-    if (value === null || value === undefined) continue;
-    members[PARENT_OF[i]!] += ',' + MEMBER_OF[i]! + JSON.stringify(value);
+    if (row.columns[i] !== null && row.columns[i] !== undefined) pending |= 1 << PARENT_OF[i]!;
   }
-  members[4] = `,"seq":${row.seq},"received":"${receivedText(row.received)}","source":${JSON.stringify(row.source)}`;
-  // Present objects get their members before their closing brace (in body order); absent ones are
-  // appended, in SPLICED order, before the body's own closing brace.
-  let from = 0;
-  if (stamp !== '') {
-    parts.push(body.length > 2 ? `{${stamp},` : `{${stamp}`);
-    from = 1;
+  out.beginSplice(body);
+  if (stamp !== undefined) {
+    out.spliceTo(1);
+    out.push('"@timestamp":"');
+    out.push(stamp);
+    out.push(body.length > 2 ? '",' : '"');
   }
-  let appended = '';
+  // Present objects get their members before their closing brace, in body order.
   for (;;) {
     let next = -1;
-    for (let k = 0; k < 5; k++) {
-      if (members[k] !== '' && ends[k]! >= from && (next < 0 || ends[k]! < ends[next]!)) next = k;
+    for (let k = 0; k < SPLICED.length; k++) {
+      if ((pending & (1 << k)) !== 0 && ends[k]! !== -1 && (next < 0 || ends[k]! < ends[next]!)) next = k;
     }
     if (next < 0) break;
     const at = ends[next]!;
-    parts.push(body.slice(from, at), withoutLeadingComma(body, at, members[next]!));
-    members[next] = '';
-    from = at;
+    out.spliceTo(at);
+    pushMembers(row, next, body.charCodeAt(at - 1) !== OPEN_BRACE, out);
+    pending &= ~(1 << next);
   }
-  for (let k = 0; k < 5; k++) {
-    if (members[k] !== '') appended += `,"${SPLICED[k]!}":{${members[k]!.slice(1)}}`;
-  }
+  // Absent ones are appended, in SPLICED order, before the body's own closing brace.
   const last = body.length - 1;
-  const afterStamp = stamp !== '' && last === 1;
-  parts.push(body.slice(from, last), afterStamp ? appended : withoutLeadingComma(body, last, appended), '}');
+  out.spliceTo(last);
+  let comma = stamp !== undefined || body.charCodeAt(last - 1) !== OPEN_BRACE;
+  for (let k = 0; k < SPLICED.length; k++) {
+    if ((pending & (1 << k)) === 0) continue;
+    out.push(comma ? NEXT_OBJECT_OF[k]! : OBJECT_OF[k]!);
+    pushMembers(row, k, false, out);
+    out.push('}');
+    comma = true;
+  }
+  out.endSplice();
   return true;
 }
 
-/** Members inserted right after an opening brace lose their leading comma. */
-function withoutLeadingComma(body: string, at: number, members: string): string {
-  return body.charCodeAt(at - 1) === OPEN_BRACE ? members.slice(1) : members;
+/** The members SPLICED object `k` gets from the row, as decodeRow sets them. */
+function pushMembers(row: RowParts, k: number, comma: boolean, out: Utf8Builder): void {
+  if (k === STELE) {
+    out.push(comma ? ',"seq":' : '"seq":');
+    out.push(String(row.seq));
+    out.push(',"received":"');
+    out.push(receivedText(row.received));
+    out.push('","source":');
+    out.pushJsonString(row.source);
+    return;
+  }
+  for (const i of COLUMNS_OF[k]!) {
+    const value = row.columns[i];
+    if (value === null || value === undefined) continue;
+    out.push(comma ? NEXT_MEMBER_OF[i]! : MEMBER_OF[i]!);
+    out.pushJsonString(value);
+    comma = true;
+  }
 }
 
 /** Slots of topLevelObjectEnds after the SPLICED ones: where a top-level `@timestamp` key is, and
