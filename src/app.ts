@@ -135,7 +135,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
         metrics,
         pinPersonalFields,
         onCheckpoint,
-        onCommit: () => detection?.kick(),
+        onCommit: (events) => detection?.committed(events),
         onGap,
       })
     : undefined;
@@ -150,7 +150,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     ? (cluster.admitter as Admitter)
     : new Admitter(
         {
-          onCommit: () => detection?.kick(),
+          onCommit: (events) => detection?.committed(events),
           onGap,
           store,
           ledger: ledger!.writer,

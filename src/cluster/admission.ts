@@ -20,7 +20,7 @@ import { loadOrCreateSigner } from '../ledger/signer-file.js';
 import { PgInbox } from '../store/postgres/postgres-cluster.js';
 import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { openStore } from '../store/open.js';
-import type { ProducerState, Store } from '../store/store.js';
+import type { EventContent, ProducerState, Store } from '../store/store.js';
 import { InboxClient } from './inbox.js';
 import { SequencerLease } from './sequencer-lease.js';
 import { Sequencer } from './sequencer.js';
@@ -39,7 +39,7 @@ export interface ClusterDeps {
   metrics: IngestMetrics;
   pinPersonalFields: (store: Store, configured: readonly string[] | undefined) => Promise<string[]>;
   onCheckpoint?: (note: string) => void;
-  onCommit?: (firstSeq: number, count: number) => void;
+  onCommit?: (events: readonly EventContent[]) => void;
   onGap?: GapListener;
   onError?: (message: string) => void;
   /** Milliseconds between lease attempts and heartbeats (default 1000). */

@@ -10,7 +10,7 @@ import { indexedFields } from '../ingest/fields.js';
 import type { IngestMetrics } from '../ingest/metrics.js';
 import type { AdmittedEvent, LedgerWriter } from '../ledger/ledger.js';
 import type { PgInbox } from '../store/postgres/postgres-cluster.js';
-import type { AppendBatch, ProducerState, Store } from '../store/store.js';
+import type { AppendBatch, EventContent, ProducerState, Store } from '../store/store.js';
 import { newGaps, trackProducer, type GapListener, type ProducerGap } from '../ingest/producers.js';
 
 export interface SequencerOptions {
@@ -26,7 +26,8 @@ export interface SequencerOptions {
   checkpointIntervalMs: number;
   /** How often the inbox is looked at when idle. */
   pollMs?: number;
-  onCommit?: (firstSeq: number, count: number) => void;
+  /** Called after each durable commit with the stored events (live detection). */
+  onCommit?: (events: readonly EventContent[]) => void;
   onCheckpoint?: (note: string) => void;
   /** A committed batch skipped producer sequence numbers (the node then records a stele event). */
   onGap?: GapListener;
@@ -316,8 +317,7 @@ export class Sequencer {
       })),
       performance.now() - s.started,
     );
-    const first = s.batch.events[0];
-    if (first) this.options.onCommit?.(first.seq, s.batch.events.length);
+    if (s.batch.events.length > 0) this.options.onCommit?.(s.batch.events);
     if (s.batch.checkpoint) this.options.onCheckpoint?.(s.batch.checkpoint.note);
     for (const g of s.gaps) this.options.onGap?.(g.id, g.missing, g.lastSeq);
     s.taken.forEach((req, i) => req.resolve?.(s.results[i]!));

@@ -1,12 +1,16 @@
-// Live detection inside `stele serve`: after each commit, events are read back in seq order from the
+// Live detection inside `stele serve`: after each commit, events are taken in seq order from the
 // persisted cursor, run through the rules, and the alerts, first-seen keys and new cursor are
-// written in one transaction, so a restart resumes without missing or re-alerting. Correlation
-// windows are rebuilt at start by replaying the events just before the cursor with alerts discarded.
+// written in one transaction, so a restart resumes without missing or re-alerting. The rows of a
+// commit are handed over in memory; whatever is not (before the first hand-over, past a gap, or
+// beyond what is held) is read back from the store. Correlation windows are rebuilt at start by
+// replaying the events just before the cursor with alerts discarded.
 
 import type { Clock } from '../core/clock.js';
 import {
   rowToEvent,
   type AlertStore,
+  type EventContent,
+  type EventRow,
   type AlertSuppression,
   type NewAlert,
   type Store,
@@ -46,8 +50,10 @@ export interface DetectionServiceOptions {
 
 export interface DetectionService {
   start(): Promise<void>;
-  /** New events were committed. */
+  /** New events were committed (read back from the store). */
   kick(): void;
+  /** These rows, consecutive by seq, were durably committed: taken from memory, not read back. */
+  committed(rows: readonly EventContent[]): void;
   /** Resolves when every committed event has been processed. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -83,6 +89,9 @@ export function groupKey(group: Record<string, unknown> | null): string {
 
 const ruleKeyOf = (a: Alert) => a.rule.id ?? a.rule.title;
 
+/** A row as detection reads it: from the store (its body gone once erased) or just committed. */
+type DetectRow = Pick<EventRow, 'seq' | 'ts' | 'received' | 'source' | 'body' | 'columns'>;
+
 /** Events handled between two turns of the event loop (a few milliseconds of rules). */
 const SLICE = 500;
 
@@ -117,6 +126,9 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
     created: 0,
   }));
   let cursor = -1;
+  /** Committed rows not yet processed, consecutive by seq; at most 4 batches (older ones are read back). */
+  let held: EventContent[] = [];
+  const maxHeld = 4 * batchSize;
   let running: Promise<void> | undefined;
   let again = false;
   let closed = false;
@@ -128,9 +140,24 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
         (s.groupKey === null || s.groupKey === a.groupKey),
     );
 
+  /** The next rows after the cursor: the held ones when they continue it, else from the store. */
+  const nextRows = async (): Promise<DetectRow[]> => {
+    const from = cursor + 1;
+    const first = held[0];
+    if (first && held.at(-1)!.seq < from) held = [];
+    else if (first && first.seq <= from) {
+      const start = from - first.seq;
+      const rows = held.slice(start, start + batchSize);
+      held = held.slice(start + rows.length);
+      return rows;
+    }
+    // Up to the first held row, which the next step then takes from memory.
+    return store.scanEvents(from, held[0] ? Math.min(batchSize, held[0].seq - from) : batchSize);
+  };
+
   /** One batch: returns false when there was nothing to read. */
   const step = async (): Promise<boolean> => {
-    const rows = await store.scanEvents(cursor + 1, batchSize);
+    const rows = await nextRows();
     if (rows.length === 0) return false;
     const events: Array<{ seq: number; ts: number; event: Record<string, unknown> | undefined }> = [];
     await inSlices(rows, (r) => {
@@ -202,6 +229,17 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
     return running;
   };
 
+  const kick = () => {
+    // Commits arrive many times a second under load; one pass every `delay` reads them all in
+    // large batches, so detection adds a few transactions a second instead of one per commit.
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void run();
+    }, delay);
+    timer.unref();
+  };
+
   return {
     get cursor() {
       return cursor;
@@ -230,15 +268,15 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
       }
       void run();
     },
-    kick() {
-      // Commits arrive many times a second under load; one pass every `delay` reads them all in
-      // large batches, so detection adds a few transactions a second instead of one per commit.
-      if (timer || closed) return;
-      timer = setTimeout(() => {
-        timer = undefined;
-        void run();
-      }, delay);
-      timer.unref();
+    kick,
+    committed(rows) {
+      if (closed || rows.length === 0) return;
+      const last = held.at(-1);
+      // Not continuing the held rows (a commit missed): the store has them all, in order.
+      if (last && rows[0]!.seq !== last.seq + 1) held = [];
+      for (const row of rows) held.push(row);
+      if (held.length > maxHeld) held = held.slice(held.length - maxHeld);
+      kick();
     },
     async idle() {
       if (timer) {
@@ -250,6 +288,7 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
     },
     async close() {
       closed = true;
+      held = [];
       if (timer) clearTimeout(timer);
       timer = undefined;
       while (running) await running;

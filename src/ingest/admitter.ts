@@ -9,7 +9,7 @@ import type { LedgerWriter } from '../ledger/ledger.js';
 
 /** Batches sealed and sent to the store but not yet durable; more would only add latency. */
 const MAX_IN_FLIGHT = 3;
-import type { ProducerState, Store } from '../store/store.js';
+import type { EventContent, ProducerState, Store } from '../store/store.js';
 import { indexedFields } from './fields.js';
 import { newGaps, trackProducer, type GapListener } from './producers.js';
 import type { IngestMetrics } from './metrics.js';
@@ -36,7 +36,7 @@ export interface AdmitterOptions {
   /** A checkpoint is signed at least this often while entries arrive. */
   checkpointIntervalMs?: number;
   /** Called after each durable commit with the stored events (live detection, tail). */
-  onCommit?: (firstSeq: number, count: number) => void;
+  onCommit?: (events: readonly EventContent[]) => void;
   /** Called with the signed note after each checkpoint is durably stored (witnesses). Must not throw. */
   onCheckpoint?: (note: string) => void;
   /** A producer skipped `missing` sequence numbers (reported after the commit that showed it). */
@@ -225,8 +225,7 @@ export class Admitter {
           })),
           performance.now() - started,
         );
-        const first = sealed.batch.events[0];
-        if (first) this.options.onCommit?.(first.seq, sealed.batch.events.length);
+        if (sealed.batch.events.length > 0) this.options.onCommit?.(sealed.batch.events);
         if (sealed.batch.checkpoint) this.options.onCheckpoint?.(sealed.batch.checkpoint.note);
         taken.forEach((p, i) => p.resolve(results[i]!));
       },
