@@ -191,3 +191,27 @@ describe('sqlite compact source IPs (migration 0204)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('sqlite first-seen keys', () => {
+  it('finds exactly the stored keys among hundreds asked at once', async () => {
+    const store = new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'stele-seen-')));
+    try {
+      const keys = Array.from({ length: 250 }, (_, i) => `p\u0000user${i}\u000010.0.0.${i % 256}`);
+      const stored = keys.filter((_, i) => i % 7 === 0 || i === 249);
+      await store.recordDetections({
+        alerts: [],
+        cursor: 0,
+        seen: stored,
+        sinks: [],
+        dedupWindowMs: 0,
+        now: 0,
+      });
+      // Asked in three chunks (the last one short), with a repeat and a key that is a prefix of another.
+      const asked = [...keys, keys[0]!, 'p\u0000user1'];
+      expect(await store.seenKeys(asked)).toEqual(new Set(stored));
+      expect(await store.seenKeys([])).toEqual(new Set());
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -69,6 +69,9 @@ import { toKey, toAlert, type RawKeyRow, type RawAlertRow } from '../rows.js';
 
 export const SQLITE_FILE = 'stele.db';
 
+/** First-seen keys looked up by one statement (seenKeys). */
+const SEEN_CHUNK = 100;
+
 export interface SqliteStoreOptions {
   /** Open without write access (verification, offline reads). */
   readonly?: boolean;
@@ -163,6 +166,7 @@ export class SqliteStore implements Store, RetentionStore {
   private retentionTable: boolean | undefined;
   private readonly writer: Writer | undefined;
   private scan: Database.Statement | undefined;
+  private seenIn: Database.Statement | undefined;
   /** Prepared once: every inclusion proof runs them. */
   private nodeReads: { leaves: Database.Statement; nodes: Database.Statement } | undefined;
 
@@ -779,8 +783,19 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   async seenKeys(keys: readonly string[]): Promise<Set<string>> {
-    const get = this.db.prepare('SELECT 1 FROM detect_seen WHERE key = ?');
-    return new Set(keys.filter((k) => get.get(k) !== undefined));
+    // SEEN_CHUNK keys a statement: live detection asks for a few thousand per batch, and one call
+    // into SQLite per key cost more than the lookups. The last chunk is padded with NULL, which
+    // matches no key.
+    this.seenIn ??= this.db
+      .prepare(`SELECT key FROM detect_seen WHERE key IN (${Array(SEEN_CHUNK).fill('?').join(', ')})`)
+      .pluck();
+    const seen = new Set<string>();
+    for (let i = 0; i < keys.length; i += SEEN_CHUNK) {
+      const chunk: Array<string | null> = keys.slice(i, i + SEEN_CHUNK);
+      while (chunk.length < SEEN_CHUNK) chunk.push(null);
+      for (const key of this.seenIn.all(chunk) as string[]) seen.add(key);
+    }
+    return seen;
   }
 
   async listAlerts(filter: AlertFilter): Promise<AlertRecord[]> {
