@@ -23,16 +23,31 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})
  * Sub-millisecond digits are truncated; a leap second (:60) is accepted as the next second.
  */
 export function parseRfc3339(value: string): number | undefined {
+  return readRfc3339(value)?.ms;
+}
+
+/**
+ * parseRfc3339, and whether `value` is already in the form validation gives `@timestamp` (UTC with
+ * milliseconds, `formatTimestamp`), as nearly every sender writes it: then it is kept as it came.
+ */
+function readRfc3339(value: string): { ms: number; canonical: boolean } | undefined {
   const m = RFC3339.exec(value);
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, s] = m;
+  const [, y, mo, d, h, mi, s, fraction, zone] = m;
+  const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(Number(y), month)) return undefined;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return undefined;
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || second > 60) return undefined;
+  // Date.UTC reads years 0-99 as 1900-1999: those take Date.parse below.
+  if (value[10] === 'T' && zone === 'Z' && fraction?.length === 4 && second < 60 && year >= 100) {
+    const ms = Date.UTC(year, month - 1, day, Number(h), Number(mi), second, Number(fraction.slice(1)));
+    return { ms, canonical: true };
+  }
   const ms = Date.parse(value.replace(' ', 'T').replace(/:60(?=[.Zz+-])/, ':59'));
   if (Number.isNaN(ms)) return undefined;
-  return Number(s) === 60 ? ms + 1000 : ms;
+  return { ms: second === 60 ? ms + 1000 : ms, canonical: false };
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -78,15 +93,17 @@ export function validateEvent(input: unknown): Validated {
     const field = first ? pointerToField(first.path) : '';
     return { ok: false, field, message: first ? describe(first.message, first.value) : 'invalid' };
   }
-  const ts = parseRfc3339(event['@timestamp'] as string);
-  if (ts === undefined) {
+  const stamp = event['@timestamp'] as string;
+  const read = readRfc3339(stamp);
+  if (read === undefined) {
     return {
       ok: false,
       field: '@timestamp',
       message: 'not an RFC 3339 date-time (e.g. 2026-01-31T12:00:00Z)',
     };
   }
-  return { ok: true, event: { ...(input as AuditEvent), '@timestamp': formatTimestamp(ts) }, ts };
+  const normalized = read.canonical ? stamp : formatTimestamp(read.ms);
+  return { ok: true, event: { ...(input as AuditEvent), '@timestamp': normalized }, ts: read.ms };
 }
 
 function describe(message: string, value: unknown): string {
