@@ -348,6 +348,32 @@ export function runStoreSuite(
       expect([...found]).toEqual([['agent\u00005', 8]]);
     });
 
+    it('finds exactly the stored producer seqs among hundreds asked at once', async () => {
+      // Producers "a" and "a\u00001" would collide in a naive joined key; seq 7 of each is stored.
+      const events = [
+        ...[0, 7, 100, 149].map((seq) => ({ id: 'a', seq })),
+        { id: 'a\u00001', seq: 7 },
+        { id: 'b', seq: 7 },
+      ].map((producer, i) => recordFor({ ...CORPUS[i]!, stele: { producer } } as AuditEvent, 8 + i));
+      await store.append({ events, nodes: [], frontier: '{}', producers: [] });
+      const asked = [
+        ...Array.from({ length: 150 }, (_, seq) => ({ id: 'a', seq })),
+        { id: 'b', seq: 7 },
+        { id: 'b', seq: 8 },
+        { id: 'a', seq: 7 },
+      ];
+      const found = await store.findProducerDuplicates(asked);
+      expect(new Map([...found].sort())).toEqual(
+        new Map([
+          ['a\u00000', 8],
+          ['a\u00007', 9],
+          ['a\u0000100', 10],
+          ['a\u0000149', 11],
+          ['b\u00007', 13],
+        ]),
+      );
+    });
+
     for (const q of QUERIES) {
       it(`search matches the reference semantics: ${q || '(empty)'}`, async () => {
         const predicate = planQuery(parseQuery(q), { now: NOW });

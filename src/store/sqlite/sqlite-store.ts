@@ -69,8 +69,11 @@ import { toKey, toAlert, type RawKeyRow, type RawAlertRow } from '../rows.js';
 
 export const SQLITE_FILE = 'stele.db';
 
-/** First-seen keys looked up by one statement (seenKeys). */
-const SEEN_CHUNK = 100;
+/**
+ * Parameters of one lookup statement (first-seen keys, producer seqs): the request thread asks for
+ * hundreds or thousands at a time, and a call into SQLite per key cost several times the lookup.
+ */
+const LOOKUP_CHUNK = 100;
 
 export interface SqliteStoreOptions {
   /** Open without write access (verification, offline reads). */
@@ -153,7 +156,7 @@ export class SqliteStore implements Store, RetentionStore {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly putMeta: Database.Statement;
-  private readonly findProducer: Database.Statement;
+  private readonly findProducers: Database.Statement;
   /** The full-text index exists (a data dir created before it, opened read-only, has none). */
   private readonly fullText: boolean = false;
   /** The hourly count tables that exist (the same holds for them). */
@@ -192,7 +195,13 @@ export class SqliteStore implements Store, RetentionStore {
       throw translate(err, `cannot open the data directory ${dataDir}`);
     }
     this.putMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
-    this.findProducer = this.db.prepare('SELECT seq FROM events WHERE producer_id = ? AND producer_seq = ?');
+    const pairs = Array<string>(LOOKUP_CHUNK / 2).fill('(?, ?)');
+    this.findProducers = this.db
+      .prepare(
+        `SELECT producer_id, producer_seq, seq FROM events WHERE producer_id IS NOT NULL
+         AND (producer_id, producer_seq) IN (VALUES ${pairs.join(', ')})`,
+      )
+      .raw(true);
     this.writer = options.readonly
       ? undefined
       : createWriter(
@@ -255,10 +264,15 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   async findProducerDuplicates(keys: Array<{ id: string; seq: number }>): Promise<Map<string, number>> {
+    // LOOKUP_CHUNK keys a statement, as seenKeys; a pair of NULLs pads the last chunk.
     const found = new Map<string, number>();
-    for (const key of keys) {
-      const row = this.findProducer.get(key.id, key.seq) as { seq: number } | undefined;
-      if (row) found.set(`${key.id}\u0000${key.seq}`, row.seq);
+    for (let i = 0; i < keys.length; i += LOOKUP_CHUNK / 2) {
+      const params: Array<string | number | null> = [];
+      for (const key of keys.slice(i, i + LOOKUP_CHUNK / 2)) params.push(key.id, key.seq);
+      while (params.length < LOOKUP_CHUNK) params.push(null);
+      for (const [id, seq, stored] of this.findProducers.all(params) as Array<[string, number, number]>) {
+        found.set(`${id}\u0000${seq}`, stored);
+      }
     }
     return found;
   }
@@ -783,16 +797,16 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   async seenKeys(keys: readonly string[]): Promise<Set<string>> {
-    // SEEN_CHUNK keys a statement: live detection asks for a few thousand per batch, and one call
+    // LOOKUP_CHUNK keys a statement: live detection asks for a few thousand per batch, and one call
     // into SQLite per key cost more than the lookups. The last chunk is padded with NULL, which
     // matches no key.
     this.seenIn ??= this.db
-      .prepare(`SELECT key FROM detect_seen WHERE key IN (${Array(SEEN_CHUNK).fill('?').join(', ')})`)
+      .prepare(`SELECT key FROM detect_seen WHERE key IN (${Array(LOOKUP_CHUNK).fill('?').join(', ')})`)
       .pluck();
     const seen = new Set<string>();
-    for (let i = 0; i < keys.length; i += SEEN_CHUNK) {
-      const chunk: Array<string | null> = keys.slice(i, i + SEEN_CHUNK);
-      while (chunk.length < SEEN_CHUNK) chunk.push(null);
+    for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
+      const chunk: Array<string | null> = keys.slice(i, i + LOOKUP_CHUNK);
+      while (chunk.length < LOOKUP_CHUNK) chunk.push(null);
       for (const key of this.seenIn.all(chunk) as string[]) seen.add(key);
     }
     return seen;
