@@ -40,7 +40,12 @@ export function createDetectionPipeline(options: PipelineOptions): DetectionPipe
   return {
     process(event, index) {
       const record = event as Record<string, unknown>;
-      return detector.process({ ...record, detect: derive(record) }, index);
+      const detect = derive(record);
+      // The derived fields replace any `detect` the event has. Put first when it has none: V8 adds a
+      // key to a spread copy of an event several times slower (2-3 µs an event) than it copies
+      // one after a literal key, and only the keys' order differs, which no rule reads.
+      const view = Object.hasOwn(record, 'detect') ? { ...record, detect } : { detect, ...record };
+      return detector.process(view, index);
     },
     useSeen(next) {
       seen = next;
