@@ -135,7 +135,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
         metrics,
         pinPersonalFields,
         onCheckpoint,
-        onCommit: (events) => detection?.committed(events),
+        onCommit: (rows) => detection?.committed(rows),
         onGap,
       })
     : undefined;
@@ -150,7 +150,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     ? (cluster.admitter as Admitter)
     : new Admitter(
         {
-          onCommit: (events) => detection?.committed(events),
+          onCommit: (rows, events) => detection?.committed(rows, events),
           onGap,
           store,
           ledger: ledger!.writer,

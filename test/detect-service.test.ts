@@ -6,7 +6,9 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { systemClock } from '../src/core/clock.js';
 import { createDetectionService } from '../src/detect/service.js';
 import { loadRules } from '../src/detect/sigma/index.js';
+import type { AuditEvent } from '../src/core/event.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { rowToEvent, type EventRow } from '../src/store/store.js';
 import { ingestSamples, tempDir } from './helpers/server.js';
 
 const EVENTS = 3000;
@@ -53,7 +55,7 @@ it('lets the event loop run while it catches up on stored events', async () => {
 
 /** One rule per user name: an alert's title says which copy of the event the rules saw. */
 const USER_RULES = loadRules(
-  ['alice', 'mallory'].map((user) => ({
+  ['alice', 'mallory', 'eve'].map((user) => ({
     path: `${user}.yml`,
     text: `title: ${user}\nlogsource: { product: linux, service: auth }\ndetection:\n  selection:\n    user.name: ${user}\n  condition: selection\n`,
   })),
@@ -62,14 +64,20 @@ const USER_RULES = loadRules(
 /**
  * Runs detection over a copy of the stored events with ranges of committed rows handed to it in
  * memory, before it starts and after it caught up, as copies whose user is mallory (the stored ones
- * are alice's); returns the seqs each user alerted on and how many rows were read back.
+ * are alice's); returns the seqs each user alerted on and how many rows were read back. With
+ * `events`, each row comes with an admitted event whose user is eve: `plain` as JSON gives it back,
+ * `unplain` with a property JSON would drop.
  */
-async function detectWithHandOver(before: Array<[number, number]>, after: Array<[number, number]> = []) {
+async function detectWithHandOver(
+  before: Array<[number, number]>,
+  after: Array<[number, number]> = [],
+  events?: 'plain' | 'unplain',
+) {
   const copy = tempDir();
   fs.cpSync(pristine, copy, { recursive: true });
   const store = new SqliteStore(copy);
   const stored = await store.scanEvents(0, EVENTS);
-  const seen = { alice: [] as number[], mallory: [] as number[] };
+  const seen = { alice: [] as number[], mallory: [] as number[], eve: [] as number[] };
   const record = store.recordDetections.bind(store);
   vi.spyOn(store, 'recordDetections').mockImplementation(async (commit) => {
     for (const a of commit.alerts) seen[a.title as keyof typeof seen].push(a.seq);
@@ -77,14 +85,20 @@ async function detectWithHandOver(before: Array<[number, number]>, after: Array<
   });
   const scan = vi.spyOn(store, 'scanEvents');
   const service = createDetectionService({ store, rules: USER_RULES, clock: systemClock, sinks: [] });
+  const admitted = (row: EventRow): AuditEvent => {
+    const event = { ...rowToEvent(row)!, user: { name: 'eve' } };
+    return events === 'unplain' ? ({ ...event, custom: undefined } as AuditEvent) : event;
+  };
   const handOver = (ranges: Array<[number, number]>) => {
     for (const [from, to] of ranges) {
+      const rows = stored.slice(from, to);
       service.committed(
-        stored.slice(from, to).map((row) => {
+        rows.map((row) => {
           const columns = [...row.columns];
           columns[3] = 'mallory'; // user.name (row-codec.ts COLUMN_FIELDS)
           return { ...row, body: row.body!, columns };
         }),
+        events && rows.map(admitted),
       );
     }
   };
@@ -128,4 +142,14 @@ it('skips handed-over events it has already read from the store', async () => {
   expect(alice).toEqual(range(0, EVENTS));
   expect(mallory).toEqual([]);
   expect(readBack).toBe(EVENTS);
+});
+
+it('takes a committed event as admitted when JSON gives it back unchanged, else decodes its row', async () => {
+  const plain = await detectWithHandOver([[1000, EVENTS]], [], 'plain');
+  expect(plain.alice).toEqual(range(0, 1000));
+  expect(plain.eve).toEqual(range(1000, EVENTS));
+  expect(plain.mallory).toEqual([]);
+  const unplain = await detectWithHandOver([[1000, EVENTS]], [], 'unplain');
+  expect(unplain.mallory).toEqual(range(1000, EVENTS));
+  expect(unplain.eve).toEqual([]);
 });

@@ -1,11 +1,13 @@
 // Live detection inside `stele serve`: after each commit, events are taken in seq order from the
 // persisted cursor, run through the rules, and the alerts, first-seen keys and new cursor are
 // written in one transaction, so a restart resumes without missing or re-alerting. The rows of a
-// commit are handed over in memory; whatever is not (before the first hand-over, past a gap, or
-// beyond what is held) is read back from the store. Correlation windows are rebuilt at start by
+// commit are handed over in memory, with the admitted events they were encoded from
+// (committed-event.ts); whatever is not (before the first hand-over, past a gap, or beyond what is
+// held) is read back from the store. Correlation windows are rebuilt at start by
 // replaying the events just before the cursor with alerts discarded.
 
 import type { Clock } from '../core/clock.js';
+import type { AuditEvent } from '../core/event.js';
 import {
   rowToEvent,
   type AlertStore,
@@ -17,6 +19,7 @@ import {
 } from '../store/store.js';
 import type { Alert, SigmaRule } from './sigma/index.js';
 import { seenPairKey, seenUserKey, trackedLogin, type SeenSet, type WorkingHours } from './derived.js';
+import { committedEvent } from './committed-event.js';
 import { createDetectionPipeline } from './pipeline.js';
 
 export const CURSOR_KEY = 'detect_cursor';
@@ -52,8 +55,11 @@ export interface DetectionService {
   start(): Promise<void>;
   /** New events were committed (read back from the store). */
   kick(): void;
-  /** These rows, consecutive by seq, were durably committed: taken from memory, not read back. */
-  committed(rows: readonly EventContent[]): void;
+  /**
+   * These rows, consecutive by seq, were durably committed: taken from memory, not read back.
+   * `events`, when given, are the admitted events the rows were encoded from, in the same order.
+   */
+  committed(rows: readonly EventContent[], events?: readonly AuditEvent[]): void;
   /** Resolves when every committed event has been processed. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -92,6 +98,19 @@ const ruleKeyOf = (a: Alert) => a.rule.id ?? a.rule.title;
 /** A row as detection reads it: from the store (its body gone once erased) or just committed. */
 type DetectRow = Pick<EventRow, 'seq' | 'ts' | 'received' | 'source' | 'body' | 'columns'>;
 
+/** A committed row handed over in memory, with the admitted event it was encoded from if known. */
+interface HeldRow {
+  seq: number;
+  row: EventContent;
+  event: AuditEvent | undefined;
+}
+
+/** The event of a row: from its admitted event when that gives the same, else decoded. */
+function eventOf(r: DetectRow | HeldRow): Record<string, unknown> | undefined {
+  if (!('row' in r)) return rowToEvent(r);
+  return (r.event && committedEvent(r.event, r.row)) ?? rowToEvent(r.row);
+}
+
 /** Events handled between two turns of the event loop (a few milliseconds of rules). */
 const SLICE = 500;
 
@@ -127,7 +146,7 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
   }));
   let cursor = -1;
   /** Committed rows not yet processed, consecutive by seq; at most 4 batches (older ones are read back). */
-  let held: EventContent[] = [];
+  let held: HeldRow[] = [];
   const maxHeld = 4 * batchSize;
   let running: Promise<void> | undefined;
   let again = false;
@@ -141,7 +160,7 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
     );
 
   /** The next rows after the cursor: the held ones when they continue it, else from the store. */
-  const nextRows = async (): Promise<DetectRow[]> => {
+  const nextRows = async (): Promise<Array<DetectRow | HeldRow>> => {
     const from = cursor + 1;
     const first = held[0];
     if (first && held.at(-1)!.seq < from) held = [];
@@ -161,7 +180,8 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
     if (rows.length === 0) return false;
     const events: Array<{ seq: number; ts: number; event: Record<string, unknown> | undefined }> = [];
     await inSlices(rows, (r) => {
-      events.push({ seq: r.seq, ts: r.ts, event: rowToEvent(r) as Record<string, unknown> | undefined });
+      const row = 'row' in r ? r.row : r;
+      events.push({ seq: row.seq, ts: row.ts, event: eventOf(r) });
     });
     // First-seen state for this batch: what the database knows, plus what the batch adds.
     const keys = events.flatMap(({ event }) => {
@@ -269,12 +289,12 @@ export function createDetectionService(o: DetectionServiceOptions): DetectionSer
       void run();
     },
     kick,
-    committed(rows) {
+    committed(rows, events) {
       if (closed || rows.length === 0) return;
       const last = held.at(-1);
       // Not continuing the held rows (a commit missed): the store has them all, in order.
       if (last && rows[0]!.seq !== last.seq + 1) held = [];
-      for (const row of rows) held.push(row);
+      rows.forEach((row, i) => held.push({ seq: row.seq, row, event: events?.[i] }));
       if (held.length > maxHeld) held = held.slice(held.length - maxHeld);
       kick();
     },

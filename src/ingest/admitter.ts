@@ -5,7 +5,7 @@
 import type { AuditEvent } from '../core/event.js';
 import type { Clock } from '../core/clock.js';
 import { SteleError } from '../core/errors.js';
-import type { LedgerWriter } from '../ledger/ledger.js';
+import type { AdmittedEvent, LedgerWriter } from '../ledger/ledger.js';
 
 /** Batches sealed and sent to the store but not yet durable; more would only add latency. */
 const MAX_IN_FLIGHT = 3;
@@ -35,8 +35,11 @@ export interface AdmitterOptions {
   maxBatchEvents?: number;
   /** A checkpoint is signed at least this often while entries arrive. */
   checkpointIntervalMs?: number;
-  /** Called after each durable commit with the stored events (live detection, tail). */
-  onCommit?: (events: readonly EventContent[]) => void;
+  /**
+   * Called after each durable commit with the stored rows and the admitted events they were
+   * encoded from, in the same order (live detection).
+   */
+  onCommit?: (rows: readonly EventContent[], events: readonly AuditEvent[]) => void;
   /** Called with the signed note after each checkpoint is durably stored (witnesses). Must not throw. */
   onCheckpoint?: (note: string) => void;
   /** A producer skipped `missing` sequence numbers (reported after the commit that showed it). */
@@ -176,9 +179,9 @@ export class Admitter {
     const producerUpdates = new Map<string, ProducerState>();
     const keys: string[] = [];
     let sealed: Awaited<ReturnType<LedgerWriter['seal']>>;
+    const admitted: AdmittedEvent[] = [];
     try {
       const known = await store.findProducerDuplicates(producerKeys(taken));
-      const admitted = [];
       let nextSeq = ledger.nextSeq;
       for (const [r, pending] of taken.entries()) {
         for (const c of pending.candidates) {
@@ -225,7 +228,12 @@ export class Admitter {
           })),
           performance.now() - started,
         );
-        if (sealed.batch.events.length > 0) this.options.onCommit?.(sealed.batch.events);
+        if (sealed.batch.events.length > 0) {
+          this.options.onCommit?.(
+            sealed.batch.events,
+            admitted.map((a) => a.event),
+          );
+        }
         if (sealed.batch.checkpoint) this.options.onCheckpoint?.(sealed.batch.checkpoint.note);
         taken.forEach((p, i) => p.resolve(results[i]!));
       },

@@ -154,7 +154,8 @@ export class FieldRegistry {
 const DATASET = compilePath('event.dataset');
 const ORIGINAL = compilePath('event.original');
 const MESSAGE = compilePath('message');
-const MAX_KEYWORD_STRINGS = 10_000;
+/** Most strings a keyword search collects from an event without `message` or `event.original`. */
+export const MAX_KEYWORD_STRINGS = 10_000;
 
 /** One event as rules see it; reused from event to event (`reset`) to keep allocation low. */
 export class EventView {
