@@ -227,6 +227,9 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       await v?.close();
     };
   });
+  deps.detectionIdle = async () => {
+    await detection?.idle();
+  };
   deps.status = () => ({ verification: verification?.last() ?? null, witnesses: witnesses.status() });
   // A dialect without alert tables (isAlertStore false) runs without live detection.
   const alertStore = isAlertStore(store) ? store : undefined;

@@ -19,6 +19,11 @@ export interface ServerDeps {
   /** The ledger's public verifier key (C2SP vkey) and checkpoint origin, for GET /v1/ledger/key. */
   ledgerKey?: { verifierKey: string; origin: string };
   shuttingDown: () => boolean;
+  /**
+   * Resolves once live detection has processed every event committed so far (absent: no live
+   * detection here). It holds just-committed events in memory, so an erasure waits for it first.
+   */
+  detectionIdle?: () => Promise<void>;
   /** Last scheduled verification and the witnesses' state, for GET /v1/status. */
   status?: () => {
     verification: (VerifyReport & { finished: number }) | null;

@@ -22,6 +22,9 @@ export function registerErasureRoute(router: Router, deps: ServerDeps): void {
       throw new SteleError('validation', 'ips must be a list of addresses');
     }
     const fields = JSON.parse((await deps.store.getMeta('personal_fields'))!) as string[];
+    // Alerts from events already committed are raised first, so the erasure reaches them too: live
+    // detection works on just-committed events from memory, not from the rows erased here.
+    await deps.detectionIdle?.();
     const report = await eraseSubject(deps.store, fields, { user: request.user, ips });
     const event = erasureEvent(report, ctx.principal?.name ?? 'unknown', Date.now());
     await deps.admitter.submit([{ index: 0, event, ts: Date.parse(event['@timestamp']) }], 'stele');
