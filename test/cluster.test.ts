@@ -313,8 +313,14 @@ describe.skipIf(unavailable !== undefined)('several nodes on one PostgreSQL', ()
         () => stopped,
       ),
     );
+    // Ingest running before PostgreSQL goes away: 1.5 s, longer until a first batch is acknowledged
+    // (a node's first commit can take that long on a machine busy with the rest of the suite).
+    const acked = () => clients.reduce((n, c) => n + c.acked.size, 0);
     await new Promise((r) => setTimeout(r, 1500));
-    const ackedBefore = clients.reduce((n, c) => n + c.acked.size, 0);
+    for (let waited = 0; acked() === 0 && waited < 15_000; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ackedBefore = acked();
     expect(ackedBefore).toBeGreaterThan(0);
 
     proxy.block();
