@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { openLedger, startServer, type RunningServer } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { fixedClock } from '../../src/core/clock.js';
@@ -25,8 +26,26 @@ export interface TestServer {
   get(pathAndQuery: string, token?: string | null): Promise<Response>;
 }
 
+/**
+ * Directories tempDir made: removed after the last test of the file that imported this module (its
+ * own afterAll hooks, registered later, run first), unless STELE_TEST_KEEP is set.
+ */
+const made: string[] = [];
+afterAll(() => {
+  if (process.env.STELE_TEST_KEEP) return;
+  for (const dir of made.splice(0)) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // Best effort: a process still writing there (a crash test's child) leaves it to the OS.
+    }
+  }
+});
+
 export function tempDir(prefix = 'stele-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** A server on a fresh data directory, or on the database `overrides` names (`data`, `db`). */
