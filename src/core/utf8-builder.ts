@@ -4,6 +4,8 @@
 // slices of the stored body cost most of the rest. Here a stored text is encoded once
 // (beginSplice) and its pieces are moved into place around what is pushed between them.
 
+import { BACKSLASH, QUOTE } from './json-chars.js';
+
 /** The longest UTF-8 encoding of one UTF-16 code unit (a lone surrogate becomes U+FFFD). */
 const MAX_BYTES_PER_UNIT = 3;
 /** The longest JSON string escape of one UTF-16 code unit (`\u001f`). */
@@ -13,9 +15,6 @@ const SHORT = 32;
 
 /** Bytes left at least between the output and a spliced text when it starts. */
 const SPLICE_ROOM = 1024;
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
 export class Utf8Builder {
   private bytes: Buffer;
@@ -29,11 +28,6 @@ export class Utf8Builder {
 
   constructor(capacity = 64 * 1024) {
     this.bytes = Buffer.allocUnsafe(Math.max(capacity, 16));
-  }
-
-  /** Bytes written so far. */
-  get byteLength(): number {
-    return this.length;
   }
 
   push(text: string): void {
@@ -98,7 +92,7 @@ export class Utf8Builder {
 
   /**
    * The bytes written, copied into a buffer of their own; the builder starts over empty and keeps
-   * its buffer. Reusing it matters: fresh memory for every page cost a page fault every few events.
+   * its buffer (a fresh buffer for every page showed up as system time in page faults).
    */
   take(): Buffer {
     if (this.spliced !== undefined) throw new Error('take during a splice');

@@ -3,8 +3,8 @@
 // event that JSON gives back unchanged the two are equal, so detection only takes this way for such
 // events and decodes the row for any other.
 
-import { formatTimestamp } from '../core/clock.js';
 import { MAX_EVENT_DEPTH, type AuditEvent, type StoredEvent } from '../core/event.js';
+import { storedStele } from '../store/row-codec.js';
 import type { EventContent } from '../store/store.js';
 import { MAX_KEYWORD_STRINGS } from './sigma/fields.js';
 
@@ -16,8 +16,7 @@ import { MAX_KEYWORD_STRINGS } from './sigma/fields.js';
  */
 export function committedEvent(event: AuditEvent, row: EventContent): StoredEvent | undefined {
   if (!isPlainJson(event)) return undefined;
-  // As decodeRow: Stele's own fields are the row's, whatever the sender put there.
-  const stele = { ...event.stele, seq: row.seq, received: receivedText(row.received), source: row.source };
+  const stele = storedStele(event.stele, row);
   // Put first when the event has no stele: V8 adds a key to a spread copy several times slower
   // than it copies one after a literal key (pipeline.ts), and rules do not read the keys' order.
   return Object.hasOwn(event, 'stele') ? { ...event, stele } : ({ stele, ...event } as StoredEvent);
@@ -25,18 +24,6 @@ export function committedEvent(event: AuditEvent, row: EventContent): StoredEven
 
 /** Strings the stored event's `stele` object adds (received, source) beyond the event's own. */
 const STELE_STRINGS = 2;
-
-let lastReceived = NaN;
-let lastReceivedText = '';
-
-/** The rows of a commit share their arrival time: formatted once. */
-function receivedText(received: number): string {
-  if (received !== lastReceived) {
-    lastReceivedText = formatTimestamp(received);
-    lastReceived = received;
-  }
-  return lastReceivedText;
-}
 
 /**
  * True when `JSON.parse(JSON.stringify(value))` equals `value` with every property kept: only

@@ -93,13 +93,24 @@ export function decodeRow(row: RowParts): StoredEvent {
     const obj = isObj(event[parent]) ? (event[parent] as Obj) : (event[parent] = {});
     obj[key] = value;
   });
-  event.stele = {
-    ...(isObj(event.stele) ? event.stele : {}),
+  event.stele = storedStele(event.stele, row);
+  return event as StoredEvent;
+}
+
+/**
+ * The `stele` object of a stored event: the sender's own members (a producer) if `own` is an
+ * object, then seq, received and source from the row, whatever the sender put there.
+ */
+export function storedStele(
+  own: unknown,
+  row: Pick<RowParts, 'seq' | 'received' | 'source'>,
+): StoredEvent['stele'] {
+  return {
+    ...(isObj(own) ? own : {}),
     seq: row.seq,
     received: receivedText(row.received),
     source: row.source,
   };
-  return event as StoredEvent;
 }
 
 /**
