@@ -72,6 +72,13 @@ export abstract class FilterCompiler {
 
   compile(predicate: Predicate): SqlFilter | undefined {
     if (predicate.kind === 'all') return undefined;
+    const filter = this.compileNode(predicate);
+    const byValue = this.byValue(predicate);
+    if (byValue) filter.byValue = byValue;
+    return filter;
+  }
+
+  private compileNode(predicate: Predicate): SqlFilter {
     this.params = [];
     const sql = this.node(predicate);
     if (!sql.includes(ORDERED_MARK)) return { sql, params: this.params };
@@ -80,6 +87,23 @@ export abstract class FilterCompiler {
       params: this.params,
       orderedSql: sql.replaceAll(ORDERED_MARK, '+'),
     };
+  }
+
+  /** SqlFilter.byValue: the first top-level CIDR block on an IP column, and the rest compiled apart. */
+  private byValue(predicate: Predicate): SqlFilter['byValue'] {
+    const items = predicate.kind === 'and' ? predicate.items : [predicate];
+    const at = items.findIndex((p) => p.kind === 'cidr' && COLUMNS[p.field]?.kind === 'ip');
+    const block = items[at];
+    if (block?.kind !== 'cidr') return undefined;
+    const rest = items.filter((_, i) => i !== at);
+    const byValue: NonNullable<SqlFilter['byValue']> = {
+      column: COLUMNS[block.field]!.column,
+      low: this.ipValue(block.low),
+      high: this.ipValue(block.high),
+    };
+    if (rest.length > 0)
+      byValue.rest = this.compileNode(rest.length === 1 ? rest[0]! : { kind: 'and', items: rest });
+    return byValue;
   }
 
   /** Starts a new statement built by outside code (aggregations) with this compiler's hooks. */

@@ -169,6 +169,13 @@ export interface SqlFilter {
    * candidates as a set instead of reading and sorting every candidate (sqlite-compiler.ts).
    */
   orderedSql?: string;
+  /**
+   * The condition as `column = value AND rest`, for a condition that is a CIDR block on an indexed
+   * IP column (or has one among its top-level ANDs): a store may enumerate the column's distinct
+   * values in [low, high] and merge one index-ordered page per value, rather than sort every entry
+   * of a busy block (sqlite-store.ts). Bounds are in the dialect's stored form.
+   */
+  byValue?: { column: string; low: unknown; high: unknown; rest?: SqlFilter };
 }
 
 export interface ApiKeyRecord {
