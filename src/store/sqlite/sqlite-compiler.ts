@@ -11,8 +11,11 @@ const MAX_TRIGRAMS = 6;
 export interface SqliteCompilerOptions {
   /** The events_fts table (trigram, contentless) exists. */
   fullText?: boolean;
-  /** How many events an FTS5 MATCH expression selects, counted up to `limit`; with `events`, picks the plan. */
-  candidates?: (match: string, limit: number) => number;
+  /**
+   * How many events an FTS5 MATCH expression selects: exact up to `most`, and anything above `most`
+   * when there are more (an estimate may serve there); with `events`, picks the plan.
+   */
+  candidates?: (match: string, most: number) => number;
   events?: number;
   /**
    * IPs are stored in the compact form (sqlite-ip.ts), as they are once migration 0204 has run;
@@ -117,9 +120,9 @@ export class SqliteCompiler extends FilterCompiler {
    * entry against it (~0.3 us) until a page matched, about page * N / m entries. Most events: no
    * index, a walk in time order reading and matching each row (~4 us), page * N / m rows. Costs
    * measured at 10M events; the crossovers are near 2 * sqrt(N) and sqrt(10 * page * N). m is
-   * counted, not estimated, but only up to that last bound, so the count costs at most about as
-   * much as the plan it picks (per-trigram counts from fts5vocab read whole doclists: 0.5 s for a
-   * common word at 10M events).
+   * counted up to that last bound, so the count costs at most about as much as the plan it picks
+   * (per-trigram counts from fts5vocab read whole doclists: 0.5 s for a common word at 10M events),
+   * unless the newest candidates already show the term above it (the store's `candidates`).
    */
   protected override fullTextCandidates(literals: string[]): string | undefined {
     if (!this.options.fullText) return undefined;
@@ -131,7 +134,7 @@ export class SqliteCompiler extends FilterCompiler {
     let ordered = false;
     if (candidates && events !== undefined) {
       const most = Math.ceil(Math.sqrt(ROW_TO_CANDIDATE_COST * PAGE * events));
-      const m = candidates(match, most + 1);
+      const m = candidates(match, most);
       if (m > most) return undefined;
       ordered = m > 2 * Math.sqrt(events);
     }

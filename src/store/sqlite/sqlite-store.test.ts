@@ -87,6 +87,33 @@ describe('sqlite full-text index', () => {
     await store.close();
   });
 
+  it('judges a term by its newest candidates, and counts only a term that is not dense there', async () => {
+    const store = new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'stele-fts-')));
+    // 600 of 5,000 events say "burst", all of them the newest; 600 others say "faded", the oldest.
+    const events = Array.from({ length: 5000 }, (_, i) => ({
+      '@timestamp': new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+      event: { action: 'ssh.login' },
+      message: `${i >= 4400 ? 'burst' : i < 600 ? 'faded' : 'quiet'} line ${i}`,
+    })) as AuditEvent[];
+    await store.append({ events: events.map(recordFor), nodes: [], frontier: '{}', producers: [] });
+    const plan = (q: string) => planQuery(parseQuery(q), { now: 0 });
+    // Counted, "burst" would take the candidate-set walk (600 is between 2 * sqrt(5,000) and
+    // sqrt(1,000 * 5,000)); its newest 512 candidates are as dense as every event: a plain walk.
+    expect(store.compileFilter(plan('burst'))?.sql).not.toContain('events_fts');
+    // The newest 512 of "faded" are spread over nearly all events: counted, then the set walk.
+    expect(store.compileFilter(plan('faded'))?.orderedSql).toContain('+events.seq IN');
+    for (const q of ['burst', 'faded', 'burst OR faded']) {
+      const expected = events.flatMap((e, seq) => (matchesPredicate(plan(q), e) ? [seq] : [])).reverse();
+      const page = await store.search({ where: store.compileFilter(plan(q)), limit: 100 });
+      expect(
+        page.map((r) => r.seq),
+        q,
+      ).toEqual(expected.slice(0, 100));
+      expect(await store.count(store.compileFilter(plan(q))), q).toBe(expected.length);
+    }
+    await store.close();
+  });
+
   it('finds a term of the message or the original whether or not the original contains the message', async () => {
     const store = new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'stele-fts-')));
     const line = (i: number) => `<38>Dec  6 08:00:0${i} web-1 sshd[9${i}]: Failed password for mallory${i}`;

@@ -157,6 +157,8 @@ const RUN_GAP = 16;
 const MAX_PAGE_VALUES = 32;
 /** Walking the time index and testing one row, against reading one index entry of a block (walkBlock). */
 const ENTRY_TO_ROW_COST = 10;
+/** Newest full-text candidates read to judge how dense a term is (compiler(), fullTextCandidates). */
+const NEWEST_SAMPLE = 512;
 
 export class SqliteStore implements Store, RetentionStore {
   readonly dialect = 'sqlite';
@@ -171,7 +173,9 @@ export class SqliteStore implements Store, RetentionStore {
   /** source_ip holds the compact form (sqlite-ip.ts); false only read-only before migration 0204. */
   private readonly compactIps: boolean = true;
   /** Statements the compiler's full-text plan choice runs (sqlite-compiler.ts fullTextCandidates). */
-  private fullTextReads: { size: Database.Statement; candidates: Database.Statement } | undefined;
+  private fullTextReads:
+    | { size: Database.Statement; newest: Database.Statement; candidates: Database.Statement }
+    | undefined;
   /** Statements that list an indexed column's distinct values in a range (valuesIn). */
   private readonly valueReads = new Map<string, { first: Database.Statement; next: Database.Statement }>();
   /** Statements that size a block for its page plan (walkBlock). */
@@ -318,16 +322,29 @@ export class SqliteStore implements Store, RetentionStore {
     if (!this.fullText) return new SqliteCompiler({ compactIps });
     this.fullTextReads ??= {
       size: this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM events').pluck(),
+      newest: this.db
+        .prepare('SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid DESC LIMIT ?')
+        .pluck(),
       candidates: this.db
         .prepare('SELECT COUNT(*) FROM (SELECT rowid FROM events_fts WHERE events_fts MATCH ? LIMIT ?)')
         .pluck(),
     };
-    const { size, candidates } = this.fullTextReads;
+    const { size, newest, candidates } = this.fullTextReads;
+    const events = size.get() as number;
     return new SqliteCompiler({
       compactIps,
       fullText: true,
-      events: size.get() as number,
-      candidates: (match, limit) => candidates.get(match, limit) as number,
+      events,
+      candidates: (match, most) => {
+        // The newest candidates first (FTS5 reads a doclist backwards cheaply): a term as dense
+        // among the newest events as a walk in time order needs is not counted further. Counting
+        // up to `most` read up to 100,000 candidates at 10M events (20-40 ms) for such a term.
+        const sample = newest.all(match, NEWEST_SAMPLE) as number[];
+        if (sample.length < NEWEST_SAMPLE) return sample.length;
+        const estimate = (NEWEST_SAMPLE * events) / Math.max(1, events - sample.at(-1)!);
+        if (estimate > most) return estimate;
+        return candidates.get(match, most + 1) as number;
+      },
     });
   }
 
