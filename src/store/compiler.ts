@@ -242,10 +242,9 @@ export abstract class FilterCompiler {
   }
 
   private text(p: TextPredicate): string {
-    const pattern: WildcardPattern =
-      p.match === 'wildcard' ? p.pattern : { parts: [{ kind: 'literal', text: p.value }], prefix: p.value };
+    const pattern = textPattern(p);
     // Bound in text order: the index lookup (when there is one) comes first.
-    const indexed = p.fields.every((f) => FULL_TEXT_FIELDS.includes(f));
+    const indexed = fullTextIndexed(p);
     const candidates = indexed ? this.fullTextCandidates(literalRuns(pattern)) : undefined;
     const each = p.fields.map((f) => this.onField(f, 'string', (v) => this.containsText(v.string, pattern)));
     const exact = each.length === 1 ? each[0]! : each.map((c) => `(${c})`).join(' OR ');
@@ -275,6 +274,18 @@ export abstract class FilterCompiler {
 /** Column fields whose value is also kept in the body (row-codec.ts keeps them there). */
 function isBodyField(field: string): boolean {
   return field === 'stele.producer.id' || field === 'stele.producer.seq';
+}
+
+/** A text predicate's value as a pattern (a term or phrase is one literal). */
+export function textPattern(p: TextPredicate): WildcardPattern {
+  return p.match === 'wildcard'
+    ? p.pattern
+    : { parts: [{ kind: 'literal', text: p.value }], prefix: p.value };
+}
+
+/** Every field of a text predicate is one the full-text index covers. */
+export function fullTextIndexed(p: TextPredicate): boolean {
+  return p.fields.every((f) => FULL_TEXT_FIELDS.includes(f));
 }
 
 /** The literal stretches of a pattern (between wildcards), which every match must contain. */

@@ -176,6 +176,12 @@ export interface SqlFilter {
    * of a busy block (sqlite-store.ts). Bounds are in the dialect's stored form.
    */
   byValue?: { column: string; low: unknown; high: unknown; rest?: SqlFilter };
+  /**
+   * A full-text query whose matches include every event the condition matches (a term among its
+   * top-level ANDs), and the condition without the full-text index (`exact`): SQLite reads a first
+   * page from the term's newest candidates when that is provably the page (sqlite-store.ts).
+   */
+  newest?: { match: string; exact: SqlFilter };
 }
 
 export interface ApiKeyRecord {

@@ -1,8 +1,15 @@
 // SQLite's hooks for the shared filter compiler. The stele_* functions are registered on each
 // connection by sqlite-functions.ts, so values are read exactly as query/plan.ts reads them.
 
-import type { WildcardPattern } from '../../query/plan.js';
-import { FilterCompiler, ORDERED_MARK, type ValueExprs } from '../compiler.js';
+import type { Predicate, WildcardPattern } from '../../query/plan.js';
+import {
+  FilterCompiler,
+  fullTextIndexed,
+  literalRuns,
+  ORDERED_MARK,
+  textPattern,
+  type ValueExprs,
+} from '../compiler.js';
 import { compactIpHex } from './sqlite-ip.js';
 
 /** Most trigrams of one literal sent to the index: enough to be selective, few enough to be quick. */
@@ -126,10 +133,8 @@ export class SqliteCompiler extends FilterCompiler {
    */
   protected override fullTextCandidates(literals: string[]): string | undefined {
     if (!this.options.fullText) return undefined;
-    const trigrams = literals.flatMap((l) => spread(trigramsOf(l), MAX_TRIGRAMS));
-    if (trigrams.length === 0) return undefined; // shorter than three characters: scan
-    // Single trigrams need no phrase support (the index is detail=none); "" quotes a quote.
-    const match = [...new Set(trigrams)].map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
+    const match = matchOf(literals);
+    if (match === undefined) return undefined; // shorter than three characters: scan
     const { candidates, events } = this.options;
     let ordered = false;
     if (candidates && events !== undefined) {
@@ -140,6 +145,27 @@ export class SqliteCompiler extends FilterCompiler {
     }
     return `${ordered ? ORDERED_MARK : ''}events.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ${this.bind(match)})`;
   }
+}
+
+/**
+ * The FTS5 query of a text term among the top-level ANDs of a condition, the first the index can
+ * narrow: every event the condition matches is among the events it selects (SqlFilter.newest).
+ */
+export function topLevelMatch(predicate: Predicate): string | undefined {
+  for (const p of predicate.kind === 'and' ? predicate.items : [predicate]) {
+    if (p.kind !== 'text' || !fullTextIndexed(p)) continue;
+    const match = matchOf(literalRuns(textPattern(p)));
+    if (match !== undefined) return match;
+  }
+  return undefined;
+}
+
+/** Up to six trigrams of each literal, ANDed; undefined when no literal has three characters. */
+function matchOf(literals: string[]): string | undefined {
+  const trigrams = literals.flatMap((l) => spread(trigramsOf(l), MAX_TRIGRAMS));
+  if (trigrams.length === 0) return undefined;
+  // Single trigrams need no phrase support (the index is detail=none); "" quotes a quote.
+  return [...new Set(trigrams)].map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
 }
 
 function trigramsOf(text: string): string[] {

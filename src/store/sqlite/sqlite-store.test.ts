@@ -9,6 +9,17 @@ import { CORPUS, recordFor, runStoreSuite, SEARCH_CORPUS } from '../store.case.j
 import { COMPACT_IP_MIGRATION } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
+/** Every SQL text the store prepares from now on, in order. */
+function recordStatements(store: SqliteStore): string[] {
+  const statements: string[] = [];
+  const prepare = store.raw.prepare.bind(store.raw);
+  store.raw.prepare = ((sql: string) => {
+    statements.push(sql);
+    return prepare(sql);
+  }) as typeof store.raw.prepare;
+  return statements;
+}
+
 let dir = '';
 runStoreSuite(
   'sqlite',
@@ -114,6 +125,59 @@ describe('sqlite full-text index', () => {
     await store.close();
   });
 
+  it('reads a first page from the newest candidates when that proves the page, late arrivals included', async () => {
+    const store = new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'stele-fts-')));
+    // Mostly in time order; every 97th event arrived late with a time newer than all the others,
+    // so the page of "common" holds events of small seq that the newest candidates do not reach.
+    const events = Array.from({ length: 3000 }, (_, i) => ({
+      '@timestamp': new Date(Date.UTC(2026, 0, 1) + (i % 97 === 5 ? 5_000_000 + i : i) * 1000).toISOString(),
+      event: { action: 'ssh.login', outcome: i % 2 === 0 ? 'success' : 'failure' },
+      message: `${i % 3 === 0 ? 'common' : 'plain'} ${i % 5 === 0 ? 'rarer' : ''} ${i === 17 ? 'needle' : ''} ${i}`,
+    })) as AuditEvent[];
+    await store.append({ events: events.map(recordFor), nodes: [], frontier: '{}', producers: [] });
+    const plan = (q: string) => planQuery(parseQuery(q), { now: 0 });
+    const statements = recordStatements(store);
+    const fromNewest = () =>
+      statements.some((sql) => sql.includes('WHERE e.seq IN (SELECT value FROM json_each(?))'));
+    const cases: Array<[string, { limit: number; from?: number; to?: number; maxSeq?: number }, boolean]> = [
+      ['common', { limit: 100 }, true],
+      ['common AND outcome:failure', { limit: 100 }, true],
+      ['rarer', { limit: 50 }, true],
+      ['needle', { limit: 100 }, true], // one candidate: all of them read
+      ['common', { limit: 100, maxSeq: 1000 }, false], // the newest candidates are past the snapshot
+      ['common', { limit: 100, to: Date.UTC(2026, 0, 1) + 1_000_000 }, false],
+      ['common OR needle', { limit: 100 }, false], // no term among the top-level ANDs
+      ['common', { limit: 600 }, false], // 1,000 candidates, fewer than 4 * 600: all read, no proof needed
+    ];
+    for (const [q, options, newestUsed] of cases) {
+      const expected = events
+        .map((e, seq) => ({ e, seq, ts: Date.parse(e['@timestamp']) }))
+        .filter(
+          ({ e, ts, seq }) =>
+            matchesPredicate(plan(q), e) &&
+            ts < (options.to ?? Infinity) &&
+            seq <= (options.maxSeq ?? Infinity),
+        )
+        .sort((a, b) => b.ts - a.ts || b.seq - a.seq)
+        .slice(0, options.limit)
+        .map((x) => x.seq);
+      statements.length = 0;
+      const page = await store.search({ where: store.compileFilter(plan(q)), ...options });
+      expect(
+        page.map((r) => r.seq),
+        q,
+      ).toEqual(expected);
+      expect(fromNewest(), `${q} ${JSON.stringify(options)}`).toBe(
+        newestUsed || (q === 'common' && options.limit === 600),
+      );
+    }
+    // The page of "common" holds late arrivals older in seq than the 512 newest candidates read.
+    const oldestRead = events.flatMap((e, seq) => (e.message?.startsWith('common') ? [seq] : [])).at(-512)!;
+    const page = await store.search({ where: store.compileFilter(plan('common')), limit: 100 });
+    expect(page.filter((r) => r.seq < oldestRead).length).toBeGreaterThan(3);
+    await store.close();
+  });
+
   it('finds a term of the message or the original whether or not the original contains the message', async () => {
     const store = new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'stele-fts-')));
     const line = (i: number) => `<38>Dec  6 08:00:0${i} web-1 sshd[9${i}]: Failed password for mallory${i}`;
@@ -179,12 +243,7 @@ describe('sqlite pages of a CIDR block', () => {
   it('reads a page per address of a busy block with few, walks the time index for one with many', async () => {
     const store = new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'stele-cidr-')));
     await store.append({ events: events.map(recordFor), nodes: [], frontier: '{}', producers: [] });
-    const statements: string[] = [];
-    const prepare = store.raw.prepare.bind(store.raw);
-    store.raw.prepare = ((sql: string) => {
-      statements.push(sql);
-      return prepare(sql);
-    }) as typeof store.raw.prepare;
+    const statements = recordStatements(store);
     const pageSql = async (q: string) => {
       statements.length = 0;
       await store.search({ where: store.compileFilter(plan(q)), limit: 100 });
