@@ -159,6 +159,11 @@ const MAX_PAGE_VALUES = 32;
 const ENTRY_TO_ROW_COST = 10;
 /** Newest full-text candidates read to judge how dense a term is (compiler(), fullTextCandidates). */
 const NEWEST_SAMPLE = 512;
+/**
+ * A term in more than this share of the newest events is read by a walk in time order, which meets
+ * a page of 100 within about 500 rows, fewer than newestPage reads.
+ */
+const DENSE_SHARE = 0.2;
 /** Most time-index entries newestPage walks to prove a page (about 2 ms). */
 const NEWEST_WALK = 20_000;
 
@@ -322,9 +327,10 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   compileFilter(predicate: Predicate): SqlFilter | undefined {
-    const filter = this.compiler().compile(predicate);
+    const density = new Map<string, number>();
+    const filter = this.compiler(density).compile(predicate);
     const match = this.fullText ? topLevelMatch(predicate) : undefined;
-    if (filter && match !== undefined) {
+    if (filter && match !== undefined && (density.get(match) ?? 0) <= DENSE_SHARE) {
       const exact = new SqliteCompiler({ compactIps: this.compactIps }).compile(predicate);
       if (exact) filter.newest = { match, exact };
     }
@@ -348,7 +354,8 @@ export class SqliteStore implements Store, RetentionStore {
     return this.fullTextReads;
   }
 
-  private compiler(): SqliteCompiler {
+  /** The compiler; `density`, when given, receives each full-text query's share of the newest events. */
+  private compiler(density?: Map<string, number>): SqliteCompiler {
     const compactIps = this.compactIps;
     if (!this.fullText) return new SqliteCompiler({ compactIps });
     const { size, newest, candidates } = this.fullTextPlans();
@@ -363,8 +370,9 @@ export class SqliteStore implements Store, RetentionStore {
         // up to `most` read up to 100,000 candidates at 10M events (20-40 ms) for such a term.
         const sample = newest.all(match, NEWEST_SAMPLE) as number[];
         if (sample.length < NEWEST_SAMPLE) return sample.length;
-        const estimate = (NEWEST_SAMPLE * events) / Math.max(1, events - sample.at(-1)!);
-        if (estimate > most) return estimate;
+        const share = NEWEST_SAMPLE / Math.max(1, events - sample.at(-1)!);
+        density?.set(match, share);
+        if (share * events > most) return share * events;
         return candidates.get(match, most + 1) as number;
       },
     });
