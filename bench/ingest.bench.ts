@@ -1,8 +1,10 @@
 // Ingest benchmarks: HTTP ingest into a separate `stele serve` process (8 clients, batches of 1 and
-// 100), ack latency at a steady rate, in-process append, bytes per event on disk, and two baselines
-// measured in the same run: raw better-sqlite3 inserts without secondary indexes, and an fsync'd
-// append to a plain file.
+// 100), ack latency at a steady rate, in-process append, bytes per event on disk, and three
+// baselines measured in the same run: raw better-sqlite3 inserts without secondary indexes, an
+// fsync'd append to a plain file, and the HTTP ceiling (a server that only parses each batch and
+// replies, under the same load generator).
 
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -32,6 +34,8 @@ export interface IngestResults {
   /** The target's rate, then half the batch-100 rate this run measured (the tail below capacity). */
   steady: Array<{ targetRate: number; achieved: number; p50: number; p99: number; max: number }>;
   inProcess: { events: number; rate: number };
+  /** The same HTTP load (8 clients, batches of 100) against a server that only parses and replies. */
+  ceiling: { events: number; rate: number };
   rawSqlite: { events: number; rate: number };
   plainFile: { events: number; rate: number };
   disk: { events: number; bytes: number; perEvent: number };
@@ -201,6 +205,40 @@ function diskPerEvent(dataDir: string, events: number): { events: number; bytes:
   return { events, bytes, perEvent: bytes / events };
 }
 
+/**
+ * A server that does the least an ingest server must: read the body, parse the JSON, reply with a
+ * seq per event. No validation, no ledger, no storage. Run in its own process like `stele serve`.
+ */
+const CEILING_SERVER = `
+const http = require('node:http');
+let seq = 0;
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const events = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const body = JSON.stringify({ accepted: events.map(() => seq++), rejected: [], duplicates: [] });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+async function httpCeiling(seconds: number): Promise<{ events: number; rate: number }> {
+  const child = spawn(process.execPath, ['-e', CEILING_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      child.once('exit', (code) => reject(new Error(`ceiling server exited (${code})`)));
+    });
+    const r = await closedLoop(port, 'none', 8, 100, seconds, 0);
+    return { events: r.events, rate: r.rate };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 export async function runIngestBench(options: {
   quick?: boolean;
   log: (s: string) => void;
@@ -217,6 +255,9 @@ export async function runIngestBench(options: {
   const append = await inProcessAppend(appendN);
   const disk = diskPerEvent(append.dataDir, append.events);
   fs.rmSync(append.dataDir, { recursive: true, force: true });
+
+  log(`HTTP ceiling baseline: 8 clients, batches of 100, ${seconds}s...`);
+  const ceiling = await httpCeiling(seconds);
 
   const dataDir = tmpDir('http');
   const server = await startServe(['--data', dataDir]);
@@ -243,6 +284,7 @@ export async function runIngestBench(options: {
       http: httpResults,
       steady,
       inProcess: { events: append.events, rate: append.rate },
+      ceiling,
       rawSqlite: raw,
       plainFile: file,
       disk,
