@@ -161,11 +161,14 @@ const ENTRY_TO_ROW_COST = 10;
 const NEWEST_SAMPLE = 512;
 /**
  * A term in more than this share of the newest events is read by a walk in time order, which meets
- * a page of 100 within about 500 rows, fewer than newestPage reads.
+ * a page of 100 within about 500 rows, fewer than newestPage reads from candidates.
  */
 const DENSE_SHARE = 0.2;
-/** Most time-index entries newestPage walks to prove a page (about 2 ms). */
-const NEWEST_WALK = 20_000;
+/**
+ * Most time-index entries newestPage walks to prove a page: about 5 ms at 10M events, counting and
+ * listing (a term in 0.09 % of events, 8,600 candidates, needed 110,000).
+ */
+const NEWEST_WALK = 200_000;
 
 export class SqliteStore implements Store, RetentionStore {
   readonly dialect = 'sqlite';
@@ -327,14 +330,32 @@ export class SqliteStore implements Store, RetentionStore {
   }
 
   compileFilter(predicate: Predicate): SqlFilter | undefined {
-    const density = new Map<string, number>();
-    const filter = this.compiler(density).compile(predicate);
     const match = this.fullText ? topLevelMatch(predicate) : undefined;
-    if (filter && match !== undefined && (density.get(match) ?? 0) <= DENSE_SHARE) {
-      const exact = new SqliteCompiler({ compactIps: this.compactIps }).compile(predicate);
-      if (exact) filter.newest = { match, exact };
-    }
-    return filter;
+    const exact =
+      match === undefined
+        ? undefined
+        : new SqliteCompiler({ compactIps: this.compactIps }).compile(predicate);
+    if (match === undefined || !exact) return this.compiler().compile(predicate);
+    // A term among the top-level ANDs: a first page usually comes from its newest candidates
+    // (newestPage), which needs no plan. The plan choice counts up to 100,000 candidates at 10M
+    // events (20-40 ms), so it runs only when something reads the planned condition.
+    let planned: SqlFilter | undefined;
+    const plan = (): SqlFilter => (planned ??= this.compiler().compile(predicate)!);
+    return {
+      get sql() {
+        return plan().sql;
+      },
+      get params() {
+        return plan().params;
+      },
+      get orderedSql() {
+        return plan().orderedSql;
+      },
+      get byValue() {
+        return plan().byValue;
+      },
+      newest: { match, exact },
+    };
   }
 
   /** Statements of the full-text plans (compiler(), newestPage), prepared once. */
@@ -354,27 +375,15 @@ export class SqliteStore implements Store, RetentionStore {
     return this.fullTextReads;
   }
 
-  /** The compiler; `density`, when given, receives each full-text query's share of the newest events. */
-  private compiler(density?: Map<string, number>): SqliteCompiler {
+  private compiler(): SqliteCompiler {
     const compactIps = this.compactIps;
     if (!this.fullText) return new SqliteCompiler({ compactIps });
-    const { size, newest, candidates } = this.fullTextPlans();
-    const events = size.get() as number;
+    const { size, candidates } = this.fullTextPlans();
     return new SqliteCompiler({
       compactIps,
       fullText: true,
-      events,
-      candidates: (match, most) => {
-        // The newest candidates first (FTS5 reads a doclist backwards cheaply): a term as dense
-        // among the newest events as a walk in time order needs is not counted further. Counting
-        // up to `most` read up to 100,000 candidates at 10M events (20-40 ms) for such a term.
-        const sample = newest.all(match, NEWEST_SAMPLE) as number[];
-        if (sample.length < NEWEST_SAMPLE) return sample.length;
-        const share = NEWEST_SAMPLE / Math.max(1, events - sample.at(-1)!);
-        density?.set(match, share);
-        if (share * events > most) return share * events;
-        return candidates.get(match, most + 1) as number;
-      },
+      events: size.get() as number,
+      candidates: (match, most) => candidates.get(match, most + 1) as number,
     });
   }
 
@@ -561,7 +570,7 @@ export class SqliteStore implements Store, RetentionStore {
     // A plan that reads before the page (a block's values, a term's newest candidates) reads in
     // one transaction, so both see the same events.
     const where = request.where;
-    return this.run(where?.byValue || where?.newest ? this.db.transaction(read) : read);
+    return this.run(where?.newest || where?.byValue ? this.db.transaction(read) : read);
   }
 
   /**
@@ -576,10 +585,17 @@ export class SqliteStore implements Store, RetentionStore {
    */
   private newestPage(request: SearchRequest): number[] | undefined {
     const newest = request.where?.newest;
-    if (!newest || request.after || request.order === 'asc' || request.where?.byValue) return undefined;
+    if (!newest || request.after || request.order === 'asc') return undefined;
     const reads = this.fullTextPlans();
     const want = Math.max(NEWEST_SAMPLE, 4 * request.limit);
     const candidates = reads.newest.all(newest.match, want) as number[];
+    if (candidates.length === want) {
+      const events = reads.size.get() as number;
+      if (want / Math.max(1, events - candidates.at(-1)!) > DENSE_SHARE) {
+        // A walk in time order meets a page sooner: the exact condition, as the planner reads it.
+        return this.pageAmong(request, newest.exact).map((r) => r[0]);
+      }
+    }
     const page = this.pageAmong(request, newest.exact, candidates);
     if (candidates.length < want) return page.map((r) => r[0]); // every candidate was read
     const last = page[request.limit - 1];
@@ -593,13 +609,15 @@ export class SqliteStore implements Store, RetentionStore {
       .map((r) => r[0]);
   }
 
-  /** The first page's [seq, ts] among the given seqs. */
-  private pageAmong(request: SearchRequest, exact: SqlFilter, seqs: number[]): Array<[number, number]> {
+  /** The first page's [seq, ts], among the given seqs or of all events. */
+  private pageAmong(request: SearchRequest, exact: SqlFilter, seqs?: number[]): Array<[number, number]> {
     const params: unknown[] = [];
-    const filter = {
-      sql: `seq IN (SELECT value FROM json_each(?)) AND (${exact.sql})`,
-      params: [JSON.stringify(seqs), ...exact.params],
-    };
+    const filter = seqs
+      ? {
+          sql: `seq IN (SELECT value FROM json_each(?)) AND (${exact.sql})`,
+          params: [JSON.stringify(seqs), ...exact.params],
+        }
+      : exact;
     const where = this.pageWhere(request, filter, params);
     params.push(request.limit);
     return this.db
