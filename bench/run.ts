@@ -20,6 +20,8 @@ interface Bench {
   name: string;
   title: string;
   run(quick: boolean, log: (s: string) => void): Promise<string>;
+  /** Run only when named: it needs data prepared beforehand. */
+  onRequest?: boolean;
 }
 
 const BENCHES: Bench[] = [
@@ -35,6 +37,19 @@ const BENCHES: Bench[] = [
     name: 'search',
     title: 'Search at 10 million events',
     run: (quick, log) => runSearchBench({ quick, log }),
+  },
+  {
+    name: 'search-postgres',
+    title: 'Search at 10 million events on PostgreSQL',
+    onRequest: true,
+    run: (quick, log) => {
+      const url = process.env.BENCH_SEARCH_DB;
+      if (!url)
+        throw new Error(
+          'search-postgres: set BENCH_SEARCH_DB to a postgres:// URL (?schema=) loaded with `stele migrate --from` a search bench data dir (docs/benchmarks.md)',
+        );
+      return runSearchBench({ quick, log, postgres: url });
+    },
   },
   {
     name: 'postgres',
@@ -100,7 +115,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const names = args.filter((a) => !a.startsWith('--'));
-  const chosen = names.length === 0 ? BENCHES : BENCHES.filter((b) => names.includes(b.name));
+  const chosen =
+    names.length === 0 ? BENCHES.filter((b) => !b.onRequest) : BENCHES.filter((b) => names.includes(b.name));
   if (chosen.length === 0)
     throw new Error(`unknown benchmark; choose from ${BENCHES.map((b) => b.name).join(', ')}`);
   const when = new Date().toISOString().slice(0, 10);

@@ -18,7 +18,9 @@ import { IngestMetrics } from '../src/ingest/metrics.js';
 import { AggregateService } from '../src/query/aggregate.js';
 import { SearchService } from '../src/query/search.js';
 import { CURSOR_KEY } from '../src/detect/service.js';
+import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../src/store/store.js';
 import { EventGenerator } from './gen.js';
 import { fmt, percentile } from './stats.js';
 import { BIN, startServe } from './harness.js';
@@ -188,6 +190,11 @@ function measure(name: string, target: string, limitMs: number, times: number[],
 export async function runSearchBench(options: {
   quick?: boolean;
   log: (s: string) => void;
+  /**
+   * A PostgreSQL URL (?schema=) holding events loaded earlier, for instance by `stele migrate`
+   * from this bench's data dir: queried as it is, with the feed going through `stele serve --db`.
+   */
+  postgres?: string;
 }): Promise<string> {
   const { log } = options;
   const override = Number(process.env.BENCH_SEARCH_EVENTS);
@@ -197,11 +204,20 @@ export async function runSearchBench(options: {
   const start = end - 30 * DAY;
   // BENCH_SEARCH_DATA: a data dir loaded earlier (by this bench's generator, seed 1, 30 days ending
   // shortly before the run) is queried as it is, and kept; the bulk load is then not measured.
-  const reused = process.env.BENCH_SEARCH_DATA;
+  const pg = options.postgres;
+  const reused = pg ?? process.env.BENCH_SEARCH_DATA;
   const dataDir = reused ?? fs.mkdtempSync(path.join(os.tmpdir(), 'stele-bench-search-'));
+  const openReader = async (): Promise<Store> =>
+    pg ? await PostgresStore.open({ url: pg, readonly: true }) : new SqliteStore(dataDir, { readonly: true });
+  const target = pg ? ['--db', pg] : ['--data', dataDir];
   try {
     let load: { rate: number; seconds: number } | undefined;
-    if (reused) {
+    if (pg) {
+      const before = await openReader();
+      n = (await before.loadLedgerState()).size;
+      await before.close();
+      log(`search: querying the ${fmt(n)} events of PostgreSQL ${new URL(pg).pathname} as loaded earlier...`);
+    } else if (reused) {
       if (!fs.existsSync(path.join(reused, 'stele.db')))
         throw new Error(`BENCH_SEARCH_DATA: no stele.db in ${reused}`);
       const before = new SqliteStore(reused, { readonly: true });
@@ -212,7 +228,7 @@ export async function runSearchBench(options: {
       log(`search: bulk load of ${fmt(n)} generated events over 30 days...`);
       load = await bulkLoad(dataDir, n, start, log);
     }
-    const diskBytes = fs.statSync(path.join(dataDir, 'stele.db')).size;
+    const diskBytes = pg ? undefined : fs.statSync(path.join(dataDir, 'stele.db')).size;
 
     // A data dir that already has keys gets no first admin token from `stele serve`: the feed needs one.
     const feedToken = reused
@@ -222,8 +238,7 @@ export async function runSearchBench(options: {
               BIN,
               'keys',
               'create',
-              '--data',
-              dataDir,
+              ...target,
               '--scope',
               'ingest',
               '--name',
@@ -234,8 +249,8 @@ export async function runSearchBench(options: {
         ).token
       : undefined;
     log('search: starting stele serve...');
-    const server = await startServe(['--data', dataDir]);
-    const store = new SqliteStore(dataDir, { readonly: true });
+    const server = await startServe(target);
+    const store = await openReader();
     // A bulk load does not run detection: the server's live detection starts by catching up with
     // the whole history (one core for a minute or more at 10M events). The target is queries while
     // events arrive, not during that catch-up, so the feed and the queries wait for it.
@@ -361,7 +376,7 @@ export async function runSearchBench(options: {
 
       const ms = (x: number) => (x < 10 ? x.toFixed(1) : fmt(x));
       return [
-        `${fmt(n)} events from \`bench/gen.ts\` (seed 1) over 30 days, loaded into ${reused ? 'a data dir before the run (BENCH_SEARCH_DATA)' : 'a fresh data dir'}; queries on a`,
+        `${fmt(n)} events from \`bench/gen.ts\` (seed 1) over 30 days, loaded into ${pg ? 'PostgreSQL before the run (`stele migrate` from the SQLite bench data dir)' : reused ? 'a data dir before the run (BENCH_SEARCH_DATA)' : 'a fresh data dir'}; queries on a`,
         'read-only connection of the benchmark process while a separate `stele serve` process ingested a',
         `generated feed (target 10,000 events/s; achieved **${fmt(fed.rate)} events/s** acknowledged during the queries).`,
         `The feed and the queries started once the server's live detection had caught up with the loaded history (${catchUpSeconds.toFixed(0)} s).`,
@@ -376,7 +391,9 @@ export async function runSearchBench(options: {
             `| ${r.name} (${r.runs} runs) | ${r.target} | ${ms(r.p50)} ms | **${ms(r.p95)} ms** | ${r.ok ? 'yes' : 'no'} |`,
         ),
         `| Export to NDJSON (${fmt(exported)} events, SearchService.export) | ≥ 200,000 events/s | | **${fmt(exportRate)} events/s** | ${exportRate >= 200_000 ? 'yes' : 'no'} |`,
-        `| Database file after load | | | ${fmt(diskBytes / n)} bytes/event (${fmt(diskBytes / 2 ** 20)} MiB) | |`,
+        diskBytes === undefined
+          ? '| Database size | | | see docs/postgresql.md (bytes per event in the PostgreSQL bench) | |'
+          : `| Database file after load | | | ${fmt(diskBytes / n)} bytes/event (${fmt(diskBytes / 2 ** 20)} MiB) | |`,
       ].join('\n');
     } finally {
       feeder.stop();
