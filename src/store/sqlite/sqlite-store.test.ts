@@ -168,6 +168,7 @@ describe('sqlite full-text index', () => {
       ['common', { limit: 100, to: Date.UTC(2026, 0, 1) + 1_000_000 }, false],
       ['common OR needle', { limit: 100 }, false], // no term among the top-level ANDs
       ['plain', { limit: 100 }, true], // in 5 of 6 events: read by a walk in time order instead
+      ['plain', { limit: 100, to: Date.UTC(2026, 0, 1) + 1_000_000 }, false], // not walked from an end time
       ['common', { limit: 600 }, false], // 834 candidates, fewer than 4 * 600: all read, no proof needed
     ];
     for (const [q, options, newestUsed] of cases) {

@@ -589,10 +589,11 @@ export class SqliteStore implements Store, RetentionStore {
     const reads = this.fullTextPlans();
     const want = Math.max(NEWEST_SAMPLE, 4 * request.limit);
     const candidates = reads.newest.all(newest.match, want) as number[];
-    if (candidates.length === want) {
+    if (candidates.length === want && request.to === undefined) {
       const events = reads.size.get() as number;
       if (want / Math.max(1, events - candidates.at(-1)!) > DENSE_SHARE) {
         // A walk in time order meets a page sooner: the exact condition, as the planner reads it.
+        // Not with an end time: the walk would start where the term's density was not measured.
         return this.pageAmong(request, newest.exact).map((r) => r[0]);
       }
     }
