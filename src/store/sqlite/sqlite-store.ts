@@ -157,7 +157,7 @@ const RUN_GAP = 16;
 const MAX_PAGE_VALUES = 32;
 /** Walking the time index and testing one row, against reading one index entry of a block (walkBlock). */
 const ENTRY_TO_ROW_COST = 10;
-/** Newest full-text candidates read to judge how dense a term is (compiler(), fullTextCandidates). */
+/** Fewest newest full-text candidates newestPage reads for a first page. */
 const NEWEST_SAMPLE = 512;
 /**
  * A term in more than this share of the newest events is read by a walk in time order, which meets
