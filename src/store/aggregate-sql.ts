@@ -421,16 +421,21 @@ export function bucketCountSql(c: FilterCompiler, r: HistogramRequest, failed: b
  * events). Not for full-text terms: their index lookup would run again for every bucket.
  */
 export function countsBucketByBucket(predicate: Predicate): boolean {
+  return !hasText(predicate);
+}
+
+/** A text condition anywhere in the predicate. */
+export function hasText(predicate: Predicate): boolean {
   switch (predicate.kind) {
     case 'text':
-      return false;
+      return true;
     case 'and':
     case 'or':
-      return predicate.items.every(countsBucketByBucket);
+      return predicate.items.some(hasText);
     case 'not':
-      return countsBucketByBucket(predicate.item);
+      return hasText(predicate.item);
     default:
-      return true;
+      return false;
   }
 }
 

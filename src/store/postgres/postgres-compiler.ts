@@ -7,6 +7,11 @@ import { FilterCompiler, type ValueExprs } from '../compiler.js';
 export interface PostgresCompilerOptions {
   /** The trigram index on message and event.original (pg_trgm) exists. */
   fullText?: boolean;
+  /**
+   * Test the full-text column in a form the trigram index does not serve, so that a page is read
+   * in time order (a narrow time window: postgres-store.ts pageRows).
+   */
+  walkText?: boolean;
 }
 
 /** The jsonb body of the current row (text on disk, see postgres-migrations.ts). */
@@ -75,9 +80,8 @@ export class PostgresCompiler extends FilterCompiler {
     // pg_trgm can use the index for a literal of three characters or more; shorter ones scan.
     const usable = literals.filter((l) => Array.from(l).length >= 3);
     if (usable.length === 0) return undefined;
-    return usable
-      .map((l) => `events.fulltext LIKE ${this.bind(`%${escapeLike(asciiLower(l))}%`)}`)
-      .join(' AND ');
+    const column = this.options.walkText ? "(events.fulltext || '')" : 'events.fulltext';
+    return usable.map((l) => `${column} LIKE ${this.bind(`%${escapeLike(asciiLower(l))}%`)}`).join(' AND ');
   }
 }
 

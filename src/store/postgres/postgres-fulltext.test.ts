@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchema, PG_URL, pgUnavailableReason, uniqueSchema } from '../../../test/helpers/pg.js';
 import type { AuditEvent } from '../../core/event.js';
 import { parseQuery } from '../../query/parser.js';
-import { planQuery } from '../../query/plan.js';
+import { matchesPredicate, planQuery } from '../../query/plan.js';
 import { encodeBody } from '../row-codec.js';
 import { recordFor } from '../store.case.js';
 import { fullTextOf } from './postgres-fulltext.js';
@@ -77,6 +77,73 @@ describe.skipIf(unavailable !== undefined)('fullTextOf = stele_fulltext', () => 
       [bodies],
     );
     expect(rows.map((row) => row.f)).toEqual(bodies.map(fullTextOf));
+  });
+
+  it('reads a first page of a text search in the newest hours first, with the same results', async () => {
+    const other = uniqueSchema();
+    const windowed = await PostgresStore.open({ url: PG_URL, schema: other, poolSize: 2 });
+    try {
+      // 2,000 events a minute apart (33 hours): "common" in every third, "rare" in ten, spread out.
+      const start = Date.UTC(2026, 0, 1);
+      const events = Array.from(
+        { length: 2000 },
+        (_, i): AuditEvent =>
+          ({
+            '@timestamp': new Date(start + i * 60_000).toISOString(),
+            event: { action: 'ssh.login', outcome: i % 2 === 0 ? 'success' : 'failure' },
+            message: `${i % 3 === 0 ? 'common' : 'plain'} ${i % 200 === 7 ? 'rare' : ''} ${i}`,
+          }) as AuditEvent,
+      );
+      await windowed.append({ events: events.map(recordFor), nodes: [], frontier: '{}', producers: [] });
+      const statements: string[] = [];
+      const query = windowed.query.bind(windowed);
+      windowed.query = ((sql: string, params?: unknown[]) => {
+        statements.push(sql);
+        return query(sql, params);
+      }) as typeof windowed.query;
+      const plan = (q: string) => planQuery(parseQuery(q), { now: Date.now() });
+      const cases: Array<[string, { limit: number; to?: number; from?: number; order?: 'asc' }, boolean]> = [
+        ['common', { limit: 10 }, true], // 20 in the newest hour
+        ['common AND outcome:failure', { limit: 10 }, true],
+        ['common', { limit: 100 }, true], // the newest 8 hours
+        ['rare', { limit: 10 }, false], // in all time, with the trigram index
+        ['common', { limit: 10, to: start + 10 * 3_600_000 }, true],
+        ['common', { limit: 10, from: start + 1_990 * 60_000 }, false], // the window reaches `from`
+        ['common', { limit: 10, order: 'asc' }, false],
+      ];
+      for (const [q, options, inWindow] of cases) {
+        const where = windowed.compileFilter(plan(q));
+        const expected = events
+          .map((e, seq) => ({ e, seq, ts: Date.parse(e['@timestamp']) }))
+          .filter(
+            ({ e, ts }) =>
+              matchesPredicate(plan(q), e) &&
+              ts >= (options.from ?? -Infinity) &&
+              ts < (options.to ?? Infinity),
+          )
+          .sort((a, b) => (options.order === 'asc' ? a.ts - b.ts : b.ts - a.ts))
+          .map((x) => x.seq);
+        const got: number[] = [];
+        let after: { ts: number; seq: number } | undefined;
+        statements.length = 0;
+        for (let pages = 0; pages <= 2000 / options.limit; pages++) {
+          const page = await windowed.search({ where, ...options, after });
+          if (pages === 0) {
+            // The statement whose rows made the page: the last one run.
+            const walked = statements.at(-1)!.includes("(events.fulltext || '') LIKE");
+            expect(walked, `${q} ${JSON.stringify(options)}`).toBe(inWindow);
+          }
+          got.push(...page.map((r) => r.seq));
+          const last = page.at(-1);
+          if (!last) break;
+          after = { ts: last.ts, seq: last.seq };
+        }
+        expect(got, `${q} ${JSON.stringify(options)}`).toEqual(expected);
+      }
+    } finally {
+      await windowed.close();
+      await dropSchema(other);
+    }
   });
 
   it('is filled for old rows by the migration, and follows a body an update rewrites', async () => {
