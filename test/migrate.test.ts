@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { migrateLedger } from '../src/cli/commands/migrate.js';
 import { openStore } from '../src/store/open.js';
 import type { EventRow, Store } from '../src/store/store.js';
-import { dropSchema, pgUnavailableReason, pgUrlWithSchema, uniqueSchema } from './helpers/pg.js';
+import { dropSchema, pgQuery, pgUnavailableReason, pgUrlWithSchema, uniqueSchema } from './helpers/pg.js';
 import { sampleEvent, startTestServer, tempDir } from './helpers/server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -84,6 +84,16 @@ describe.skipIf(unavailable !== undefined)('stele migrate', () => {
     const there = await migrateLedger({ from: server.dataDir, to: db });
     expect(there.verification).toMatch(/stele verify passed/);
     expect(there.events).toBe(original.rows.length);
+    // The copy leaves the planner statistics of every partition holding events.
+    const partitions = await pgQuery(schema, [
+      [
+        `SELECT relname, last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables
+          WHERE schemaname = $1 AND relname LIKE 'events\\_%' AND n_live_tup > 0`,
+        [schema],
+      ],
+    ]);
+    expect(partitions.length).toBeGreaterThan(0);
+    expect(partitions.every((p) => p.analyzed)).toBe(true);
 
     // Back through the command line, as a user would.
     const cli = spawnSync(

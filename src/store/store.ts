@@ -344,6 +344,11 @@ export interface Store {
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Refreshes the planner's statistics after a bulk copy (`stele migrate`), where the dialect plans
+   * by them: PostgreSQL. SQLite's plans do not read statistics, and it has none.
+   */
+  analyze?(): Promise<void>;
 
   loadLedgerState(): Promise<LedgerState>;
   /** Seqs already stored for these producer keys (`id` + `seq`), keyed `${id}\u0000${seq}`. */

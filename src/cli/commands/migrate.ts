@@ -92,6 +92,7 @@ export async function migrateLedger(flags: MigrateFlags): Promise<MigrateSummary
     const to = await openStore(target(flags.to), {});
     try {
       const copied = await copyLedger(from, to);
+      await to.analyze?.();
       const key = verifierKey(flags);
       const verification = key ? await verifyTarget(to, key) : undefined;
       return {

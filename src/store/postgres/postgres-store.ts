@@ -261,6 +261,15 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
     }
   }
 
+  /**
+   * ANALYZE of the events (every partition): right after `stele migrate` copied 10M events the
+   * planner had no statistics, and `outcome:failure AND host:web-00` combined two bitmaps of
+   * millions of rows (5-14 s) instead of walking the host index (6-25 ms once analyzed).
+   */
+  async analyze(): Promise<void> {
+    await this.query('ANALYZE events');
+  }
+
   async close(): Promise<void> {
     if (this.aheadTimer) clearInterval(this.aheadTimer);
     await this.pool.end().catch(() => undefined);
@@ -806,7 +815,10 @@ function searchSql(
   const after = request.after;
   if (after) {
     const op = asc ? '>' : '<';
-    w.add((p) => `(ts ${op} ${p(after.ts)} OR (ts = ${p(after.ts)} AND seq ${op} ${p(after.seq)}))`);
+    // A row comparison, which the (ts, seq) index seeks to. The same condition written with OR
+    // made every page of an export scan from the newest event: about 2 s a page 300,000 events
+    // deep into 10M, and growing.
+    w.add((p) => `(ts, seq) ${op} (${p(after.ts)}, ${p(after.seq)})`);
   }
   const order = asc ? 'ts ASC, seq ASC' : 'ts DESC, seq DESC';
   const limit = w.param(request.limit);
