@@ -385,7 +385,7 @@ export async function runSearchBench(options: {
         '|---|---|---|---|---|',
         load
           ? `| Bulk load through the Admitter (validate, ledger, FTS, 5,000 per batch, 4 in flight) | ≥ 50,000 events/s | | **${fmt(load.rate)} events/s** (${load.seconds.toFixed(0)} s) | ${load.rate >= 50_000 ? 'yes' : 'no'} |`
-          : '| Bulk load | ≥ 50,000 events/s | | not measured: a data dir loaded earlier was reused (BENCH_SEARCH_DATA) | |',
+          : `| Bulk load | ≥ 50,000 events/s | | not measured: ${pg ? 'the events were copied in earlier (`stele migrate`)' : 'a data dir loaded earlier was reused (BENCH_SEARCH_DATA)'} | |`,
         ...results.map(
           (r) =>
             `| ${r.name} (${r.runs} runs) | ${r.target} | ${ms(r.p50)} ms | **${ms(r.p95)} ms** | ${r.ok ? 'yes' : 'no'} |`,
