@@ -27,6 +27,31 @@ if (unavailable) {
   );
 
   describe('postgres store: partitions and hostile values', () => {
+    it('writes batches sent before the last one committed, in the order sent', async () => {
+      const s = uniqueSchema();
+      const store = await PostgresStore.open({ url: PG_URL, schema: s, poolSize: 4 });
+      try {
+        // The first batch creates a partition (slow), the later ones land in it: before appends were
+        // kept in order, a later batch claimed the ledger size first and was refused.
+        const batches = [0, 1, 2, 3].map((b) => ({
+          events: Array.from({ length: 50 }, (_, i) =>
+            recordFor({ ...CORPUS[0]!, '@timestamp': `2031-05-0${b + 1}T00:00:00.000Z` }, b * 50 + i),
+          ),
+          nodes: [],
+          frontier: '{}',
+          producers: [],
+        }));
+        await Promise.all(batches.map((batch) => store.append(batch)));
+        expect((await store.loadLedgerState()).size).toBe(200);
+        expect((await store.scanEvents(0, 500)).map((r) => r.seq)).toEqual(
+          Array.from({ length: 200 }, (_, i) => i),
+        );
+      } finally {
+        await store.close();
+        await dropSchema(s);
+      }
+    });
+
     it('stores events of any time, creating month partitions on demand', async () => {
       const s = uniqueSchema();
       const store = await PostgresStore.open({ url: PG_URL, schema: s, poolSize: 2 });
