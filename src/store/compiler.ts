@@ -73,10 +73,13 @@ export abstract class FilterCompiler {
   compile(predicate: Predicate): SqlFilter | undefined {
     if (predicate.kind === 'all') return undefined;
     const filter = this.compileNode(predicate);
-    const byValue = this.byValue(predicate);
+    const byValue = this.splitsBlocks ? this.byValue(predicate) : undefined;
     if (byValue) filter.byValue = byValue;
     return filter;
   }
+
+  /** The dialect's store reads pages of a CIDR block by value (SqlFilter.byValue). */
+  protected readonly splitsBlocks: boolean = false;
 
   private compileNode(predicate: Predicate): SqlFilter {
     this.params = [];

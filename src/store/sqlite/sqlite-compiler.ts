@@ -19,8 +19,8 @@ export interface SqliteCompilerOptions {
   /** The events_fts table (trigram, contentless) exists. */
   fullText?: boolean;
   /**
-   * How many events an FTS5 MATCH expression selects: exact up to `most`, and anything above `most`
-   * when there are more (an estimate may serve there); with `events`, picks the plan.
+   * How many events an FTS5 MATCH expression selects, exact up to `most` (anything above it when
+   * there are more); with `events`, picks the plan.
    */
   candidates?: (match: string, most: number) => number;
   events?: number;
@@ -37,6 +37,8 @@ const PAGE = 100;
 const ROW_TO_CANDIDATE_COST = 10;
 
 export class SqliteCompiler extends FilterCompiler {
+  protected override readonly splitsBlocks = true;
+
   constructor(private readonly options: SqliteCompilerOptions = {}) {
     super();
   }
@@ -128,8 +130,7 @@ export class SqliteCompiler extends FilterCompiler {
    * index, a walk in time order reading and matching each row (~4 us), page * N / m rows. Costs
    * measured at 10M events; the crossovers are near 2 * sqrt(N) and sqrt(10 * page * N). m is
    * counted up to that last bound, so the count costs at most about as much as the plan it picks
-   * (per-trigram counts from fts5vocab read whole doclists: 0.5 s for a common word at 10M events),
-   * unless the newest candidates already show the term above it (the store's `candidates`).
+   * (per-trigram counts from fts5vocab read whole doclists: 0.5 s for a common word at 10M events).
    */
   protected override fullTextCandidates(literals: string[]): string | undefined {
     if (!this.options.fullText) return undefined;

@@ -142,6 +142,11 @@ describe('sqlite full-text index', () => {
         q,
       ).toEqual([...expected].reverse().slice(0, 100));
     }
+    // With a CIDR block beside it, the rest of the condition is compiled again (byValue.rest): the
+    // term's candidates are counted once all the same.
+    statements.length = 0;
+    void store.compileFilter(plan('faded AND source.ip:10.0.0.0/8'))?.sql;
+    expect(statements.filter((sql) => sql.includes('MATCH ? LIMIT ?)'))).toHaveLength(1);
     await store.close();
   });
 

@@ -157,6 +157,8 @@ const RUN_GAP = 16;
 const MAX_PAGE_VALUES = 32;
 /** Walking the time index and testing one row, against reading one index entry of a block (walkBlock). */
 const ENTRY_TO_ROW_COST = 10;
+/** The number of seqs assigned: the size of the ledger. */
+const EVENTS_SIZE_SQL = 'SELECT COALESCE(MAX(seq) + 1, 0) FROM events';
 /** Fewest newest full-text candidates newestPage reads for a first page. */
 const NEWEST_SAMPLE = 512;
 /**
@@ -192,10 +194,8 @@ export class SqliteStore implements Store, RetentionStore {
         late: Database.Statement;
       }
     | undefined;
-  /** Statements that list an indexed column's distinct values in a range (valuesIn). */
-  private readonly valueReads = new Map<string, { first: Database.Statement; next: Database.Statement }>();
-  /** Statements that size a block for its page plan (walkBlock). */
-  private blockReads: { size: Database.Statement; counts: Map<string, Database.Statement> } | undefined;
+  /** Fixed statements of the page plans, prepared on first use (prepared()). */
+  private readonly statements = new Map<string, Database.Statement>();
   private expiredKnown = false;
   private retentionTable: boolean | undefined;
   private readonly writer: Writer | undefined;
@@ -361,7 +361,7 @@ export class SqliteStore implements Store, RetentionStore {
   /** Statements of the full-text plans (compiler(), newestPage), prepared once. */
   private fullTextPlans(): NonNullable<SqliteStore['fullTextReads']> {
     this.fullTextReads ??= {
-      size: this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM events').pluck(),
+      size: this.prepared(EVENTS_SIZE_SQL).pluck(),
       newest: this.db
         .prepare('SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid DESC LIMIT ?')
         .pluck(),
@@ -379,11 +379,19 @@ export class SqliteStore implements Store, RetentionStore {
     const compactIps = this.compactIps;
     if (!this.fullText) return new SqliteCompiler({ compactIps });
     const { size, candidates } = this.fullTextPlans();
+    // One compile may ask twice for the same term (the whole condition, then the rest of a CIDR
+    // block's, SqlFilter.byValue): a count reads up to 100,000 candidates.
+    const counted = new Map<string, number>();
     return new SqliteCompiler({
       compactIps,
       fullText: true,
       events: size.get() as number,
-      candidates: (match, most) => candidates.get(match, most + 1) as number,
+      candidates: (match, most) => {
+        const key = `${most}\u0000${match}`;
+        let n = counted.get(key);
+        if (n === undefined) counted.set(key, (n = candidates.get(match, most + 1) as number));
+        return n;
+      },
     });
   }
 
@@ -697,6 +705,13 @@ export class SqliteStore implements Store, RetentionStore {
     return clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
   }
 
+  /** A statement of fixed text, prepared once per connection. */
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+
   /**
    * Whether a page of a block with many values is found sooner by walking the time index than by
    * sorting the block's index entries. A block of m of N events costs about m entry reads sorted
@@ -706,19 +721,13 @@ export class SqliteStore implements Store, RetentionStore {
    * plans (sqlite-compiler.ts).
    */
   private walkBlock(byValue: NonNullable<SqlFilter['byValue']>, limit: number): boolean {
-    this.blockReads ??= {
-      size: this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) FROM events').pluck(),
-      counts: new Map(),
-    };
     const { column, low, high } = byValue;
-    let count = this.blockReads.counts.get(column);
-    if (!count) {
-      count = this.db
-        .prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE ${column} BETWEEN ? AND ? LIMIT ?)`)
-        .pluck();
-      this.blockReads.counts.set(column, count);
-    }
-    const most = Math.ceil(Math.sqrt(ENTRY_TO_ROW_COST * limit * (this.blockReads.size.get() as number)));
+    // `column` is a name from the compiler's COLUMNS table, never text from a query.
+    const count = this.prepared(
+      `SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE ${column} BETWEEN ? AND ? LIMIT ?)`,
+    ).pluck();
+    const events = this.prepared(EVENTS_SIZE_SQL).pluck().get() as number;
+    const most = Math.ceil(Math.sqrt(ENTRY_TO_ROW_COST * limit * events));
     return (count.get(low, high, most + 1) as number) > most;
   }
 
@@ -727,18 +736,12 @@ export class SqliteStore implements Store, RetentionStore {
    * there are more than `most`.
    */
   private valuesIn(column: string, low: unknown, high: unknown, most: number): unknown[] | undefined {
-    let reads = this.valueReads.get(column);
-    if (!reads) {
-      // `column` is a name from the compiler's COLUMNS table, never text from a query.
-      const min = `SELECT MIN(${column}) FROM events WHERE ${column}`;
-      reads = {
-        first: this.db.prepare(`${min} >= ? AND ${column} <= ?`).pluck(),
-        next: this.db.prepare(`${min} > ? AND ${column} <= ?`).pluck(),
-      };
-      this.valueReads.set(column, reads);
-    }
+    // `column` is a name from the compiler's COLUMNS table, never text from a query.
+    const min = `SELECT MIN(${column}) FROM events WHERE ${column}`;
+    const first = this.prepared(`${min} >= ? AND ${column} <= ?`).pluck();
+    const next = this.prepared(`${min} > ? AND ${column} <= ?`).pluck();
     const values: unknown[] = [];
-    for (let v = reads.first.get(low, high); v !== null && v !== undefined; v = reads.next.get(v, high)) {
+    for (let v = first.get(low, high); v !== null && v !== undefined; v = next.get(v, high)) {
       if (values.length === most) return undefined;
       values.push(v);
     }
