@@ -6,7 +6,7 @@ import type { StoredEvent } from '../core/event.js';
 import { SteleError } from '../core/errors.js';
 import { Utf8Builder } from '../core/utf8-builder.js';
 import { countedAggregate } from '../store/aggregate-sql.js';
-import type { AggregateRequest, SqlFilter, Store } from '../store/store.js';
+import type { AggregateRequest, EventContent, SqlFilter, Store } from '../store/store.js';
 import { rowToEvent } from '../store/store.js';
 import { appendEventJson, decodeRow } from '../store/row-codec.js';
 import { csvEvent, csvHeader } from './investigate-output.js';
@@ -75,9 +75,8 @@ export class SearchService {
     let limit = most;
     if (format === 'csv') yield { data: Buffer.from(csvHeader()), events: 0 };
     const out = new Utf8Builder(EXPORT_PAGE_BYTES);
-    let after: { ts: number; seq: number } | undefined;
-    for (;;) {
-      const rows = await this.store.searchContent({
+    const read = (after: { ts: number; seq: number } | undefined): Promise<EventContent[]> => {
+      const rows = this.store.searchContent({
         where: search.filter,
         from: search.from,
         to: search.to,
@@ -85,6 +84,19 @@ export class SearchService {
         after,
         maxSeq: options.maxSeq,
       });
+      // Awaited below, unless the consumer stops first: then its failure is of no interest.
+      rows.catch(() => undefined);
+      return rows;
+    };
+    let next = read(undefined);
+    for (;;) {
+      const rows = await next;
+      const last = rows.at(-1);
+      // A page shorter than asked for may still be followed by more: expired rows are left out.
+      if (last === undefined) return;
+      // The next page is asked for before this one is written: a store that answers
+      // asynchronously (PostgreSQL) reads it meanwhile.
+      next = read({ ts: last.ts, seq: last.seq });
       for (const row of rows) {
         if (format === 'csv') {
           out.push(csvEvent(decodeRow(row)));
@@ -94,14 +106,9 @@ export class SearchService {
         }
       }
       const data = out.take();
-      if (rows.length > 0) yield { data, events: rows.length };
-      // The next page sized from this one's events, between 10 and `most`.
-      if (rows.length > 0)
-        limit = Math.max(10, Math.min(most, Math.floor((EXPORT_PAGE_BYTES * rows.length) / data.length)));
-      const last = rows.at(-1);
-      // A page shorter than asked for may still be followed by more: expired rows are left out.
-      if (last === undefined) return;
-      after = { ts: last.ts, seq: last.seq };
+      yield { data, events: rows.length };
+      // The page after next sized from this one's events, between 10 and `most`.
+      limit = Math.max(10, Math.min(most, Math.floor((EXPORT_PAGE_BYTES * rows.length) / data.length)));
     }
   }
 
