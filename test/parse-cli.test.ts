@@ -1,7 +1,7 @@
 // `stele parse` and `stele ingest --format` on real fixture data, through the built CLI, plus raw
 // records and the Kubernetes webhook over HTTP.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -139,6 +139,61 @@ describe('stele ingest of a large file', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('stele ingest stopped by a signal', () => {
+  it('stores what it read, says where the input stopped, and exits 130', async () => {
+    const dir = tempDir();
+    const data = path.join(dir, 'data');
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    const record = (i: number) =>
+      JSON.stringify({
+        '@timestamp': new Date(start + i * 1000).toISOString(),
+        event: { action: 'test.line', outcome: 'success' },
+        message: `line ${i}`,
+      }) + '\n';
+    // Standard input stays open: the command waits for more when the signal comes.
+    const child = spawn(process.execPath, [BIN, 'ingest', '--data', data, '--json', '-'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const n = 7000; // one whole chunk of 5,000 committed, 2,000 read but not yet submitted
+    child.stdin.write(Array.from({ length: n }, (_, i) => record(i + 1)).join(''));
+    const stored = async () => {
+      const file = path.join(data, 'stele.db');
+      if (!fs.existsSync(file)) return 0;
+      const store = new SqliteStore(data, { readonly: true });
+      try {
+        return (await store.scanEvents(0, n + 1)).length;
+      } catch {
+        return 0;
+      } finally {
+        await store.close();
+      }
+    };
+    const deadline = Date.now() + 60_000;
+    while ((await stored()) < 5000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(JSON.parse(stdout)).toEqual({
+      accepted: n,
+      duplicates: 0,
+      rejected: 0,
+      interrupted: 'SIGINT',
+      handledThrough: { file: '<stdin>', line: n },
+    });
+    const store = new SqliteStore(data, { readonly: true });
+    try {
+      const rows = await store.scanEvents(0, n + 1);
+      const messages = rows.map((row) => (rowToEvent(row) as { message: string }).message);
+      expect(messages).toEqual(Array.from({ length: n }, (_, i) => `line ${i + 1}`));
+    } finally {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe('raw records over HTTP', () => {

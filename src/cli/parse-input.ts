@@ -13,10 +13,16 @@ export interface ParsedItem {
   bytesRead: number;
 }
 
+/**
+ * The parsed records of the inputs, in input order. When `stop` is aborted, reading ends after the
+ * line being read (standard input may be destroyed under it) and the records read so far are still
+ * given, as at the end of a file: the parser's held records and those kept back for ordering.
+ */
 export async function* parseInputs(
   inputs: string[],
   format: string,
   options: ParserOptions,
+  stop?: AbortSignal,
 ): AsyncGenerator<ParsedItem> {
   let file: string | undefined;
   let parser = undefined as ReturnType<typeof createParser> | undefined;
@@ -29,16 +35,21 @@ export async function* parseInputs(
         : { file: name, line: r.line, error: r.error, bytesRead };
     }
   };
-  for await (const input of readLines(inputs)) {
-    if (input.file !== file) {
-      if (parser && file !== undefined)
-        yield* emit([...order.add(parser.end(), Infinity), ...order.drain()], file);
-      file = input.file;
-      parser = createParser(format, options);
-      order = new InputOrder();
+  try {
+    for await (const input of readLines(inputs)) {
+      if (input.file !== file) {
+        if (parser && file !== undefined)
+          yield* emit([...order.add(parser.end(), Infinity), ...order.drain()], file);
+        file = input.file;
+        parser = createParser(format, options);
+        order = new InputOrder();
+      }
+      bytesRead = input.bytesRead;
+      yield* emit(order.add(parser!.push(input.text, input.line), input.line), input.file);
+      if (stop?.aborted) break;
     }
-    bytesRead = input.bytesRead;
-    yield* emit(order.add(parser!.push(input.text, input.line), input.line), input.file);
+  } catch (err) {
+    if (!stop?.aborted) throw err;
   }
   if (parser && file !== undefined)
     yield* emit([...order.add(parser.end(), Infinity), ...order.drain()], file);

@@ -57,54 +57,94 @@ export function registerIngest(program: Command): void {
         timezone: flags.timezone,
         ...(flags.hostname ? { hostname: flags.hostname } : {}),
       };
+      // Ctrl-C (or SIGTERM) stops the reading: what was read is still stored, the summary says where
+      // the input stopped, and the exit status is 130 (143). A second signal exits at once; the
+      // database keeps every batch that committed before it.
+      let interrupted: NodeJS.Signals | undefined;
+      const stopReading = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (interrupted) process.exit(signal === 'SIGINT' ? 130 : 143);
+        interrupted = signal;
+        stopReading.abort();
+        // Standard input may be waiting for a line that never comes: its end ends the reading.
+        if (inputs.includes('-')) process.stdin.destroy();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      /** Where the last record of the last chunk stored was read. */
+      let storedThrough: { file: string; line: number } | undefined;
+      let readThrough: { file: string; line: number } | undefined;
       try {
         let chunk: Candidate[] = [];
-        // Chunks in flight: parsing goes on while the store commits the ones before. Each has a
-        // handler from the start, so one failing while an earlier one is awaited is not unhandled.
         const submitted: Array<Promise<void>> = [];
         const flush = async () => {
           if (chunk.length === 0) return;
+          const through = readThrough;
           const pending = sink.submit(chunk).then((result) => {
             tally.accepted += result.accepted.length;
             tally.duplicates += result.duplicates.length;
             tally.rejected += result.rejected;
+            storedThrough = through;
           });
           pending.catch(() => undefined);
           submitted.push(pending);
           chunk = [];
           if (submitted.length >= sink.inFlight) await submitted.shift();
         };
-        for await (const item of parseInputs(inputs, flags.format, options)) {
+        for await (const item of parseInputs(inputs, flags.format, options, stopReading.signal)) {
+          readThrough = { file: item.file, line: item.line };
           if (!item.event) {
             tally.rejected++;
             process.stderr.write(`${item.file}:${item.line}: ${item.error}\n`);
-            continue;
+          } else {
+            const v = validateEvent(item.event);
+            if (!v.ok) {
+              tally.rejected++;
+              process.stderr.write(
+                `${item.file}:${item.line}: ${v.field ? `${v.field}: ` : ''}${v.message}\n`,
+              );
+            } else {
+              chunk.push({ index: chunk.length, event: v.event, ts: v.ts });
+              if (chunk.length >= CHUNK) await flush();
+            }
           }
-          // Parsers emit schema-valid events; validation also normalizes the timestamp.
-          const v = validateEvent(item.event);
-          if (!v.ok) {
-            tally.rejected++;
-            process.stderr.write(`${item.file}:${item.line}: ${v.field ? `${v.field}: ` : ''}${v.message}\n`);
-            continue;
-          }
-          chunk.push({ index: chunk.length, event: v.event, ts: v.ts });
-          if (chunk.length >= CHUNK) await flush();
           progress.update(item.bytesRead, tally.accepted + tally.duplicates + chunk.length);
         }
         await flush();
         for (const pending of submitted) await pending;
         progress.finish(total ?? 0, tally.accepted + tally.duplicates);
       } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         await sink.close();
       }
-      if (flags.json) process.stdout.write(JSON.stringify(tally) + '\n');
-      else {
+      if (flags.json) {
+        const stop = interrupted ? { interrupted, handledThrough: storedThrough ?? null } : {};
+        process.stdout.write(JSON.stringify({ ...tally, ...stop }) + '\n');
+      } else {
         process.stderr.write(
           `stele: ${tally.accepted} stored, ${tally.duplicates} duplicates skipped, ${tally.rejected} rejected\n`,
         );
+        if (interrupted) process.stderr.write(interruptedNote(interrupted, storedThrough));
+      }
+      if (interrupted) {
+        process.exitCode = interrupted === 'SIGINT' ? 130 : 143;
+        return;
       }
       if (tally.rejected > 0 && tally.accepted + tally.duplicates === 0) process.exitCode = 1;
     },
+  );
+}
+
+function interruptedNote(
+  signal: NodeJS.Signals,
+  through: { file: string; line: number } | undefined,
+): string {
+  if (!through) return `stele: stopped by ${signal} before any record was stored\n`;
+  const rest = through.file === '<stdin>' ? 'standard input' : through.file;
+  return (
+    `stele: stopped by ${signal}; every record up to ${through.file}:${through.line} was handled, ` +
+    `nothing after it (to go on: the rest of ${rest} after line ${through.line}, and any later files)\n`
   );
 }
 
