@@ -34,6 +34,13 @@ async function stele(
 
 const lines = (text: string) => text.split(/\r?\n/).filter(Boolean);
 
+/** The messages of NDJSON output, checked to be `line 0` .. `line n-1` newest first. */
+function newestFirst(ndjson: string, n: number): string[] {
+  const printed = lines(ndjson).map((l) => (JSON.parse(l) as { message: string }).message);
+  expect(printed).toEqual(Array.from({ length: n }, (_, i) => `line ${n - 1 - i}`));
+  return printed;
+}
+
 describe('stele parse', () => {
   it('turns the loghub OpenSSH log into one event per line, in input order, with the raw line kept', async () => {
     const file = path.join(FIX, 'loghub_openssh', 'OpenSSH_2k.log');
@@ -134,6 +141,21 @@ describe('stele ingest of a large file', () => {
       expect(rows).toHaveLength(n);
       const messages = rows.map((row) => (rowToEvent(row) as { message: string }).message);
       expect(messages).toEqual(Array.from({ length: n }, (_, i) => `line ${i}`));
+      // stele query pages through more than one page (10,000), newest first, each event once.
+      const all = await stele(['query', '--limit', '0', '--output', 'ndjson', '--data', data]);
+      expect(all.code).toBe(0);
+      const printed = newestFirst(all.stdout, n);
+      const some = await stele([
+        'query',
+        'event.action:test.line',
+        '--limit',
+        '12345',
+        '--json',
+        '--data',
+        data,
+      ]);
+      const array = JSON.parse(some.stdout) as Array<{ message: string }>;
+      expect(array.map((e) => e.message)).toEqual(printed.slice(0, 12345));
     } finally {
       await store.close();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -194,6 +216,48 @@ describe('stele ingest stopped by a signal', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+describe('stele query through a server', () => {
+  it('prints more events than the API gives in one page, following its cursor', async () => {
+    const srv = await startTestServer();
+    try {
+      const n = 10_500;
+      const start = Date.parse('2026-01-01T00:00:00Z');
+      for (let from = 0; from < n; from += 1500) {
+        const batch = Array.from({ length: Math.min(1500, n - from) }, (_, k) => ({
+          '@timestamp': new Date(start + (from + k) * 1000).toISOString(),
+          event: { action: 'test.line', outcome: 'success' },
+          message: `line ${from + k}`,
+        }));
+        expect((await srv.post(JSON.stringify(batch))).status).toBe(200);
+      }
+      const common = ['--server', srv.url, '--token', srv.token];
+      const all = await stele([
+        'query',
+        'event.action:test.line',
+        '--limit',
+        '0',
+        '--output',
+        'ndjson',
+        ...common,
+      ]);
+      expect(all.code).toBe(0);
+      newestFirst(all.stdout, n);
+      const csv = await stele([
+        'query',
+        'event.action:test.line',
+        '--limit',
+        '10001',
+        '--output',
+        'csv',
+        ...common,
+      ]);
+      expect(lines(csv.stdout)).toHaveLength(1 + 10_001);
+    } finally {
+      await srv.close();
+    }
+  }, 120_000);
 });
 
 describe('raw records over HTTP', () => {

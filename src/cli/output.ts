@@ -24,41 +24,89 @@ export { csvCell, csvRow } from '../core/csv.js';
 
 /** Renders rows as an aligned text table; control characters are shown escaped. */
 export function table(headers: string[], rows: unknown[][]): string {
-  const show = (v: unknown) =>
-    v === undefined || v === null
-      ? '-'
-      : (typeof v === 'string' ? v : JSON.stringify(v)).replace(
-          // Control characters are exactly what must not reach a terminal raw.
-          // eslint-disable-next-line no-control-regex
-          /[\x00-\x1f\x7f]/g,
-          (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-        );
-  const cells = rows.map((r) => r.map(show));
-  const widths = headers.map((h, i) => Math.min(48, Math.max(h.length, ...cells.map((r) => r[i]!.length))));
-  const fit = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + '…' : s.padEnd(w));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => fit(c, widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
+  const cells = rows.map((r) => r.map(tableCell));
+  const widths = columnWidths(headers, cells);
+  return (
+    [tableLine(headers, widths), separator(widths), ...cells.map((r) => tableLine(r, widths))].join('\n') +
+    '\n'
+  );
 }
 
-export function formatEvents(events: StoredEvent[], format: OutputFormat): string {
-  switch (format) {
-    case 'json':
-      return JSON.stringify(events, null, 2) + '\n';
-    case 'ndjson':
-      return events.map((e) => JSON.stringify(e) + '\n').join('');
-    case 'csv':
-      return (
-        csvRow(EVENT_COLUMNS.map(([h]) => h)) +
-        events.map((e) => csvRow(EVENT_COLUMNS.map(([, pick]) => pick(e)))).join('')
+const tableCell = (v: unknown): string =>
+  v === undefined || v === null
+    ? '-'
+    : (typeof v === 'string' ? v : JSON.stringify(v)).replace(
+        // Control characters are exactly what must not reach a terminal raw.
+        // eslint-disable-next-line no-control-regex
+        /[\x00-\x1f\x7f]/g,
+        (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
       );
-    case 'table':
-      return table(
-        EVENT_COLUMNS.map(([h]) => h),
-        events.map((e) => EVENT_COLUMNS.map(([, pick]) => pick(e))),
-      );
+
+function columnWidths(headers: string[], cells: string[][]): number[] {
+  return headers.map((h, i) => Math.min(48, Math.max(h.length, ...cells.map((r) => r[i]!.length))));
+}
+
+function tableLine(cells: string[], widths: number[]): string {
+  const fit = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + '…' : s.padEnd(w));
+  return cells
+    .map((c, i) => fit(c, widths[i]!))
+    .join('  ')
+    .trimEnd();
+}
+
+const separator = (widths: number[]) =>
+  tableLine(
+    widths.map((w) => '-'.repeat(w)),
+    widths,
+  );
+
+/**
+ * Events printed a page at a time in one of the output formats, the same text as printing them all
+ * at once would give, except that a table's columns are as wide as its first page needs.
+ */
+export class EventPrinter {
+  private started = false;
+  private printed = 0;
+  private widths: number[] | undefined;
+
+  constructor(private readonly format: OutputFormat) {}
+
+  page(events: readonly StoredEvent[]): string {
+    const first = !this.started;
+    this.started = true;
+    const before = this.printed;
+    this.printed += events.length;
+    switch (this.format) {
+      case 'json':
+        // JSON.stringify(all, null, 2): each event indented one level, between `[` and `]`.
+        return events
+          .map(
+            (e, i) =>
+              `${before + i === 0 ? '[\n' : ',\n'}  ${JSON.stringify(e, null, 2).replace(/\n/g, '\n  ')}`,
+          )
+          .join('');
+      case 'ndjson':
+        return events.map((e) => JSON.stringify(e) + '\n').join('');
+      case 'csv':
+        return (
+          (first ? csvRow(EVENT_COLUMNS.map(([h]) => h)) : '') +
+          events.map((e) => csvRow(EVENT_COLUMNS.map(([, pick]) => pick(e)))).join('')
+        );
+      case 'table': {
+        const headers = EVENT_COLUMNS.map(([h]) => h);
+        const cells = events.map((e) => EVENT_COLUMNS.map(([, pick]) => tableCell(pick(e))));
+        const widths = (this.widths ??= columnWidths(headers, cells));
+        const head = first ? [tableLine(headers, widths), separator(widths)] : [];
+        const lines = [...head, ...cells.map((r) => tableLine(r, widths))];
+        return lines.length > 0 ? lines.join('\n') + '\n' : '';
+      }
+    }
+  }
+
+  /** What closes the output (a JSON array's `]`), or the whole of it for a result with no page. */
+  end(): string {
+    const opening = this.started ? '' : this.page([]);
+    if (this.format === 'json') return this.printed > 0 ? '\n]\n' : '[]\n';
+    return opening;
   }
 }
