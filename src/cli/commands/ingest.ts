@@ -76,6 +76,8 @@ export function registerIngest(program: Command): void {
       let readThrough: { file: string; line: number } | undefined;
       try {
         let chunk: Candidate[] = [];
+        // Chunks in flight: parsing goes on while the store commits the ones before. Each has a
+        // handler from the start, so one failing while an earlier one is awaited is not unhandled.
         const submitted: Array<Promise<void>> = [];
         const flush = async () => {
           if (chunk.length === 0) return;
@@ -97,6 +99,7 @@ export function registerIngest(program: Command): void {
             tally.rejected++;
             process.stderr.write(`${item.file}:${item.line}: ${item.error}\n`);
           } else {
+            // Parsers emit schema-valid events; validation also normalizes the timestamp.
             const v = validateEvent(item.event);
             if (!v.ok) {
               tally.rejected++;

@@ -6,9 +6,9 @@ import { systemClock } from '../../core/clock.js';
 import type { StoredEvent } from '../../core/event.js';
 import { SteleError } from '../../core/errors.js';
 import { SearchService } from '../../query/search.js';
+import { MAX_PAGE } from '../../server/routes/events.js';
 import { openStore } from '../../store/open.js';
 import { EventPrinter, type OutputFormat } from '../output.js';
-import { MAX_PAGE } from '../../server/routes/events.js';
 import { addTargetOptions, resolveTarget, type TargetFlags } from '../target.js';
 
 const FORMATS: OutputFormat[] = ['table', 'json', 'ndjson', 'csv'];
@@ -90,7 +90,9 @@ export function registerQuery(program: Command): void {
         const events = await search.page(prepared, { limit: pageLimit, after, maxSeq });
         const last = events.at(-1);
         if (last) after = { ts: Date.parse(last['@timestamp']), seq: last.stele.seq };
-        return { events, more: events.length === pageLimit };
+        // A short page may still be followed by more (an event expiring as it is read is left
+        // out): only an empty one ends the result.
+        return { events, more: events.length > 0 };
       });
     } finally {
       await store.close();
