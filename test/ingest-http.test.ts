@@ -73,6 +73,19 @@ describe('POST /v1/events', () => {
     ]);
   });
 
+  it('answers a re-send of duplicates only, when a checkpoint is due, with the duplicates', async () => {
+    // A batch adding no entry has nothing new to sign: it once carried a second checkpoint of the
+    // same size, which the store refused, so the re-send got a 503 every time.
+    const e = sampleEvent({ stele: { producer: { id: 'agent-resend', seq: 1 } } });
+    const first = (await (await srv.post(JSON.stringify([e]))).json()) as Reply;
+    for (let i = 0; i < 2; i++) {
+      await new Promise((r) => setTimeout(r, 400)); // past the 250 ms between batch checkpoints
+      const res = await srv.post(JSON.stringify([e]));
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Reply).duplicates).toEqual([{ index: 0, seq: first.accepted[0]!.seq }]);
+    }
+  });
+
   it('counts gaps in a producer sequence in /metrics', async () => {
     const batch = [1, 2, 5].map((seq) => sampleEvent({ stele: { producer: { id: 'agent-gappy', seq } } }));
     expect((await srv.post(JSON.stringify(batch))).status).toBe(200);

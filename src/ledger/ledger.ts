@@ -52,8 +52,8 @@ export class LedgerWriter {
   /** The tree after the last sealed batch: batches may be sealed while earlier ones are written. */
   private tip: CompactRange;
   private lastCheckpoint: { size: number; at: number };
-  /** When the last checkpoint in a sealed batch (written or not) was signed. */
-  private tipCheckpointAt: number;
+  /** The last checkpoint in a sealed batch (written or not): its size and when it was signed. */
+  private tipCheckpoint: { size: number; at: number };
 
   private constructor(
     private readonly options: LedgerOptions,
@@ -64,7 +64,7 @@ export class LedgerWriter {
     this.range = range;
     this.tip = range.clone();
     this.lastCheckpoint = { size: lastCheckpoint?.size ?? 0, at: lastCheckpoint?.created ?? 0 };
-    this.tipCheckpointAt = this.lastCheckpoint.at;
+    this.tipCheckpoint = { ...this.lastCheckpoint };
   }
 
   static async open(store: Store, options: LedgerOptions, hasher?: LeafHasher): Promise<LedgerWriter> {
@@ -94,7 +94,7 @@ export class LedgerWriter {
   /** Forgets every sealed batch not yet committed (their write failed): the tip goes back. */
   abandon(): void {
     this.tip = this.range.clone();
-    this.tipCheckpointAt = this.lastCheckpoint.at;
+    this.tipCheckpoint = { ...this.lastCheckpoint };
   }
 
   async close(): Promise<void> {
@@ -144,7 +144,7 @@ export class LedgerWriter {
     const checkpoint = this.maybeCheckpoint(range, received);
     if (checkpoint) {
       batch.checkpoint = checkpoint;
-      this.tipCheckpointAt = checkpoint.created;
+      this.tipCheckpoint = { size: checkpoint.size, at: checkpoint.created };
     }
     this.tip = range;
     return {
@@ -174,15 +174,18 @@ export class LedgerWriter {
       batch: { events: [], nodes: [], frontier: this.range.toJSON(), producers: [], checkpoint },
       commit: () => {
         this.lastCheckpoint = { size: checkpoint.size, at: checkpoint.created };
-        this.tipCheckpointAt = checkpoint.created;
+        this.tipCheckpoint = { ...this.lastCheckpoint };
       },
     };
   }
 
   private maybeCheckpoint(range: CompactRange, now: number): CheckpointRecord | undefined {
     // Sign with the batch when the last checkpoint is older than half the interval, so the
-    // timer-driven path (sealCheckpoint) rarely has to write a batch of its own.
-    if (now - this.tipCheckpointAt < CHECKPOINT_BATCH_MS) return undefined;
+    // timer-driven path (sealCheckpoint) rarely has to write a batch of its own. A batch that adds
+    // nothing (every event in it a producer's duplicate) has nothing new to sign: a second
+    // checkpoint of the same size would be refused by the store.
+    if (range.size === this.tipCheckpoint.size) return undefined;
+    if (now - this.tipCheckpoint.at < CHECKPOINT_BATCH_MS) return undefined;
     return this.signCheckpoint(range, now);
   }
 
