@@ -3,6 +3,8 @@
 
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -265,6 +267,92 @@ describe('stele query through a server', () => {
       await srv.close();
     }
   }, 120_000);
+});
+
+describe('stele ingest through a server that loses a reply', () => {
+  it('sends the chunk again and the server stores each event once', async () => {
+    const srv = await startTestServer();
+    // Between the command and the server: the first POST reaches the server, but its reply is
+    // replaced by a 503, as when the database commits and the answer is lost.
+    const bodies: string[] = [];
+    const proxy = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        bodies.push(body.toString());
+        void fetch(srv.url + req.url!, {
+          method: req.method!,
+          headers: {
+            authorization: req.headers.authorization!,
+            'content-type': req.headers['content-type']!,
+          },
+          body: req.method === 'POST' ? body : undefined,
+        }).then(async (reply) => {
+          const text = await reply.text();
+          if (bodies.length === 1) {
+            res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' });
+            res.end(JSON.stringify({ error: { code: 'unavailable', message: 'database unreachable' } }));
+          } else {
+            res.writeHead(reply.status, { 'content-type': 'application/json' });
+            res.end(text);
+          }
+        });
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const port = (proxy.address() as AddressInfo).port;
+    try {
+      const n = 30;
+      const input = Array.from({ length: n }, (_, i) =>
+        JSON.stringify({
+          '@timestamp': new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+          event: { action: 'test.retry', outcome: 'success' },
+          message: `retry ${i}`,
+        }),
+      ).join('\n');
+      const out = await stele(
+        ['ingest', '--json', '--server', `http://127.0.0.1:${port}`, '--token', srv.token, '-'],
+        input,
+      );
+      expect(out.code).toBe(0);
+      expect(out.stderr).toContain('database unreachable; sending again in');
+      // The second sending found every event already stored.
+      expect(JSON.parse(out.stdout)).toEqual({ accepted: 0, duplicates: n, rejected: 0 });
+      expect(bodies).toHaveLength(2);
+      expect(bodies[1]).toBe(bodies[0]);
+      const producer = (JSON.parse(bodies[0]!.split('\n')[0]!) as { stele: { producer: { id: string } } })
+        .stele.producer;
+      expect(producer.id).toMatch(/^stele-ingest-/);
+      const count = await (await srv.get('/v1/events/count?q=event.action:test.retry')).json();
+      expect(count).toEqual({ count: n });
+    } finally {
+      proxy.close();
+      await srv.close();
+    }
+  }, 60_000);
+
+  it('gives up after --retry-for and says how far the input was stored', async () => {
+    const down = http.createServer((_req, res) => {
+      res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'unavailable', message: 'database unreachable' } }));
+    });
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', () => r()));
+    const port = (down.address() as AddressInfo).port;
+    try {
+      const out = await stele(
+        ['ingest', '--server', `http://127.0.0.1:${port}`, '--token', 'stele_x_y', '--retry-for', '1', '-'],
+        JSON.stringify({ '@timestamp': '2026-01-01T00:00:00Z', event: { action: 'test.down' } }),
+      );
+      expect(out.code).not.toBe(0);
+      expect(out.stderr).toContain('sending again in');
+      expect(out.stderr).toContain('0 stored, 0 duplicates skipped, 0 rejected before the error below');
+      expect(out.stderr).toContain('stopped by an error before any record was stored');
+      expect(out.stderr).toContain('database unreachable');
+    } finally {
+      down.close();
+    }
+  }, 60_000);
 });
 
 describe('raw records over HTTP', () => {

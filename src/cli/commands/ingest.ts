@@ -1,11 +1,13 @@
 // `stele ingest`: parse records from files or stdin and store them, locally or through a server,
 // with a progress bar on a terminal. Rejected records are reported on stderr with their line.
 
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openLedger } from '../../app.js';
 import { systemClock } from '../../core/clock.js';
+import type { AuditEvent } from '../../core/event.js';
 import { SteleError } from '../../core/errors.js';
 import { validateEvent } from '../../core/validate.js';
 import { Admitter, type AdmitResult, type Candidate } from '../../ingest/admitter.js';
@@ -34,11 +36,22 @@ export function registerIngest(program: Command): void {
       .option('--format <fmt>', `input format: ${FORMATS.join(', ')}`, 'json')
       .option('--json', 'print the summary as JSON')
       .option('--timezone <tz>', 'IANA zone of timestamps written without one', 'UTC')
-      .option('--hostname <name>', 'host name for records that do not carry one'),
+      .option('--hostname <name>', 'host name for records that do not carry one')
+      .option(
+        '--retry-for <seconds>',
+        'with --server: how long to keep sending a chunk the server could not take',
+        '60',
+      ),
   ).action(
     async (
       files: string[],
-      flags: TargetFlags & { format: string; json?: boolean; timezone: string; hostname?: string },
+      flags: TargetFlags & {
+        format: string;
+        json?: boolean;
+        timezone: string;
+        hostname?: string;
+        retryFor: string;
+      },
     ) => {
       if (!isFormat(flags.format)) {
         throw new SteleError(
@@ -51,7 +64,13 @@ export function registerIngest(program: Command): void {
       const total = inputSize(inputs);
       const progress = new Progress('ingest', total);
       const tally: Tally = { accepted: 0, duplicates: 0, rejected: 0 };
-      const sink = target.kind === 'server' ? serverSink(target.client) : await localSink(target.config);
+      const retryFor = Number(flags.retryFor);
+      if (!Number.isFinite(retryFor) || retryFor < 0)
+        throw new SteleError('validation', '--retry-for: a number of seconds, 0 or more');
+      const sink =
+        target.kind === 'server'
+          ? serverSink(target.client, retryFor * 1000)
+          : await localSink(target.config);
       const options = {
         now: Date.now(),
         timezone: flags.timezone,
@@ -74,20 +93,28 @@ export function registerIngest(program: Command): void {
       /** Where the last record of the last chunk stored was read. */
       let storedThrough: { file: string; line: number } | undefined;
       let readThrough: { file: string; line: number } | undefined;
+      // Chunks in flight: parsing goes on while the store commits the ones before. Each has a
+      // handler from the start, so one failing while an earlier one is awaited is not unhandled.
+      const submitted: Array<Promise<void>> = [];
+      let failedChunk = false;
       try {
         let chunk: Candidate[] = [];
-        // Chunks in flight: parsing goes on while the store commits the ones before. Each has a
-        // handler from the start, so one failing while an earlier one is awaited is not unhandled.
-        const submitted: Array<Promise<void>> = [];
         const flush = async () => {
           if (chunk.length === 0) return;
           const through = readThrough;
-          const pending = sink.submit(chunk).then((result) => {
-            tally.accepted += result.accepted.length;
-            tally.duplicates += result.duplicates.length;
-            tally.rejected += result.rejected;
-            storedThrough = through;
-          });
+          const pending = sink.submit(chunk).then(
+            (result) => {
+              tally.accepted += result.accepted.length;
+              tally.duplicates += result.duplicates.length;
+              tally.rejected += result.rejected;
+              // After a chunk failed, later ones stored do not make the input handled up to them.
+              if (!failedChunk) storedThrough = through;
+            },
+            (err: unknown) => {
+              failedChunk = true;
+              throw err;
+            },
+          );
           pending.catch(() => undefined);
           submitted.push(pending);
           chunk = [];
@@ -116,6 +143,14 @@ export function registerIngest(program: Command): void {
         await flush();
         for (const pending of submitted) await pending;
         progress.finish(total ?? 0, tally.accepted + tally.duplicates);
+      } catch (err) {
+        // What was stored before the failure stays stored: say how far that was, then fail.
+        for (const pending of submitted) await pending.catch(() => undefined);
+        process.stderr.write(
+          `stele: ${tally.accepted} stored, ${tally.duplicates} duplicates skipped, ${tally.rejected} rejected before the error below\n` +
+            stoppedNote('an error', storedThrough),
+        );
+        throw err;
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -128,7 +163,7 @@ export function registerIngest(program: Command): void {
         process.stderr.write(
           `stele: ${tally.accepted} stored, ${tally.duplicates} duplicates skipped, ${tally.rejected} rejected\n`,
         );
-        if (interrupted) process.stderr.write(interruptedNote(interrupted, storedThrough));
+        if (interrupted) process.stderr.write(stoppedNote(interrupted, storedThrough));
       }
       if (interrupted) {
         process.exitCode = interrupted === 'SIGINT' ? 130 : 143;
@@ -139,14 +174,11 @@ export function registerIngest(program: Command): void {
   );
 }
 
-function interruptedNote(
-  signal: NodeJS.Signals,
-  through: { file: string; line: number } | undefined,
-): string {
-  if (!through) return `stele: stopped by ${signal} before any record was stored\n`;
+function stoppedNote(cause: string, through: { file: string; line: number } | undefined): string {
+  if (!through) return `stele: stopped by ${cause} before any record was stored\n`;
   const rest = through.file === '<stdin>' ? 'standard input' : through.file;
   return (
-    `stele: stopped by ${signal}; every record up to ${through.file}:${through.line} was handled, ` +
+    `stele: stopped by ${cause}; every record up to ${through.file}:${through.line} was handled, ` +
     `nothing after it (to go on: the rest of ${rest} after line ${through.line}, and any later files)\n`
   );
 }
@@ -195,17 +227,51 @@ async function localSink(config: Parameters<typeof openLedger>[0]): Promise<Sink
   };
 }
 
-function serverSink(client: ServerClient): Sink {
+/**
+ * A server, one chunk at a time. A chunk the server could not take (503 while its database is
+ * unreachable, a restart refusing connections) is sent again, with growing pauses, for up to
+ * `retryForMs`. Each event is sent with this run's producer id and its number in the run (unless
+ * it names its own producer), so a chunk that did reach the database before its reply was lost is
+ * reported back as duplicates when sent again, never stored twice.
+ */
+function serverSink(client: ServerClient, retryForMs: number): Sink {
+  const producer = `stele-ingest-${randomUUID()}`;
+  let sent = 0;
   return {
     // One request at a time, so the server assigns seqs in the order of the input.
     inFlight: 1,
     async submit(candidates) {
-      const body = candidates.map((c) => JSON.stringify(c.event)).join('\n');
-      const reply = await client.json<AdmitResult & { rejected: unknown[] }>('POST', '/v1/events', body, {
-        'content-type': 'application/x-ndjson',
-      });
+      const body = candidates
+        .map((c) =>
+          JSON.stringify(c.event.stele?.producer ? c.event : withProducer(c.event, producer, sent++)),
+        )
+        .join('\n');
+      const reply = await retried(retryForMs, () =>
+        client.json<AdmitResult & { rejected: unknown[] }>('POST', '/v1/events', body, {
+          'content-type': 'application/x-ndjson',
+        }),
+      );
       return { ...reply, rejected: reply.rejected.length };
     },
     async close() {},
   };
+}
+
+function withProducer(event: AuditEvent, id: string, seq: number): AuditEvent {
+  return { ...event, stele: { ...event.stele, producer: { id, seq } } };
+}
+
+/** `send` until it succeeds, fails other than by the server being unavailable, or time runs out. */
+async function retried<T>(forMs: number, send: () => Promise<T>): Promise<T> {
+  const until = Date.now() + forMs;
+  for (let pause = 250; ; pause = Math.min(pause * 2, 8000)) {
+    try {
+      return await send();
+    } catch (err) {
+      const wait = Math.min(pause, until - Date.now());
+      if (!(err instanceof SteleError) || err.code !== 'unavailable' || wait <= 0) throw err;
+      process.stderr.write(`stele: ${err.message}; sending again in ${(wait / 1000).toFixed(1)} s\n`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
