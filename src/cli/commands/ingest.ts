@@ -237,21 +237,30 @@ async function localSink(config: Parameters<typeof openLedger>[0]): Promise<Sink
 function serverSink(client: ServerClient, retryForMs: number): Sink {
   const producer = `stele-ingest-${randomUUID()}`;
   let sent = 0;
+  /** The request before: each chunk is sent once that one is answered. */
+  let previous: Promise<unknown> = Promise.resolve();
   return {
-    // One request at a time, so the server assigns seqs in the order of the input.
-    inFlight: 1,
-    async submit(candidates) {
+    // One request at a time, so the server assigns seqs in the order of the input; the next chunk
+    // is parsed meanwhile and waits its turn.
+    inFlight: 2,
+    submit(candidates) {
       const body = candidates
         .map((c) =>
           JSON.stringify(c.event.stele?.producer ? c.event : withProducer(c.event, producer, sent++)),
         )
         .join('\n');
-      const reply = await retried(retryForMs, () =>
-        client.json<AdmitResult & { rejected: unknown[] }>('POST', '/v1/events', body, {
-          'content-type': 'application/x-ndjson',
-        }),
-      );
-      return { ...reply, rejected: reply.rejected.length };
+      const send = async () => {
+        const reply = await retried(retryForMs, () =>
+          client.json<AdmitResult & { rejected: unknown[] }>('POST', '/v1/events', body, {
+            'content-type': 'application/x-ndjson',
+          }),
+        );
+        return { ...reply, rejected: reply.rejected.length };
+      };
+      // Not after a chunk that failed: the command stops at the first failure.
+      const reply = previous.then(send);
+      previous = reply;
+      return reply;
     },
     async close() {},
   };
