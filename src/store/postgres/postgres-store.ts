@@ -12,6 +12,7 @@ import {
   countedAggregate,
   countedExtent,
   countedHistogram,
+  countUpToSql,
   countExtremeSql,
   countRowsSql,
   countsAggregateSql,
@@ -20,8 +21,10 @@ import {
   hasText,
   histogramPart,
   histogramSql,
+  hoursWithEdges,
   mergeHourCounts,
   overLiveEvents,
+  restOfHour,
   totalsOfGroups,
   totalsSql,
   type CountedPlan,
@@ -491,34 +494,7 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
 
   async histogram(request: HistogramRequest): Promise<HistogramBucket[]> {
     const counted = countedHistogram(request);
-    if (counted) {
-      const { plan, span } = counted;
-      const q = countsByHourSql(this.compiler(), plan, span);
-      const parts = span.edges.map(([from, to]) => {
-        const part = histogramPart(request, from, to);
-        return { part, statement: histogramSql(this.compiler(), part) };
-      });
-      return this.transaction(async (client) => {
-        await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-        const hours = (await client.query<{ hour: number; n: number; failures: number }>(q.sql, q.params))
-          .rows;
-        const edges: HistogramBucket[] = [];
-        for (const { part, statement } of parts) {
-          const sql = await this.live(statement.sql);
-          const rows = (
-            await client.query<{ bucket: number; n: number; failures?: number }>(sql, statement.params)
-          ).rows;
-          for (const r of rows) {
-            edges.push({
-              start: part.start + r.bucket * part.interval,
-              count: r.n,
-              failures: r.failures ?? 0,
-            });
-          }
-        }
-        return mergeHourCounts(request, hours, edges);
-      }, 'cannot count a histogram');
-    }
+    if (counted) return this.countedHistogram(request, counted);
     const statement = histogramSql(this.compiler(), request);
     const rows = await this.query<{ bucket: number; n: number; failures?: number }>(
       await this.live(statement.sql),
@@ -529,6 +505,58 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
       if (request.failures) b.failures = r.failures ?? 0;
       return b;
     });
+  }
+
+  /**
+   * A histogram of whole-hour buckets summed from hourly counts, in one REPEATABLE READ snapshot.
+   * The partial hour at each end is its hour's count less the rest of that hour, when the rest
+   * holds fewer of the hour's events than half (counted up to there); otherwise it is counted
+   * itself. A range ending now ends in the hour being written, whose events are not yet all
+   * visible to an index-only scan: counting them there took 880 ms for 370,000 events, while the
+   * rest of that hour (the future) is empty.
+   */
+  private async countedHistogram(
+    request: HistogramRequest,
+    { plan, span }: CountedPlan,
+  ): Promise<HistogramBucket[]> {
+    const q = countsByHourSql(this.compiler(), plan, hoursWithEdges(span));
+    return this.transaction(async (client) => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      type Counted = { hour: number; n: number; failures: number };
+      const run = async <R extends object>(s: SqlFilter) =>
+        (await client.query<R & pg.QueryResultRow>(await this.live(s.sql), s.params)).rows;
+      const rows = (await client.query<Counted>(q.sql, q.params)).rows;
+      const byHour = new Map(rows.map((r) => [Number(r.hour), r]));
+      const whole = rows.filter(
+        (r) => (span.fromHour ?? -Infinity) <= r.hour && r.hour < (span.toHour ?? Infinity),
+      );
+      const edges: HistogramBucket[] = [];
+      for (const edge of span.edges) {
+        const rest = restOfHour(edge);
+        const hour = byHour.get(rest.hour);
+        if (!hour) continue; // nothing matches in that hour
+        const part = histogramPart(request, ...edge);
+        const most = Math.ceil(Number(hour.n) / 2);
+        const [outside] = await run<Counted>(
+          countUpToSql(this.compiler(), request.predicate, rest.from, rest.to, most),
+        );
+        if (Number(outside!.n) < most) {
+          const count = Number(hour.n) - Number(outside!.n);
+          edges.push({
+            start: part.start,
+            count,
+            failures: Number(hour.failures) - Number(outside!.failures),
+          });
+          continue;
+        }
+        for (const b of await run<{ bucket: number; n: number; failures?: number }>(
+          histogramSql(this.compiler(), part),
+        )) {
+          edges.push({ start: part.start + b.bucket * part.interval, count: b.n, failures: b.failures ?? 0 });
+        }
+      }
+      return mergeHourCounts(request, whole, edges);
+    }, 'cannot count a histogram');
   }
 
   async timeExtent(
