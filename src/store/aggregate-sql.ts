@@ -283,6 +283,49 @@ export function histogramPart(r: HistogramRequest, from: number, to: number): Hi
   return { ...r, start: r.start + Math.floor((from - r.start) / r.interval) * r.interval, from, to };
 }
 
+/**
+ * The rest of the hour an edge of a counted span lies in (countSpanOf): [hour start, from) before
+ * the first whole hour, [to, hour end) after the last. The edge's events are its hour's count less
+ * the rest's, and the rest is the smaller part for the hour at the end of a range ending now: what
+ * has not happened yet.
+ */
+export function restOfHour([from, to]: readonly [number, number]): {
+  hour: number;
+  from: number;
+  to: number;
+} {
+  const hour = countHour(from);
+  const start = hour * COUNT_HOUR_MS;
+  return from > start ? { hour, from: start, to: from } : { hour, from: to, to: start + COUNT_HOUR_MS };
+}
+
+/** The span's whole hours and the hours its edges lie in, for countsByHourSql. */
+export function hoursWithEdges(span: CountSpan): CountSpan {
+  const out: CountSpan = { edges: [] };
+  const hours = span.edges.map((edge) => restOfHour(edge).hour);
+  if (span.fromHour !== undefined) out.fromHour = Math.min(span.fromHour, ...hours);
+  if (span.toHour !== undefined) out.toHour = Math.max(span.toHour, ...hours.map((h) => h + 1));
+  return out;
+}
+
+/**
+ * How many events match in [from, to), and how many of them failed, counted up to `most` events
+ * (a count of `most` means at least that many).
+ */
+export function countUpToSql(
+  c: FilterCompiler,
+  predicate: Predicate,
+  from: number,
+  to: number,
+  most: number,
+): SqlFilter {
+  c.reset();
+  const failure = c.bind('failure');
+  const sql = `SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN outcome = ${failure} THEN 1 ELSE 0 END), 0) AS failures
+    FROM (SELECT events.outcome FROM events ${where(c, predicate, from, to)} LIMIT ${c.bind(most)}) AS upto`;
+  return { sql, params: [...c.boundParams()] };
+}
+
 /** Matching events and failures per whole hour of a counted span, from a count table. */
 export function countsByHourSql(
   c: FilterCompiler,

@@ -11,7 +11,7 @@ import { aggregateEvents } from '../query/aggregate.js';
 import type { StoredEvent } from '../core/event.js';
 import { matchesPredicate, planQuery } from '../query/plan.js';
 import { completeSubtreeHash } from '../ledger/merkle.js';
-import type { AggregateRequest, EventRecord, Store } from './store.js';
+import type { AggregateRequest, EventRecord, SearchRequest, Store } from './store.js';
 import { NODE_LEVELS_MIGRATION, rowToEvent } from './store.js';
 import { encodeBody } from './row-codec.js';
 
@@ -208,6 +208,65 @@ function ev(
     base[k] = typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...(base[k] as object), ...v } : v;
   }
   return base as AuditEvent;
+}
+
+/**
+ * Events for the plans of a CIDR block's pages (byValue). Times are out of seq order and cross a
+ * month boundary (two PostgreSQL partitions), so a page in time order is not a page in seq order
+ * and an address's entries lie in both; the last 300 events arrive late, with times among the
+ * others. Three addresses of 198.51.0.0/24 carry a third of the events; 10.0.0.0/16 has 200
+ * addresses and most events; 10.9.0.0/16 has 40 addresses and few events.
+ */
+export const CIDR_START = Date.UTC(2026, 0, 31, 23, 30);
+export const CIDR_CORPUS: AuditEvent[] = Array.from({ length: 3000 }, (_, i) => {
+  const ip =
+    i % 3 === 0
+      ? `198.51.0.${(i % 9) + 1}`
+      : i % 50 === 1
+        ? `10.9.${Math.floor(i / 50) % 40}.1`
+        : i % 50 === 2
+          ? `2001:db8::${(i % 7).toString(16)}`
+          : `10.0.${i % 200}.${i % 3}`;
+  const at = i < 2700 ? (i * 7919) % 3000 : (i * 31) % 2700;
+  return {
+    '@timestamp': new Date(CIDR_START + at * 1000 + (i % 5 === 0 ? 0 : 1)).toISOString(),
+    event: { action: 'ssh.login', outcome: i % 4 === 0 ? 'failure' : 'success' },
+    user: { name: `u${i % 5}` },
+    source: { ip },
+  } as AuditEvent;
+});
+
+/** Conditions with a CIDR block, split by value or not, on CIDR_CORPUS. */
+export const CIDR_QUERIES = [
+  'source.ip:198.51.0.0/24',
+  'source.ip:198.51.0.4',
+  'source.ip:198.51.0.0/24 AND outcome:failure',
+  'user.name:u2 AND source.ip:198.51.0.0/24 AND outcome:success',
+  'source.ip:10.0.0.0/16',
+  'source.ip:10.0.0.0/16 AND user.name:u3',
+  'source.ip:10.9.0.0/16',
+  'source.ip:10.0.0.0/8',
+  'source.ip:2001:db8::/32',
+  'source.ip:192.0.2.0/24',
+  'source.ip:198.51.0.0/24 OR user.name:u1',
+];
+
+/** The seqs of every page of a search, read through its cursor (`limit` at a time). */
+export async function seqsThroughPages(
+  store: Store,
+  request: Omit<SearchRequest, 'after'>,
+  most = 1000,
+): Promise<number[]> {
+  const got: number[] = [];
+  let after: { ts: number; seq: number } | undefined;
+  for (let pages = 0; pages < most; pages++) {
+    const page = await store.search({ ...request, after });
+    got.push(...page.map((r) => r.seq));
+    const last = page.at(-1);
+    if (!last) break;
+    after = { ts: last.ts, seq: last.seq };
+  }
+  return got;
 }
 
 export function recordFor(event: AuditEvent, seq: number): EventRecord {

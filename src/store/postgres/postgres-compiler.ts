@@ -18,6 +18,9 @@ export interface PostgresCompilerOptions {
 const BODY = 'stele_body(events.body)';
 
 export class PostgresCompiler extends FilterCompiler {
+  /** Pages of a CIDR block are read by address (postgres-store.ts blockRows). */
+  protected override readonly splitsBlocks = true;
+
   constructor(private readonly options: PostgresCompilerOptions = {}) {
     super();
   }

@@ -12,6 +12,7 @@ import {
   countedAggregate,
   countedExtent,
   countedHistogram,
+  countUpToSql,
   countExtremeSql,
   countRowsSql,
   countsAggregateSql,
@@ -20,8 +21,10 @@ import {
   hasText,
   histogramPart,
   histogramSql,
+  hoursWithEdges,
   mergeHourCounts,
   overLiveEvents,
+  restOfHour,
   totalsOfGroups,
   totalsSql,
   type CountedPlan,
@@ -384,6 +387,11 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
       const { sql, params } = searchSql(r, columns, live);
       return this.query<RawEventRow>(sql, params);
     };
+    const byValue = request.where?.byValue;
+    if (byValue) {
+      const { sql, params } = blockSearchSql(request, byValue, columns, live);
+      return this.query<RawEventRow>(sql, params);
+    }
     const walk = request.where && this.textFilters.get(request.where);
     if (request.order === 'asc' || !walk) return read(request);
     const newest =
@@ -491,34 +499,7 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
 
   async histogram(request: HistogramRequest): Promise<HistogramBucket[]> {
     const counted = countedHistogram(request);
-    if (counted) {
-      const { plan, span } = counted;
-      const q = countsByHourSql(this.compiler(), plan, span);
-      const parts = span.edges.map(([from, to]) => {
-        const part = histogramPart(request, from, to);
-        return { part, statement: histogramSql(this.compiler(), part) };
-      });
-      return this.transaction(async (client) => {
-        await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-        const hours = (await client.query<{ hour: number; n: number; failures: number }>(q.sql, q.params))
-          .rows;
-        const edges: HistogramBucket[] = [];
-        for (const { part, statement } of parts) {
-          const sql = await this.live(statement.sql);
-          const rows = (
-            await client.query<{ bucket: number; n: number; failures?: number }>(sql, statement.params)
-          ).rows;
-          for (const r of rows) {
-            edges.push({
-              start: part.start + r.bucket * part.interval,
-              count: r.n,
-              failures: r.failures ?? 0,
-            });
-          }
-        }
-        return mergeHourCounts(request, hours, edges);
-      }, 'cannot count a histogram');
-    }
+    if (counted) return this.countedHistogram(request, counted);
     const statement = histogramSql(this.compiler(), request);
     const rows = await this.query<{ bucket: number; n: number; failures?: number }>(
       await this.live(statement.sql),
@@ -529,6 +510,58 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
       if (request.failures) b.failures = r.failures ?? 0;
       return b;
     });
+  }
+
+  /**
+   * A histogram of whole-hour buckets summed from hourly counts, in one REPEATABLE READ snapshot.
+   * The partial hour at each end is its hour's count less the rest of that hour, when the rest
+   * holds fewer of the hour's events than half (counted up to there); otherwise it is counted
+   * itself. A range ending now ends in the hour being written, whose events are not yet all
+   * visible to an index-only scan: counting them there took 880 ms for 370,000 events, while the
+   * rest of that hour (the future) is empty.
+   */
+  private async countedHistogram(
+    request: HistogramRequest,
+    { plan, span }: CountedPlan,
+  ): Promise<HistogramBucket[]> {
+    const q = countsByHourSql(this.compiler(), plan, hoursWithEdges(span));
+    return this.transaction(async (client) => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      type Counted = { hour: number; n: number; failures: number };
+      const run = async <R extends object>(s: SqlFilter) =>
+        (await client.query<R & pg.QueryResultRow>(await this.live(s.sql), s.params)).rows;
+      const rows = (await client.query<Counted>(q.sql, q.params)).rows;
+      const byHour = new Map(rows.map((r) => [Number(r.hour), r]));
+      const whole = rows.filter(
+        (r) => (span.fromHour ?? -Infinity) <= r.hour && r.hour < (span.toHour ?? Infinity),
+      );
+      const edges: HistogramBucket[] = [];
+      for (const edge of span.edges) {
+        const rest = restOfHour(edge);
+        const hour = byHour.get(rest.hour);
+        if (!hour) continue; // nothing matches in that hour
+        const part = histogramPart(request, ...edge);
+        const most = Math.ceil(Number(hour.n) / 2);
+        const [outside] = await run<Counted>(
+          countUpToSql(this.compiler(), request.predicate, rest.from, rest.to, most),
+        );
+        if (Number(outside!.n) < most) {
+          const count = Number(hour.n) - Number(outside!.n);
+          edges.push({
+            start: part.start,
+            count,
+            failures: Number(hour.failures) - Number(outside!.failures),
+          });
+          continue;
+        }
+        for (const b of await run<{ bucket: number; n: number; failures?: number }>(
+          histogramSql(this.compiler(), part),
+        )) {
+          edges.push({ start: part.start + b.bucket * part.interval, count: b.n, failures: b.failures ?? 0 });
+        }
+      }
+      return mergeHourCounts(request, whole, edges);
+    }, 'cannot count a histogram');
   }
 
   async timeExtent(
@@ -824,18 +857,8 @@ function searchSql(
   columns: string,
   liveOnly: boolean,
 ): { sql: string; params: unknown[] } {
-  const w = new Where(request.where, request.from, request.to, liveOnly);
-  if (request.maxSeq !== undefined) w.add((p) => `seq <= ${p(request.maxSeq)}`);
-  const asc = request.order === 'asc';
-  const after = request.after;
-  if (after) {
-    const op = asc ? '>' : '<';
-    // A row comparison, which the (ts, seq) index seeks to. The same condition written with OR
-    // made every page of an export scan from the newest event: about 2 s a page 300,000 events
-    // deep into 10M, and growing.
-    w.add((p) => `(ts, seq) ${op} (${p(after.ts)}, ${p(after.seq)})`);
-  }
-  const order = asc ? 'ts ASC, seq ASC' : 'ts DESC, seq DESC';
+  const w = pageWhere(request, liveOnly);
+  const order = pageOrder(request, '');
   const limit = w.param(request.limit);
   // Without a filter the time index gives the page in order: its rows are read as it walks. A
   // filter's page is found by its keys first and joined back, so a busy condition sorts keys, not
@@ -847,12 +870,74 @@ function searchSql(
     };
   }
   const page = `SELECT seq, ts FROM events ${w.sql()} ORDER BY ${order} LIMIT ${limit}`;
+  return { sql: pageRowsSql(page, columns, order), params: w.params };
+}
+
+/** The conditions of a page's scan: filter, time range, snapshot and cursor. */
+function pageWhere(request: SearchRequest, liveOnly: boolean): Where {
+  const w = new Where(request.where, request.from, request.to, liveOnly);
+  if (request.maxSeq !== undefined) w.add((p) => `seq <= ${p(request.maxSeq)}`);
+  const after = request.after;
+  if (after) {
+    const op = request.order === 'asc' ? '>' : '<';
+    // A row comparison, which the (ts, seq) index seeks to. The same condition written with OR
+    // made every page of an export scan from the newest event: about 2 s a page 300,000 events
+    // deep into 10M, and growing.
+    w.add((p) => `(ts, seq) ${op} (${p(after.ts)}, ${p(after.seq)})`);
+  }
+  return w;
+}
+
+function pageOrder(request: SearchRequest, alias: string): string {
+  const dir = request.order === 'asc' ? 'ASC' : 'DESC';
+  return `${alias}ts ${dir}, ${alias}seq ${dir}`;
+}
+
+/** The rows of a page whose (seq, ts) `page` selects, in its order. */
+function pageRowsSql(page: string, columns: string, order: string): string {
   const qualified = columns
     .split(', ')
     .map((c) => `events.${c}`)
     .join(', ');
+  return `SELECT ${qualified} FROM (${page}) AS page JOIN events USING (seq, ts) ORDER BY ${order}`;
+}
+
+/**
+ * A page of a condition with a CIDR block among its top-level ANDs (SqlFilter.byValue), in one
+ * statement. The planner sorted a busy block's entries, or walked the time index testing each row,
+ * which is slow when the block's events are bunched in time (a brute-force burst: 650-850 ms at
+ * 3.6M events for blocks of 0.2 % of them). So the block's distinct values are listed, one index
+ * seek each (a recursive "loose index scan"), up to MAX_PAGE_VALUES + 1; with at most
+ * MAX_PAGE_VALUES, each value gives an index-ordered page of its own on (source_ip, ts), and the
+ * page is taken from those: at most `limit` entries read per value. With more, the plain plan
+ * runs (`block AND rest` is the whole condition). Only one branch runs: both are gated on the
+ * count. `column` is a name from the compiler's COLUMNS table (an IP column), never query text.
+ */
+function blockSearchSql(
+  request: SearchRequest,
+  { column, low, high, rest }: NonNullable<SqlFilter['byValue']>,
+  columns: string,
+  liveOnly: boolean,
+): { sql: string; params: unknown[] } {
+  const w = pageWhere({ ...request, where: rest }, liveOnly);
+  const order = pageOrder(request, '');
+  const [lo, hi, most, limit] = [low, high, MAX_PAGE_VALUES, request.limit].map((v) => w.param(v));
+  const values = `v(value, n) AS (
+      (SELECT ${column}, 1 FROM events WHERE ${column} BETWEEN ${lo} AND ${hi} ORDER BY ${column} LIMIT 1)
+      UNION ALL
+      SELECT (SELECT e.${column} FROM events AS e WHERE e.${column} > v.value AND e.${column} <= ${hi}
+               ORDER BY e.${column} LIMIT 1), v.n + 1
+        FROM v WHERE v.value IS NOT NULL AND v.n <= ${most})`;
+  const few = `SELECT COUNT(*) <= ${most} FROM v WHERE value IS NOT NULL`;
+  const where = w.sql();
+  const and = where ? `${where} AND` : 'WHERE';
+  const each = `SELECT seq, ts FROM events ${and} ${column} = v.value ORDER BY ${order} LIMIT ${limit}`;
+  const byValue = `SELECT p.seq, p.ts FROM v CROSS JOIN LATERAL (${each}) AS p
+      WHERE v.value IS NOT NULL AND (${few}) ORDER BY ${pageOrder(request, 'p.')} LIMIT ${limit}`;
+  const plain = `SELECT seq, ts FROM events ${and} ${column} BETWEEN ${lo} AND ${hi} AND NOT (${few})
+      ORDER BY ${order} LIMIT ${limit}`;
   return {
-    sql: `SELECT ${qualified} FROM (${page}) AS page JOIN events USING (seq, ts) ORDER BY ${order}`,
+    sql: `WITH RECURSIVE ${values} ${pageRowsSql(`(${byValue}) UNION ALL (${plain})`, columns, order)}`,
     params: w.params,
   };
 }
@@ -984,6 +1069,12 @@ function batchStatement(batch: AppendBatch): { sql: string; params: unknown[] } 
 }
 
 /** The events table's columns as a batch inserts them, with their array types. */
+/**
+ * Most distinct values of a block a page reads one by one (blockRows): each costs an index seek per
+ * partition and at most a page of entries.
+ */
+const MAX_PAGE_VALUES = 32;
+
 /** The windows, back from the newest event, that pageRows walks before reading all time. */
 const TEXT_WINDOWS_HOURS = [1, 8];
 

@@ -5,7 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { parseQuery } from '../../query/parser.js';
 import { ipToComparable, matchesPredicate, planQuery } from '../../query/plan.js';
 import type { AuditEvent } from '../../core/event.js';
-import { CORPUS, recordFor, runStoreSuite, SEARCH_CORPUS } from '../store.case.js';
+import {
+  CIDR_CORPUS,
+  CIDR_QUERIES,
+  CIDR_START,
+  CORPUS,
+  recordFor,
+  runStoreSuite,
+  SEARCH_CORPUS,
+  seqsThroughPages,
+} from '../store.case.js';
 import { COMPACT_IP_MIGRATION } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -241,25 +250,7 @@ describe('sqlite full-text index', () => {
 });
 
 describe('sqlite pages of a CIDR block', () => {
-  // Times out of seq order, so a page in time order is not a page in seq order. Three addresses
-  // of 198.51.0.0/24 carry a third of the events; 10.0.0.0/16 has 200 addresses and most events;
-  // 10.9.0.0/16 has 40 addresses and few events.
-  const events = Array.from({ length: 3000 }, (_, i) => {
-    const ip =
-      i % 3 === 0
-        ? `198.51.0.${(i % 9) + 1}`
-        : i % 50 === 1
-          ? `10.9.${Math.floor(i / 50) % 40}.1`
-          : i % 50 === 2
-            ? `2001:db8::${(i % 7).toString(16)}`
-            : `10.0.${i % 200}.${i % 3}`;
-    return {
-      '@timestamp': new Date(Date.UTC(2026, 0, 1) + ((i * 7919) % 3000) * 1000).toISOString(),
-      event: { action: 'ssh.login', outcome: i % 4 === 0 ? 'failure' : 'success' },
-      user: { name: `u${i % 5}` },
-      source: { ip },
-    };
-  }) as AuditEvent[];
+  const events = CIDR_CORPUS;
   const plan = (q: string) => planQuery(parseQuery(q), { now: 0 });
   const expected = (q: string, from = -Infinity, to = Infinity) =>
     events
@@ -291,35 +282,15 @@ describe('sqlite pages of a CIDR block', () => {
   it('gives every plan the same pages as the reference semantics, in both orders and through cursors', async () => {
     const store = new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'stele-cidr-')));
     await store.append({ events: events.map(recordFor), nodes: [], frontier: '{}', producers: [] });
-    const from = Date.UTC(2026, 0, 1) + 500_000;
-    const to = Date.UTC(2026, 0, 1) + 2_000_000;
-    for (const q of [
-      'source.ip:198.51.0.0/24',
-      'source.ip:198.51.0.4',
-      'source.ip:198.51.0.0/24 AND outcome:failure',
-      'user.name:u2 AND source.ip:198.51.0.0/24 AND outcome:success',
-      'source.ip:10.0.0.0/16',
-      'source.ip:10.0.0.0/16 AND user.name:u3',
-      'source.ip:10.9.0.0/16',
-      'source.ip:10.0.0.0/8',
-      'source.ip:2001:db8::/32',
-      'source.ip:192.0.2.0/24',
-      'source.ip:198.51.0.0/24 OR user.name:u1',
-    ]) {
+    const from = CIDR_START + 500_000;
+    const to = CIDR_START + 2_000_000;
+    for (const q of CIDR_QUERIES) {
       const where = store.compileFilter(plan(q));
       for (const window of [{}, { from, to }]) {
         const all = expected(q, window.from, window.to);
         for (const order of ['desc', 'asc'] as const) {
           const want = (order === 'desc' ? all : [...all].reverse()).map((x) => x.seq);
-          const got: number[] = [];
-          let after: { ts: number; seq: number } | undefined;
-          for (let pages = 0; pages <= events.length / 37; pages++) {
-            const page = await store.search({ where, ...window, limit: 37, after, order, maxSeq: 2999 });
-            got.push(...page.map((r) => r.seq));
-            const last = page.at(-1);
-            if (!last) break;
-            after = { ts: last.ts, seq: last.seq };
-          }
+          const got = await seqsThroughPages(store, { where, ...window, limit: 37, order, maxSeq: 2999 });
           expect(got, `${q} ${order} ${JSON.stringify(window)}`).toEqual(want);
         }
       }
