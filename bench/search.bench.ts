@@ -376,7 +376,7 @@ export async function runSearchBench(options: {
 
       const ms = (x: number) => (x < 10 ? x.toFixed(1) : fmt(x));
       return [
-        `${fmt(n)} events from \`bench/gen.ts\` (seed 1) over 30 days, loaded into ${pg ? 'PostgreSQL before the run (`stele migrate` from the SQLite bench data dir)' : reused ? 'a data dir before the run (BENCH_SEARCH_DATA)' : 'a fresh data dir'}; queries on a`,
+        `${fmt(n)} events from \`bench/gen.ts\` (seed 1) over 30 days, loaded into ${pg ? 'PostgreSQL before the run (BENCH_SEARCH_DB: `stele ingest --db` of `bench/gen.ts` output, or `stele migrate` of a search bench data dir)' : reused ? 'a data dir before the run (BENCH_SEARCH_DATA)' : 'a fresh data dir'}; queries on a`,
         'read-only connection of the benchmark process while a separate `stele serve` process ingested a',
         `generated feed (target 10,000 events/s; achieved **${fmt(fed.rate)} events/s** acknowledged during the queries).`,
         `The feed and the queries started once the server's live detection had caught up with the loaded history (${catchUpSeconds.toFixed(0)} s).`,
@@ -385,7 +385,7 @@ export async function runSearchBench(options: {
         '|---|---|---|---|---|',
         load
           ? `| Bulk load through the Admitter (validate, ledger, FTS, 5,000 per batch, 4 in flight) | ≥ 50,000 events/s | | **${fmt(load.rate)} events/s** (${load.seconds.toFixed(0)} s) | ${load.rate >= 50_000 ? 'yes' : 'no'} |`
-          : `| Bulk load | ≥ 50,000 events/s | | not measured: ${pg ? 'the events were copied in earlier (`stele migrate`)' : 'a data dir loaded earlier was reused (BENCH_SEARCH_DATA)'} | |`,
+          : `| Bulk load | ≥ 50,000 events/s | | not measured: ${pg ? 'the events were loaded earlier (BENCH_SEARCH_DB)' : 'a data dir loaded earlier was reused (BENCH_SEARCH_DATA)'} | |`,
         ...results.map(
           (r) =>
             `| ${r.name} (${r.runs} runs) | ${r.target} | ${ms(r.p50)} ms | **${ms(r.p95)} ms** | ${r.ok ? 'yes' : 'no'} |`,
