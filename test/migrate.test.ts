@@ -84,16 +84,17 @@ describe.skipIf(unavailable !== undefined)('stele migrate', () => {
     const there = await migrateLedger({ from: server.dataDir, to: db });
     expect(there.verification).toMatch(/stele verify passed/);
     expect(there.events).toBe(original.rows.length);
-    // The copy leaves the planner statistics of every partition holding events.
+    // The copy leaves every partition holding events vacuumed (its visibility map set) and with
+    // planner statistics.
     const partitions = await pgQuery(schema, [
       [
-        `SELECT relname, last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables
-          WHERE schemaname = $1 AND relname LIKE 'events\\_%' AND n_live_tup > 0`,
+        `SELECT relname, last_analyze IS NOT NULL AS analyzed, last_vacuum IS NOT NULL AS vacuumed
+          FROM pg_stat_user_tables WHERE schemaname = $1 AND relname LIKE 'events\\_%' AND n_live_tup > 0`,
         [schema],
       ],
     ]);
     expect(partitions.length).toBeGreaterThan(0);
-    expect(partitions.every((p) => p.analyzed)).toBe(true);
+    expect(partitions.every((p) => p.analyzed && p.vacuumed)).toBe(true);
 
     // Back through the command line, as a user would.
     const cli = spawnSync(
