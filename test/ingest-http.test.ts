@@ -91,6 +91,8 @@ describe('POST /v1/events', () => {
     expect((await srv.post(JSON.stringify(batch))).status).toBe(200);
     const metrics = await (await fetch(`${srv.url}/metrics`)).text();
     expect(metrics).toMatch(/stele_producer_gaps\{producer="agent-gappy"\} 2/);
+    // A producer with nothing missing has no series (one per `stele ingest --server` run would pile up).
+    expect(metrics).not.toMatch(/stele_producer_gaps\{producer="agent-7"\}/);
     expect(metrics).toMatch(/stele_events_duplicate_total\{source="http:admin"\} [1-9]/);
     expect(metrics).toMatch(/stele_events_accepted_total\{source="http:admin"\} [1-9]/);
     expect(metrics).toMatch(/stele_database_bytes [1-9]/);

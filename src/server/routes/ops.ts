@@ -9,8 +9,12 @@ export function registerOpsRoutes(router: Router, deps: ServerDeps, admitter: Ad
   const registry = deps.metrics.registry;
   registry.gauge('stele_ledger_size', 'Entries in the ledger.', () => admitter.committedSize());
   registry.gauge('stele_ingest_backlog', 'Events waiting for a transaction.', () => admitter.backlog);
-  registry.gauge('stele_producer_gaps', 'Sequence numbers missing per producer.', () =>
-    [...admitter.producerStates.values()].map((p) => ({ labels: { producer: p.id }, value: p.gaps })),
+  // Only producers missing something: every `stele ingest --server` run is a producer of its own,
+  // and a series for each would grow without bound.
+  registry.gauge('stele_producer_gaps', 'Sequence numbers missing per producer (those missing any).', () =>
+    [...admitter.producerStates.values()]
+      .filter((p) => p.gaps > 0)
+      .map((p) => ({ labels: { producer: p.id }, value: p.gaps })),
   );
   let dbBytes = 0;
   registry.gauge('stele_database_bytes', 'Size of the database on disk.', () => dbBytes);
