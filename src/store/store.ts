@@ -159,6 +159,12 @@ export interface HistogramBucket {
   failures?: number;
 }
 
+/**
+ * Most distinct values of a CIDR block (SqlFilter.byValue) whose pages a store reads one by one:
+ * each costs an index seek and at most a page of entries; a block with more is read as one range.
+ */
+export const MAX_PAGE_VALUES = 32;
+
 /** A filter already compiled for the store's own dialect, with its parameters. */
 export interface SqlFilter {
   sql: string;
@@ -345,8 +351,8 @@ export interface Store {
   migrate(): Promise<void>;
   close(): Promise<void>;
   /**
-   * Refreshes the planner's statistics after a bulk copy (`stele migrate`), where the dialect plans
-   * by them: PostgreSQL. SQLite's plans do not read statistics, and it has none.
+   * Readies the events for queries after a bulk copy (`stele migrate`) where the dialect needs it:
+   * PostgreSQL's planner statistics and visibility map (VACUUM (ANALYZE)). SQLite has neither.
    */
   analyze?(): Promise<void>;
 

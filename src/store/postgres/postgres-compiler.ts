@@ -18,7 +18,7 @@ export interface PostgresCompilerOptions {
 const BODY = 'stele_body(events.body)';
 
 export class PostgresCompiler extends FilterCompiler {
-  /** Pages of a CIDR block are read by address (postgres-store.ts blockRows). */
+  /** Pages of a CIDR block are read by address (postgres-store.ts blockSearchSql). */
   protected override readonly splitsBlocks = true;
 
   constructor(private readonly options: PostgresCompilerOptions = {}) {

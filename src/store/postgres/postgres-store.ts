@@ -63,7 +63,7 @@ import { translatePgError } from './postgres-errors.js';
 import { fullTextOf } from './postgres-fulltext.js';
 import { PgParams } from './postgres-params.js';
 import { FULL_TEXT_INDEX, fullTextIndexSql, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { checkpointMismatch, NODE_LEVELS_MIGRATION, seqMismatch } from '../store.js';
+import { checkpointMismatch, MAX_PAGE_VALUES, NODE_LEVELS_MIGRATION, seqMismatch } from '../store.js';
 import { PartitionManager } from './postgres-partitions.js';
 import { toKey, type RawKeyRow } from '../rows.js';
 
@@ -1071,16 +1071,10 @@ function batchStatement(batch: AppendBatch): { sql: string; params: unknown[] } 
   };
 }
 
-/** The events table's columns as a batch inserts them, with their array types. */
-/**
- * Most distinct values of a block a page reads one by one (blockRows): each costs an index seek per
- * partition and at most a page of entries.
- */
-const MAX_PAGE_VALUES = 32;
-
 /** The windows, back from the newest event, that pageRows walks before reading all time. */
 const TEXT_WINDOWS_HOURS = [1, 8];
 
+/** The events table's columns as a batch inserts them, with their array types. */
 const EVENT_INSERT: ReadonlyArray<readonly [column: string, type: string]> = [
   ['seq', 'bigint[]'],
   ['ts', 'bigint[]'],

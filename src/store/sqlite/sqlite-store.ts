@@ -49,7 +49,7 @@ import {
 } from '../aggregate-sql.js';
 import { registerIpFunction, registerSqliteFunctions } from './sqlite-functions.js';
 import { COMPACT_IP_MIGRATION, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
-import { NODE_LEVELS_MIGRATION } from '../store.js';
+import { MAX_PAGE_VALUES, NODE_LEVELS_MIGRATION } from '../store.js';
 import type { ColumnValues } from '../row-codec.js';
 import type {
   AlertDelivery,
@@ -150,11 +150,6 @@ type RawContentRow = [number, number, number, string, string | null, ...ColumnVa
 
 /** readNodes: ids at most this far apart share one range query. */
 const RUN_GAP = 16;
-/**
- * Most distinct values of a block a page reads one by one (SqlFilter.byValue): each costs an index
- * seek and at most a page of entries; a block with more is read as one range.
- */
-const MAX_PAGE_VALUES = 32;
 /** Walking the time index and testing one row, against reading one index entry of a block (walkBlock). */
 const ENTRY_TO_ROW_COST = 10;
 /** The number of seqs assigned: the size of the ledger. */
