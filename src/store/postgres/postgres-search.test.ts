@@ -18,13 +18,19 @@ const plan = (q: string) => planQuery(parseQuery(q), { now: 0 });
 
 /** The SQL text of every statement run on any PostgreSQL connection while `fn` runs. */
 async function statementsOf(fn: () => Promise<unknown>): Promise<string[]> {
-  const statements: string[] = [];
+  return (await callsOf(fn)).map((call) => call.sql);
+}
+
+/** Every statement run on any PostgreSQL connection while `fn` runs, with its parameters. */
+async function callsOf(fn: () => Promise<unknown>): Promise<Array<{ sql: string; params: unknown[] }>> {
+  const calls: Array<{ sql: string; params: unknown[] }> = [];
   const query = pg.Client.prototype.query;
   const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
     this: pg.Client,
     ...args: unknown[]
   ) {
-    if (typeof args[0] === 'string') statements.push(args[0]);
+    if (typeof args[0] === 'string')
+      calls.push({ sql: args[0], params: Array.isArray(args[1]) ? (args[1] as unknown[]) : [] });
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query);
   try {
@@ -32,7 +38,13 @@ async function statementsOf(fn: () => Promise<unknown>): Promise<string[]> {
   } finally {
     spy.mockRestore();
   }
-  return statements;
+  return calls;
+}
+
+/** Every node of an EXPLAIN (FORMAT JSON) plan. */
+function planNodes(node: Record<string, unknown>): Array<Record<string, unknown>> {
+  const children = (node.Plans as Array<Record<string, unknown>> | undefined) ?? [];
+  return [node, ...children.flatMap(planNodes)];
 }
 
 describe.skipIf(unavailable)('postgres histograms from hourly counts', () => {
@@ -182,6 +194,37 @@ describe.skipIf(unavailable)('postgres pages of a CIDR block', () => {
       expect(page.map((r) => r.seq)).toEqual(expected('source.ip:10.0.0.0/16', () => true).slice(0, 5));
     });
     expect(many.filter((s) => s.includes('CROSS JOIN LATERAL'))).toHaveLength(1);
+  });
+
+  it("reads each address's page from the index alone, without the rows", async () => {
+    // A vacuumed table (all rows visible) and only index-only scans allowed: on (source_ip, ts) an
+    // address's page needed each row for its seq, so it could not be read this way.
+    const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema},public` });
+    await client.connect();
+    try {
+      await client.query('VACUUM (ANALYZE) events');
+      const [call] = (
+        await callsOf(() =>
+          store.search({ where: store.compileFilter(plan('source.ip:198.51.0.0/24')), limit: 20 }),
+        )
+      ).filter((c) => c.sql.includes('CROSS JOIN LATERAL'));
+      expect(call).toBeDefined();
+      await client.query('SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_indexscan = off');
+      const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${call!.sql}`,
+        call!.params,
+      );
+      const perAddress = planNodes(rows[0]!['QUERY PLAN'][0]!.Plan).filter((n) =>
+        String(n['Index Cond'] ?? '').includes('= v.value'),
+      );
+      expect(perAddress.length).toBeGreaterThan(0);
+      for (const node of perAddress) {
+        expect(node['Node Type']).toBe('Index Only Scan');
+        expect(node['Heap Fetches']).toBe(0);
+      }
+    } finally {
+      await client.end();
+    }
   });
 
   it('gives the same pages as the plain plan and the reference, in both orders, through cursors and after retention', async () => {
