@@ -153,8 +153,7 @@ export class FieldRegistry {
 
 const DATASET = compilePath('event.dataset');
 const ORIGINAL = compilePath('event.original');
-const MESSAGE = compilePath('message');
-/** Most strings a keyword search collects from an event without `message` or `event.original`. */
+/** Most values a keyword search collects from one event. */
 export const MAX_KEYWORD_STRINGS = 10_000;
 
 /** One event as rules see it; reused from event to event (`reset`) to keep allocation low. */
@@ -229,17 +228,13 @@ export class EventView {
   }
 
   /**
-   * What keyword (field-less) values are searched in: `message` and `event.original` when the
-   * event has either; otherwise every string value in the event.
+   * What keyword (field-less) values are searched in: every scalar value of the event, numbers and
+   * booleans by their JSON spelling (spec "Keywords search": "across an entire event").
    */
   keywords(): FieldValue {
     if (this.keywordCache === undefined) {
       const found: string[] = [];
-      for (const p of [MESSAGE, ORIGINAL]) {
-        const v = lookupPath(this.event, p);
-        if (typeof v === 'string') found.push(v);
-      }
-      if (found.length === 0) collectStrings(this.event, found, 0);
+      collectStrings(this.event, found, 0);
       this.keywordCache = new FieldValue(found);
     }
     return this.keywordCache;
@@ -248,8 +243,11 @@ export class EventView {
 
 function collectStrings(v: unknown, into: string[], depth: number): void {
   if (into.length >= MAX_KEYWORD_STRINGS || depth > 16) return;
-  if (typeof v === 'string') into.push(v);
-  else if (Array.isArray(v)) for (const el of v) collectStrings(el, into, depth + 1);
+  if (Array.isArray(v)) for (const el of v) collectStrings(el, into, depth + 1);
   else if (v !== null && typeof v === 'object')
     for (const k in v) collectStrings((v as Record<string, unknown>)[k], into, depth + 1);
+  else {
+    const s = scalarString(v);
+    if (s !== null) into.push(s);
+  }
 }

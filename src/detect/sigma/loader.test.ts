@@ -107,7 +107,7 @@ describe('rule validation', () => {
       'YAML: Map keys must be unique',
     ],
     ['title: t\nlogsource: [\n', 'YAML'],
-    ['title: t\nfilter:\n    rules: [x]', 'filter documents are not supported'],
+    ['title: t\nfilter:\n    rules: [x]', "Sigma filters ('filter:' documents"],
   ])('%#: %s', (text, reason) => {
     const r = load(text);
     expect(r.rules).toEqual([]);

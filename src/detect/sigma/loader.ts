@@ -273,7 +273,11 @@ function parseCorrelationRule(root: YMap, path: string, document: number): Sigma
 
 function parseRule(root: YMap, path: string, document: number, ph: Placeholders): SigmaRule {
   if (get(root, 'correlation') !== undefined) return parseCorrelationRule(root, path, document);
-  if (get(root, 'filter') !== undefined) fail(root.line, 'Sigma filter documents are not supported');
+  if (get(root, 'filter') !== undefined)
+    fail(
+      root.line,
+      "Sigma filters ('filter:' documents, sigma-filters-specification.md) are not supported: the rules it names load without its exclusion; write it into their conditions instead",
+    );
   return parseDetectionRule(root, path, document, ph);
 }
 
