@@ -256,6 +256,114 @@ describe('cloudtrail: identities and failures from the documented formats', () =
     expect(events[0]!.user?.name).toBeUndefined();
   });
 
+  // An EventBridge rule delivers each record as the "detail" of an event whose detail-type names the
+  // kind of record (EventBridge user guide, "AWS service events delivered via AWS CloudTrail").
+  it('unwraps records delivered by EventBridge', () => {
+    const detail = {
+      ...base,
+      eventSource: 'ec2.amazonaws.com',
+      eventName: 'TerminateInstances',
+      userIdentity: {
+        type: 'IAMUser',
+        arn: 'arn:aws:iam::123456789012:user/alice',
+        accountId: '123456789012',
+        userName: 'alice',
+      },
+      errorCode: 'Client.UnauthorizedOperation',
+      errorMessage: 'You are not authorized to perform this operation.',
+    };
+    const wrapper = {
+      version: '0',
+      id: 'b6e1c0a2-0000-0000-0000-000000000000',
+      'detail-type': 'AWS API Call via CloudTrail',
+      source: 'aws.ec2',
+      account: '123456789012',
+      time: '2024-05-01T10:00:00Z',
+      region: 'eu-west-1',
+      resources: [],
+      detail,
+    };
+    const { events, errors } = parseText(JSON.stringify(wrapper));
+    expect(errors).toEqual([]);
+    expect(events[0]!.event).toMatchObject({
+      action: 'cloud.api_call',
+      outcome: 'failure',
+      type: ['deletion'],
+      reason: 'Client.UnauthorizedOperation: You are not authorized to perform this operation.',
+    });
+    expect(events[0]!.user?.name).toBe('alice');
+    expect(events[0]!.source).toEqual({ ip: '203.0.113.9', address: '203.0.113.9' });
+    expect(events[0]!.event?.original).toBe(JSON.stringify(wrapper));
+  });
+
+  // Insights events (eventType AwsCloudTrailInsight) and digest files sit beside the log files but
+  // record no API call: rejected with what they are, alone or inside a Records file.
+  it('rejects Insights events and digest files as not being API calls', () => {
+    const insight = {
+      eventVersion: '1.08',
+      eventTime: '2024-05-01T10:00:00Z',
+      awsRegion: 'eu-west-1',
+      eventID: 'i-1',
+      eventType: 'AwsCloudTrailInsight',
+      eventCategory: 'Insight',
+      recipientAccountId: '123456789012',
+      sharedEventID: 's-1',
+      eventSource: 'ec2.amazonaws.com',
+      eventName: 'RunInstances',
+      insightDetails: { state: 'Start', eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances' },
+    };
+    const digest = {
+      awsAccountId: '123456789012',
+      digestStartTime: '2024-05-01T09:00:00Z',
+      digestEndTime: '2024-05-01T10:00:00Z',
+      digestS3Bucket: 'trail-bucket',
+      digestS3Object: 'AWSLogs/123456789012/CloudTrail-Digest/eu-west-1/x.json.gz',
+      previousDigestSignature: 'ab',
+      logFiles: [],
+    };
+    const { events, errors } = parseText(
+      [JSON.stringify(insight), JSON.stringify({ Records: [insight] }), JSON.stringify(digest)].join('\n'),
+    );
+    expect(events).toEqual([]);
+    expect(errors.map((e) => [e.line, e.error])).toEqual([
+      [1, 'CloudTrail Insights event (an API call rate summary, not an API call)'],
+      [2, 'CloudTrail Insights event (an API call rate summary, not an API call)'],
+      [3, 'CloudTrail digest file (log file hashes, not events)'],
+    ]);
+  });
+
+  // A role whose trust policy requires sts:SetSourceIdentity carries the person who assumed it in
+  // sessionContext.sourceIdentity, kept across role chaining.
+  it('keeps the source identity of a role session', () => {
+    const record = {
+      ...base,
+      eventSource: 's3.amazonaws.com',
+      eventName: 'DeleteBucket',
+      userIdentity: {
+        type: 'AssumedRole',
+        principalId: 'AROAEXAMPLE:session-1',
+        arn: 'arn:aws:sts::123456789012:assumed-role/Deployer/session-1',
+        accountId: '123456789012',
+        accessKeyId: 'ASIAEXAMPLE',
+        sessionContext: {
+          sessionIssuer: {
+            type: 'Role',
+            principalId: 'AROAEXAMPLE',
+            arn: 'arn:aws:iam::123456789012:role/Deployer',
+            accountId: '123456789012',
+            userName: 'Deployer',
+          },
+          attributes: { creationDate: '2024-05-01T09:00:00Z', mfaAuthenticated: 'true' },
+          sourceIdentity: 'carol@example.com',
+        },
+      },
+    };
+    const { events } = parseText(JSON.stringify(record));
+    expect(events[0]!.user).toMatchObject({ name: 'session-1', effective: { name: 'Deployer' } });
+    expect(events[0]!.labels?.source_identity).toBe('carol@example.com');
+    expect(events[0]!.related?.user).toContain('carol@example.com');
+  });
+
   it('rejects malformed input with the line and never throws', () => {
     const { errors, events } = parseText(
       ['{"Records": 5}', '[1, "x"]', '{"eventName":"X","eventSource":"s","eventTime":"soon"}', '}{'].join(

@@ -1,5 +1,6 @@
 // AWS CloudTrail parser: log files ({"Records": [...]}, as delivered to S3, once gunzipped by the
-// caller), single records (NDJSON or pretty-printed) and JSON arrays of records.
+// caller), single records (NDJSON or pretty-printed), JSON arrays of records, and records wrapped
+// in an EventBridge event ("detail-type": "AWS API Call via CloudTrail", "detail": {...}).
 
 import type { ActionInfo, ParseResult, ParserOptions, RecordParser } from './parser.js';
 import {
@@ -51,6 +52,9 @@ const IAM_SOURCES = new Set([
   'signin.amazonaws.com',
 ]);
 const HIDDEN_USER = 'HIDDEN_DUE_TO_SECURITY_REASONS';
+// EventBridge detail-types of CloudTrail records: "AWS API Call via CloudTrail", "AWS Console
+// Signin via CloudTrail", "AWS Service Event via CloudTrail", ...
+const EVENTBRIDGE_DETAIL_TYPE = / via CloudTrail$/;
 
 export function createCloudTrailParser(options: ParserOptions): RecordParser {
   const splitter = createJsonValueSplitter();
@@ -167,8 +171,27 @@ function typeOf(name: string, readOnly: unknown): string {
   return 'info';
 }
 
-function mapRecord(value: unknown, text: string, line: number, options: ParserOptions): ParseResult {
-  if (!isRecord(value)) return { line, error: 'not a CloudTrail record (expected a JSON object)' };
+/** Why a JSON object is not a CloudTrail event record, for those that are known not to be one. */
+function notAnEvent(value: Record<string, unknown>): string | undefined {
+  // Insights events report unusual API call rates, not a call anyone made (eventCategory Insight).
+  if (value.eventType === 'AwsCloudTrailInsight' || value.eventCategory === 'Insight') {
+    return 'CloudTrail Insights event (an API call rate summary, not an API call)';
+  }
+  if ('digestStartTime' in value && 'logFiles' in value) {
+    return 'CloudTrail digest file (log file hashes, not events)';
+  }
+  return undefined;
+}
+
+function mapRecord(record: unknown, text: string, line: number, options: ParserOptions): ParseResult {
+  if (!isRecord(record)) return { line, error: 'not a CloudTrail record (expected a JSON object)' };
+  const wrapped =
+    typeof record['detail-type'] === 'string' &&
+    EVENTBRIDGE_DETAIL_TYPE.test(record['detail-type']) &&
+    isRecord(record.detail);
+  const value = wrapped ? (record.detail as Record<string, unknown>) : record;
+  const skip = notAnEvent(value);
+  if (skip) return { line, error: skip };
   const source = stringAt(value, 'eventSource');
   const name = stringAt(value, 'eventName');
   const rawTime = value.eventTime ?? value['@timestamp'];
@@ -199,10 +222,10 @@ function mapRecord(value: unknown, text: string, line: number, options: ParserOp
   const sourceAddress = stringAt(value, 'sourceIPAddress');
   const sourceIp = isIpAddress(sourceAddress) ? sourceAddress : undefined;
   const accessKey = stringAt(ui, 'accessKeyId');
-  const attributes =
-    isRecord(ui?.sessionContext) && isRecord(ui.sessionContext.attributes)
-      ? ui.sessionContext.attributes
-      : undefined;
+  const context = isRecord(ui?.sessionContext) ? ui.sessionContext : undefined;
+  const attributes = isRecord(context?.attributes) ? context.attributes : undefined;
+  // The person behind a role session when the role trusts a source identity (sts:SetSourceIdentity).
+  const sourceIdentity = stringAt(context, 'sourceIdentity');
   const login =
     action === 'cloud.console_login' || action === 'cloud.root_login' || action === 'cloud.assume_role';
   const category = login ? ['authentication'] : IAM_SOURCES.has(source) ? ['api', 'iam'] : ['api'];
@@ -210,7 +233,7 @@ function mapRecord(value: unknown, text: string, line: number, options: ParserOp
   const targetUser = source === 'iam.amazonaws.com' ? stringAt(request, 'userName') : undefined;
   const groupName = source === 'iam.amazonaws.com' ? stringAt(request, 'groupName') : undefined;
   const related = new RelatedCollector()
-    .user(actor.name, actor.effective?.name, targetUser)
+    .user(actor.name, actor.effective?.name, sourceIdentity, targetUser)
     .ip(sourceIp)
     .host(options.hostname);
 
@@ -253,6 +276,7 @@ function mapRecord(value: unknown, text: string, line: number, options: ParserOp
       error_code: errorCode,
       mfa_used: stringAt(extra, 'MFAUsed'),
       mfa_authenticated: stringAt(attributes, 'mfaAuthenticated'),
+      source_identity: sourceIdentity,
       read_only: typeof value.readOnly === 'boolean' ? String(value.readOnly) : undefined,
       request_id: stringAt(value, 'requestID'),
       role_arn: stringAt(request, 'roleArn'),

@@ -279,6 +279,35 @@ describe('k8s audit: stages, lists and failures', () => {
     expect(events).toHaveLength(1);
   });
 
+  // An unauthenticated request is refused by the authenticator (401) before any authorizer runs,
+  // so no authorization.k8s.io/decision annotation says it was denied; the status code does.
+  it('types a 401 or 403 without an authorizer decision as denied', () => {
+    const anonymous = stage('ResponseComplete', 401, {
+      auditID: 'u1',
+      user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+      annotations: undefined,
+    });
+    const forbidden = stage('ResponseComplete', 403, { auditID: 'u2', annotations: undefined });
+    const { events } = parseText([anonymous, forbidden].join('\n'));
+    expect(events.map((e) => [e.event?.outcome, e.event?.type])).toEqual([
+      ['failure', ['start', 'denied']],
+      ['failure', ['start', 'denied']],
+    ]);
+  });
+
+  // Stage names are looked up in a table: inherited property names are not stages.
+  it('rejects a stage named like an object property', () => {
+    const { events, errors } = parseText(
+      ['constructor', 'toString', '__proto__'].map((s, i) => stage(s, 200, { auditID: `s${i}` })).join('\n'),
+    );
+    expect(events).toEqual([]);
+    expect(errors.map((e) => e.error)).toEqual([
+      'unknown audit stage constructor',
+      'unknown audit stage toString',
+      'unknown audit stage __proto__',
+    ]);
+  });
+
   it('drops event.original on request', () => {
     const { events } = parseText(stage('ResponseComplete', 200), { ...OPTIONS, keepOriginal: false });
     expect(events[0]!.event?.original).toBeUndefined();

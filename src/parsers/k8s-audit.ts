@@ -201,7 +201,10 @@ function recognize(value: unknown): string | undefined {
   }
   if (typeof value.auditID !== 'string' || value.auditID === '') return 'k8s audit event without auditID';
   if (typeof value.verb !== 'string') return 'k8s audit event without verb';
-  if (value.stage !== undefined && !(String(value.stage) in STAGE_RANK))
+  if (
+    value.stage !== undefined &&
+    !(typeof value.stage === 'string' && Object.hasOwn(STAGE_RANK, value.stage))
+  )
     return `unknown audit stage ${String(value.stage)}`;
   return undefined;
 }
@@ -305,8 +308,11 @@ function buildEvent(
         (decision === 'forbid' ? authzReason || 'forbidden by the authorizer' : undefined) ??
         (code ? `HTTP ${code}` : undefined))
       : undefined;
-  if (decision === 'allow') type.push('allowed');
-  else if (decision === 'forbid') type.push('denied');
+  // 401 (not authenticated) and 403 (not authorized) are denials even when no authorizer annotated
+  // the request: the authenticator rejected it, or a log backend dropped the annotations.
+  if (decision === 'forbid' || (decision === undefined && (code === 401 || code === 403)))
+    type.push('denied');
+  else if (decision === 'allow') type.push('allowed');
 
   const draft = {
     '@timestamp': isoFromMillis(time) ?? '',

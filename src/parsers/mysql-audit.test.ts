@@ -191,6 +191,74 @@ describe('MySQL Enterprise Audit, JSON format', () => {
   });
 });
 
+// Percona Server's audit_log plugin with audit_log_format=JSON writes one {"audit_record": {...}}
+// per line (Percona Server 8.0 manual, "Audit log plugin"): named records with string fields, the
+// time as "...T...Z" or "... UTC", and query users in the "user[priv_user] @ host [ip]" form.
+describe('Percona audit_log plugin, JSON format', () => {
+  const record = (fields: Record<string, unknown>) => JSON.stringify({ audit_record: fields });
+  const LOG = [
+    record({
+      name: 'Connect',
+      record: '7_2024-05-01T11:00:00',
+      timestamp: '2024-05-01T12:00:00 UTC',
+      connection_id: '21',
+      status: 1045,
+      user: 'mallory',
+      priv_user: '',
+      os_login: '',
+      proxy_user: '',
+      host: '',
+      ip: '203.0.113.66',
+      db: 'shop',
+    }),
+    record({
+      name: 'Query',
+      record: '8_2024-05-01T11:00:00',
+      timestamp: '2024-05-01T12:00:05Z',
+      command_class: 'drop_table',
+      connection_id: '22',
+      status: 0,
+      sqltext: 'DROP TABLE orders',
+      user: 'alice[app] @ app-1 [10.0.0.5]',
+      host: 'app-1',
+      os_user: '',
+      ip: '10.0.0.5',
+      db: 'shop',
+    }),
+    record({
+      name: 'Quit',
+      record: '9_2024-05-01T11:00:00',
+      timestamp: '2024-05-01T12:00:09Z',
+      connection_id: '22',
+      status: 0,
+      user: 'alice',
+      priv_user: 'app',
+      host: 'app-1',
+      ip: '10.0.0.5',
+      db: '',
+    }),
+  ].join('\n');
+
+  it('maps logins, statements and disconnections', () => {
+    const { events, errors } = parse(LOG);
+    expect(errors).toEqual([]);
+    expect(events.map((e) => [e['@timestamp'], e.event?.action, e.event?.outcome, e.user?.name])).toEqual([
+      ['2024-05-01T12:00:00.000Z', 'db.connect', 'failure', 'mallory'],
+      ['2024-05-01T12:00:05.000Z', 'db.query', 'success', 'alice'],
+      ['2024-05-01T12:00:09.000Z', 'db.disconnect', 'success', 'alice'],
+    ]);
+    expect(events[0]!.event?.reason).toBe('error 1045: access denied (wrong user or password)');
+    expect(events[0]!.source).toEqual({ ip: '203.0.113.66', address: '203.0.113.66' });
+    expect(events[1]).toMatchObject({
+      message: 'DROP TABLE orders',
+      event: { type: ['deletion'] },
+      session: { id: '22' },
+      service: { name: 'shop' },
+    });
+    expect(events[2]!.user?.effective?.name).toBe('app');
+  });
+});
+
 describe('MariaDB server_audit', () => {
   const LOG = [
     '20240501 12:00:00,db-host,alice,10.0.0.5,17,0,CONNECT,shop,,0',
@@ -247,6 +315,29 @@ describe('MariaDB server_audit', () => {
       timezone: 'Europe/Paris',
     });
     expect(paris[0]!['@timestamp']).toBe('2024-01-15T09:00:00.000Z');
+  });
+
+  // server_audit_output_type=SYSLOG: syslogd writes its own header (time, host) and the ident
+  // (mysql-server_auditing by default) in place of the timestamp field; server_audit_syslog_info,
+  // when set, comes before serverhost.
+  it('reads the records syslog received from the plugin', () => {
+    const { events: evs, errors: errs } = parse(
+      [
+        'May  1 12:00:00 db-host mysql-server_auditing:  db-host,mallory,203.0.113.66,18,0,FAILED_CONNECT,,,1045',
+        "2024-05-01T14:00:01.250+02:00 db-host mysql-server_auditing: prod db-host,alice,10.0.0.5,17,42,QUERY,shop,'DELETE FROM t WHERE a = \\'x,y\\'',0",
+      ].join('\n'),
+    );
+    expect(errs).toEqual([]);
+    expect(evs.map((e) => [e['@timestamp'], e.event?.action, e.event?.outcome, e.user?.name])).toEqual([
+      ['2024-05-01T12:00:00.000Z', 'db.connect', 'failure', 'mallory'],
+      ['2024-05-01T12:00:01.250Z', 'db.query', 'success', 'alice'],
+    ]);
+    expect(evs[1]).toMatchObject({
+      message: "DELETE FROM t WHERE a = 'x,y'",
+      host: { name: 'db-host' },
+      session: { id: '17' },
+      source: { ip: '10.0.0.5' },
+    });
   });
 
   it('rejects malformed lines with their numbers', () => {

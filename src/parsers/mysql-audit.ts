@@ -1,9 +1,12 @@
 // MySQL audit logs: MySQL Enterprise Audit in JSON format (one growing JSON array of pretty-printed
-// records; also Percona's audit_log_filter JSON/JSONL) and MariaDB's server_audit plugin file
-// (comma-separated lines). Formats: dev.mysql.com/doc/refman/8.4/en/audit-log-file-formats.html,
+// records; also Percona's audit_log_filter JSON/JSONL), Percona's older audit_log plugin in JSON
+// format ({"audit_record": {...}} per line) and MariaDB's server_audit plugin (comma-separated lines,
+// in its own file or through syslog). Formats: dev.mysql.com/doc/refman/8.4/en/audit-log-file-formats.html,
+// docs.percona.com/percona-server/8.0/audit-log-plugin.html,
 // mariadb.com/docs/server/reference/plugins/mariadb-audit-plugin/mariadb-audit-plugin-log-format.
 
 import type { ActionInfo, ParseResult, ParserOptions, RecordParser } from './parser.js';
+import { createZoneClock, isoToEpoch, matchBsdTime, matchIsoTime, type ZoneClock } from './syslog-time.js';
 import {
   RelatedCollector,
   createJsonValueSplitter,
@@ -162,8 +165,8 @@ function fromMysqlJson(
   if (!shaped) return undefined;
   const account = isRecord(value.account) ? value.account : undefined;
   const login = isRecord(value.login) ? value.login : undefined;
-  const loginUser = stringAt(login, 'user') || undefined;
-  const accountUser = stringAt(account, 'user') || undefined;
+  const loginUser = bareUser(stringAt(login, 'user'));
+  const accountUser = bareUser(stringAt(account, 'user'));
   const ip = stringAt(login, 'ip') || undefined;
   const status = typeof data?.status === 'number' ? data.status : undefined;
   const outcome =
@@ -207,6 +210,55 @@ function fromMysqlJson(
   return finishEvent(draft, text, line, options);
 }
 
+// The server's "user[priv_user] @ host [ip]" form of a session's account, which Percona writes in
+// user fields, names the login user first.
+const ACCOUNT_FORM = /^([^[]*)\[[^\]]*\] @ /;
+
+function bareUser(user: string | undefined): string | undefined {
+  return (user && ACCOUNT_FORM.exec(user)?.[1]) || user || undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Percona audit_log plugin, JSON format: one {"audit_record": {...}} per line, named records
+// (Audit, NoAudit, Connect, Quit, Change user, Query, Prepare, Execute, ...) with string fields.
+
+const PERCONA_EVENTS: Record<string, [string, string] | undefined> = {
+  Audit: ['audit', 'startup'],
+  NoAudit: ['audit', 'shutdown'],
+  Connect: ['connection', 'connect'],
+  Quit: ['connection', 'disconnect'],
+  'Change user': ['connection', 'change_user'],
+};
+
+/** The Percona record in the MySQL JSON shape: the same fields under the names MySQL gives them. */
+function perconaAsMysql(record: Record<string, unknown>): Record<string, unknown> {
+  const name = stringAt(record, 'name') ?? '';
+  const [cls, event] = PERCONA_EVENTS[name] ?? ['general', name];
+  const status = typeof record.status === 'string' ? Number(record.status) : record.status;
+  const data = {
+    status: typeof status === 'number' && Number.isInteger(status) ? status : undefined,
+    db: stringAt(record, 'db'),
+    query: stringAt(record, 'sqltext'),
+    sql_command: stringAt(record, 'command_class'),
+  };
+  return {
+    // "2021-06-30T15:07:58 UTC" in older versions, "2021-06-30T15:07:58Z" in later ones.
+    timestamp: stringAt(record, 'timestamp')?.replace(/ UTC$/, 'Z'),
+    id: stringAt(record, 'record'),
+    class: cls,
+    event,
+    connection_id: stringAt(record, 'connection_id'),
+    account: { user: stringAt(record, 'priv_user'), host: stringAt(record, 'host') },
+    login: {
+      user: stringAt(record, 'user'),
+      os: stringAt(record, 'os_login') ?? stringAt(record, 'os_user'),
+      ip: stringAt(record, 'ip'),
+      proxy: stringAt(record, 'proxy_user'),
+    },
+    [cls === 'connection' ? 'connection_data' : 'general_data']: data,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // MariaDB server_audit file format:
 // timestamp,serverhost,username,host,connectionid,queryid,operation,database,object,retcode
@@ -214,14 +266,22 @@ function fromMysqlJson(
 // \r \t escapes, or a table name for table events.
 
 const MARIADB_LINE = /^(\d{4})(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2}),/;
+// With server_audit_output_type=syslog the syslog header stands for the timestamp field: BSD or
+// RFC 3339 time, host, ident (server_audit_syslog_ident, default mysql-server_auditing) and the
+// optional server_audit_syslog_info, then serverhost,username,host,connectionid,queryid,operation,...
+const MARIADB_SYSLOG =
+  /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ [^\s:[\]]+(?:\[\d+\])?: *(?:[^,]* )?(?=[^\s,]*,[^,]*,[^,]*,\d+,\d+,[A-Z_]+,)/;
 
-/** Splits a server_audit line: plain comma-separated fields, except the single-quoted object. */
-export function splitMariadbLine(line: string): string[] | string {
+/**
+ * Splits a server_audit line: `plain` comma-separated fields (8 with the file's timestamp, 7 after
+ * a syslog header), then the object (single-quoted for a statement) and the retcode.
+ */
+export function splitMariadbLine(line: string, plain = 8): string[] | string {
   const fields: string[] = [];
   let i = 0;
-  while (fields.length < 8) {
+  while (fields.length < plain) {
     const comma = line.indexOf(',', i);
-    if (comma < 0) return `server_audit line with ${fields.length + 1} fields (expected 10)`;
+    if (comma < 0) return `server_audit line with ${fields.length + 1} fields (expected ${plain + 2})`;
     fields.push(line.slice(i, comma));
     i = comma + 1;
   }
@@ -280,7 +340,7 @@ function mariadbShape(op: string, object: string): Shaped | undefined {
   }
 }
 
-function fromMariadb(line: string, lineNumber: number, options: ParserOptions): ParseResult {
+function fromMariadbFile(line: string, lineNumber: number, options: ParserOptions): ParseResult {
   const m = MARIADB_LINE.exec(line);
   const fields = splitMariadbLine(line);
   if (!m || typeof fields === 'string') {
@@ -300,7 +360,35 @@ function fromMariadb(line: string, lineNumber: number, options: ParserOptions): 
     options.timezone,
   );
   if (time === undefined) return { line: lineNumber, error: 'invalid server_audit timestamp' };
-  const [, serverHost, user, clientField, connectionId, queryId, op, database, object, retcode] = fields;
+  return fromMariadbFields(fields.slice(1), time, line, lineNumber, options);
+}
+
+function fromMariadbSyslog(
+  line: string,
+  lineNumber: number,
+  options: ParserOptions,
+  clock: ZoneClock,
+): ParseResult {
+  const header = MARIADB_SYSLOG.exec(line)!;
+  const fields = splitMariadbLine(line.slice(header[0].length), 7);
+  if (typeof fields === 'string') return { line: lineNumber, error: fields };
+  const at = line.startsWith('<') ? line.indexOf('>') + 1 : 0;
+  const bsd = matchBsdTime(line, at);
+  const iso = bsd ? undefined : matchIsoTime(line, at);
+  const time = bsd ? clock.resolve(bsd) : iso ? isoToEpoch(iso, clock) : undefined;
+  if (time === undefined) return { line: lineNumber, error: 'invalid syslog timestamp' };
+  return fromMariadbFields(fields, time, line, lineNumber, options);
+}
+
+/** serverhost,username,host,connectionid,queryid,operation,database,object,retcode at a known time. */
+function fromMariadbFields(
+  fields: string[],
+  time: number,
+  line: string,
+  lineNumber: number,
+  options: ParserOptions,
+): ParseResult {
+  const [serverHost, user, clientField, connectionId, queryId, op, database, object, retcode] = fields;
   const shaped = mariadbShape(op!, object!);
   if (!shaped) return { line: lineNumber, error: `unknown server_audit operation ${op}` };
   const hostPort = /^(.*):(\d{1,5})$/.exec(clientField!);
@@ -341,13 +429,15 @@ function fromMariadb(line: string, lineNumber: number, options: ParserOptions): 
 /** Both formats; each line is routed by its shape, so a file may be either. */
 export function createMysqlAuditParser(options: ParserOptions): RecordParser {
   const splitter = createJsonValueSplitter({ elementsOfArrays: true });
+  let clock: ZoneClock | undefined;
 
   function fromJson(results: ReturnType<typeof splitter.push>): ParseResult[] {
     const out: ParseResult[] = [];
     for (const r of results) {
       if ('error' in r) out.push(r);
       else {
-        const mapped = fromMysqlJson(r.value, r.text, r.line, options);
+        const record = isRecord(r.value) && isRecord(r.value.audit_record) ? r.value.audit_record : undefined;
+        const mapped = fromMysqlJson(record ? perconaAsMysql(record) : r.value, r.text, r.line, options);
         if (mapped) out.push(mapped);
       }
     }
@@ -357,7 +447,11 @@ export function createMysqlAuditParser(options: ParserOptions): RecordParser {
   return {
     format: 'mysql-audit',
     push(line, lineNumber) {
-      if (!splitter.pending && MARIADB_LINE.test(line)) return [fromMariadb(line, lineNumber, options)];
+      if (!splitter.pending && MARIADB_LINE.test(line)) return [fromMariadbFile(line, lineNumber, options)];
+      if (!splitter.pending && MARIADB_SYSLOG.test(line)) {
+        clock ??= createZoneClock(options.now, options.timezone);
+        return [fromMariadbSyslog(line, lineNumber, options, clock)];
+      }
       if (!splitter.pending && line.trim() === '') return [];
       return fromJson(splitter.push(line, lineNumber));
     },

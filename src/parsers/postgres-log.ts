@@ -151,9 +151,27 @@ export function parsePrefix(prefix: string): Prefix {
     if (at) {
       out.user = clean(at[1]);
       out.database = clean(at[2]);
-    }
+    } else readBareUserDatabase(prefix, out);
   }
   return out;
+}
+
+/**
+ * `%r %u %d` (or `%h %u %d`) at the end of the prefix, with no `@` or `=` to mark them: two bare words
+ * after the client (`host(port)`, `[local]` or an address) are the user and the database.
+ */
+function readBareUserDatabase(prefix: string, out: Prefix): void {
+  const m =
+    /(?:^|\s)(\[local\]|\S+?(?:\(\d{1,5}\))?)\s+([^\s@=[\]()]+|\[unknown\])\s+([^\s@=[\]()]+|\[unknown\])\s*$/.exec(
+      prefix,
+    );
+  if (!m) return;
+  const client = m[1]!;
+  const bare = client.replace(/\(\d{1,5}\)$/, '');
+  if (client !== '[local]' && client === bare && !isIpAddress(bare)) return;
+  out.host ??= bare;
+  out.user = clean(m[2]);
+  out.database = clean(m[3]);
 }
 
 /** RFC 4180 fields of one record (quotes doubled inside quoted fields; newlines allowed). */

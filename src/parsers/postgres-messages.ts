@@ -70,6 +70,7 @@ export interface PgMeaning {
   user?: string;
   database?: string;
   host?: string;
+  port?: number;
   labels?: Record<string, string | undefined>;
 }
 
@@ -147,15 +148,23 @@ export function interpretPgMessage(msg: PgLogMessage, ctx: PgContext): PgMeaning
         message: text,
       };
     }
-    const disconnection = /^disconnection: session time: (\S+)/.exec(text);
+    // The message names the session it ends (postgres.c log_disconnections), so a log read from
+    // its middle, or whose prefix lacks %u %d %r, still says whose session it was.
+    const disconnection =
+      /^disconnection: session time: (\S+) user=(\S+) database=(\S*) host=(\S+)(?: port=(\d+))?/.exec(text);
     if (disconnection) {
+      const [, time, user, database, host, port] = disconnection;
       return {
         action: 'db.disconnect',
         category: ['session'],
         type: ['end'],
         outcome: 'success',
         message: text,
-        labels: { session_time: disconnection[1] },
+        user,
+        database: database || undefined,
+        host,
+        port: port ? Number(port) : undefined,
+        labels: { session_time: time },
       };
     }
     const stmt = STATEMENT.exec(text);

@@ -51,7 +51,9 @@ function createSessionTracker() {
         s.authorized = true;
         s.user = /\buser=(\S+)/.exec(text)?.[1] ?? s.user;
         s.database = /\bdatabase=(\S+)/.exec(text)?.[1] ?? s.database;
-        s.application = /\bapplication_name=(\S+)/.exec(text)?.[1] ?? s.application;
+        // The name may hold spaces ("pgAdmin 4 - DB:sales"); SSL or GSS details follow it.
+        s.application =
+          / application_name=(.+?)(?: SSL enabled \(| GSS \(|$)/.exec(text)?.[1] ?? s.application;
         remember(pid, s);
       } else if (/^connection authenticated: /.test(text) && s) {
         s.authMethod = /\bmethod=(\S+)/.exec(text)?.[1];
@@ -120,7 +122,7 @@ export function createPgParser(options: ParserOptions, format: PgFormat): Record
               ? {
                   ip: isIpAddress(host) ? host : undefined,
                   address: host,
-                  port: meaning.host ? undefined : ctx.port,
+                  port: meaning.host ? meaning.port : ctx.port,
                 }
               : undefined,
           labels: { ...draft.labels, ...meaning.labels },

@@ -170,6 +170,37 @@ describe('postgres stderr, other common prefixes', () => {
     });
   });
 
+  // '%m [%p] %r %u %d': client, user and database as bare words, no '@' or '=' between them; a
+  // local-socket client is '[local]' without a port. No 'connection received' precedes these lines.
+  it("reads '%m [%p] %r %u %d' without the connection's first lines", () => {
+    const { events } =
+      parse(`2024-05-01 12:00:00.000 UTC [7101] 10.1.2.3(51234) carol appdb LOG:  statement: DELETE FROM invoices
+2024-05-01 12:00:01.000 UTC [7102] [local] dave appdb LOG:  statement: SELECT 1
+2024-05-01 12:00:02.000 UTC [7103] 10.1.2.4(40000) [unknown] [unknown] LOG:  connection received: host=10.1.2.4 port=40000`);
+    expect(events.map((e) => [e.user?.name, e.service?.name, e.source?.ip, e.source?.port])).toEqual([
+      ['carol', 'appdb', '10.1.2.3', 51234],
+      ['dave', 'appdb', undefined, undefined],
+      [undefined, undefined, '10.1.2.4', 40000],
+    ]);
+    expect(events[1]!.labels?.local).toBe('true');
+  });
+
+  // log_disconnections names the session it ends ("user=%s database=%s host=%s port=%s"), and
+  // log_connections' application_name may hold spaces before the SSL details (postinit.c).
+  it('takes the session from the disconnection message and keeps spaces in application_name', () => {
+    const { events } =
+      parse(`2024-05-01 12:00:03.500 UTC [4101] LOG:  disconnection: session time: 0:12:03.400 user=alice database=sales host=203.0.113.7 port=50512
+2024-05-01 12:00:04.000 UTC [4102] LOG:  connection authorized: user=bob database=crm application_name=pgAdmin 4 - DB:crm SSL enabled (protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)`);
+    expect(events[0]).toMatchObject({
+      event: { action: 'db.disconnect' },
+      user: { name: 'alice' },
+      service: { name: 'sales' },
+      source: { ip: '203.0.113.7', port: 50512 },
+      labels: { session_time: '0:12:03.400' },
+    });
+    expect(events[1]!.labels?.application).toBe('pgAdmin 4 - DB:crm');
+  });
+
   it('uses the configured zone for zone-less or ambiguous timestamps', () => {
     expect(parsePgTime('2024-01-15 10:00:00', { now: 0, timezone: 'Europe/Paris' })).toBe(
       Date.UTC(2024, 0, 15, 9),
