@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { rowToEvent } from '../src/store/store.js';
@@ -83,6 +84,39 @@ describe('stele parse', () => {
     expect(code).toBe(0);
     expect(lines(stdout)).toHaveLength(2);
     expect(stderr).toMatch(/^<stdin>:2: /m);
+  });
+
+  it('reads a CloudTrail log file of several MiB on one line, gzipped, and reports a log line too long to read', async () => {
+    // CloudTrail writes each log file as one line of JSON: a busy account's five minutes exceed
+    // the 1 MiB a log line may have.
+    const dir = tempDir();
+    const records = Array.from({ length: 6000 }, (_, i) => ({
+      eventVersion: '1.08',
+      eventTime: new Date(Date.UTC(2024, 4, 1) + i * 1000).toISOString().replace('.000', ''),
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      awsRegion: 'eu-west-1',
+      sourceIPAddress: '203.0.113.9',
+      userIdentity: { type: 'IAMUser', accountId: '123456789012', userName: `user${i % 7}` },
+      requestParameters: { bucketName: 'audit-bucket', key: `reports/${i}/${'x'.repeat(200)}` },
+    }));
+    const file = path.join(dir, 'cloudtrail.json.gz');
+    const text = JSON.stringify({ Records: records });
+    expect(text.length).toBeGreaterThan(1024 * 1024);
+    fs.writeFileSync(file, zlib.gzipSync(text));
+    const parsed = await stele(['parse', '--format', 'cloudtrail', file]);
+    expect(parsed.stderr).toBe('');
+    expect(lines(parsed.stdout)).toHaveLength(6000);
+
+    // A line longer than a log line may be, with no line break after it: named, not dropped silently.
+    const long = path.join(dir, 'auth.log');
+    fs.writeFileSync(
+      long,
+      `Dec 10 06:55:46 LabSZ sshd[1]: Invalid user a from 10.0.0.1\n${'y'.repeat(1024 * 1024 + 1)}`,
+    );
+    const auth = await stele(['parse', '--format', 'linux-auth', long]);
+    expect(lines(auth.stdout)).toHaveLength(1);
+    expect(auth.stderr.trim()).toBe(`${long}:2: line longer than 1048576 bytes, skipped`);
   });
 
   it('refuses an unknown format with a one-line reason', async () => {

@@ -6,6 +6,7 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { SteleError } from '../core/errors.js';
 
+/** Longest line read by default; a longer one is reported and skipped. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
 export interface InputLine {
@@ -30,7 +31,14 @@ function open(file: string): { stream: Readable; raw: Readable } {
   return { stream: file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw, raw };
 }
 
-export async function* readLines(inputs: string[]): AsyncGenerator<InputLine> {
+/**
+ * The lines of the inputs in order, each without its line break. A line longer than `maxLineBytes`
+ * is reported on standard error with its position and skipped, never held whole in memory.
+ */
+export async function* readLines(
+  inputs: string[],
+  { maxLineBytes = MAX_LINE_BYTES }: { maxLineBytes?: number } = {},
+): AsyncGenerator<InputLine> {
   let before = 0;
   const decoder = new TextDecoder('utf-8');
   for (const file of inputs) {
@@ -48,11 +56,11 @@ export async function* readLines(inputs: string[]): AsyncGenerator<InputLine> {
         line++;
         const piece = buf.subarray(start, nl);
         start = nl + 1;
-        if (skipping || pendingBytes + piece.length > MAX_LINE_BYTES) {
+        if (skipping || pendingBytes + piece.length > maxLineBytes) {
           skipping = false;
           pending = [];
           pendingBytes = 0;
-          process.stderr.write(`${name}:${line}: line longer than ${MAX_LINE_BYTES} bytes, skipped\n`);
+          tooLong(name, line, maxLineBytes);
           continue;
         }
         const whole = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
@@ -63,7 +71,7 @@ export async function* readLines(inputs: string[]): AsyncGenerator<InputLine> {
       }
       const rest = buf.subarray(start);
       if (rest.length > 0 && !skipping) {
-        if (pendingBytes + rest.length > MAX_LINE_BYTES) {
+        if (pendingBytes + rest.length > maxLineBytes) {
           skipping = true;
           pending = [];
           pendingBytes = 0;
@@ -73,11 +81,18 @@ export async function* readLines(inputs: string[]): AsyncGenerator<InputLine> {
         }
       }
     }
-    if (pending.length > 0) {
+    if (skipping) {
+      // The last line, without a line break, was too long.
+      tooLong(name, line + 1, maxLineBytes);
+    } else if (pending.length > 0) {
       line++;
       const text = decoder.decode(Buffer.concat(pending)).replace(/\r$/, '');
       if (text.trim() !== '') yield { file: name, line, text, bytesRead: position() };
     }
     before = position();
   }
+}
+
+function tooLong(name: string, line: number, maxLineBytes: number): void {
+  process.stderr.write(`${name}:${line}: line longer than ${maxLineBytes} bytes, skipped\n`);
 }

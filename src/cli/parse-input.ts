@@ -3,7 +3,19 @@
 
 import type { AuditEvent } from '../core/event.js';
 import { createParser, InputOrder, type ParserOptions } from '../parsers/index.js';
-import { readLines } from './input.js';
+import { MAX_JSON_VALUE_CHARS } from '../parsers/json-records.js';
+import { MAX_LINE_BYTES, readLines } from './input.js';
+
+/**
+ * Formats whose records are JSON documents: a whole document may be one line (a CloudTrail log
+ * file is a single line of several MiB), so their lines may be as long as a document may be.
+ */
+const DOCUMENT_FORMATS = new Set(['json', 'cloudtrail', 'k8s-audit', 'mysql-audit', 'auto']);
+
+/** The longest line read for `format`: a JSON document's limit, or that of a log line. */
+export function maxLineBytesOf(format: string): number {
+  return DOCUMENT_FORMATS.has(format) ? MAX_JSON_VALUE_CHARS : MAX_LINE_BYTES;
+}
 
 export interface ParsedItem {
   file: string;
@@ -36,7 +48,7 @@ export async function* parseInputs(
     }
   };
   try {
-    for await (const input of readLines(inputs)) {
+    for await (const input of readLines(inputs, { maxLineBytes: maxLineBytesOf(format) })) {
       if (input.file !== file) {
         if (parser && file !== undefined)
           yield* emit([...order.add(parser.end(), Infinity), ...order.drain()], file);

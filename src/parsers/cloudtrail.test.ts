@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../core/event.js';
 import { validateEvent } from '../core/validate.js';
 import { CLOUDTRAIL_ACTIONS, createCloudTrailParser } from './cloudtrail.js';
+import { createParser } from './index.js';
 import type { ParseResult, ParserOptions } from './parser.js';
 
 const FIXTURES = new URL('../../test/fixtures/', import.meta.url);
@@ -294,6 +295,10 @@ describe('cloudtrail: identities and failures from the documented formats', () =
     expect(events[0]!.user?.name).toBe('alice');
     expect(events[0]!.source).toEqual({ ip: '203.0.113.9', address: '203.0.113.9' });
     expect(events[0]!.event?.original).toBe(JSON.stringify(wrapper));
+    // `auto` knows such a document for CloudTrail too.
+    const auto = createParser('auto', OPTIONS);
+    const parsed = [...auto.push(JSON.stringify(wrapper), 1), ...auto.end()];
+    expect(parsed).toEqual([{ line: 1, event: events[0] }]);
   });
 
   // Insights events (eventType AwsCloudTrailInsight) and digest files sit beside the log files but

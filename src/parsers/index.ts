@@ -89,6 +89,9 @@ function classifyJson(value: unknown): Format {
   }
   if (Array.isArray(v.Records) || (typeof v.eventSource === 'string' && 'userIdentity' in v))
     return 'cloudtrail';
+  // A CloudTrail record delivered by EventBridge: "AWS API Call via CloudTrail" and its kin.
+  if (typeof v['detail-type'] === 'string' && v['detail-type'].endsWith(' via CloudTrail'))
+    return 'cloudtrail';
   if (typeof v.class === 'string' && ('connection_id' in v || 'login' in v || 'account' in v))
     return 'mysql-audit';
   if ('audit_record' in v) return 'mysql-audit';
