@@ -144,7 +144,9 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   const state = ledger ? await store.loadLedgerState() : { producers: [] };
   // Live detection (docs/detection.md): rules run after each commit; alerts go to the sinks.
   const sinks = createSinks(config.sinks as SinkConfig[]);
-  const loadedRules = loadDetectionRules(config.rules.length > 0 ? config.rules : [builtinRulesDir()]);
+  const loadedRules = loadDetectionRules(config.rules.length > 0 ? config.rules : [builtinRulesDir()], {
+    placeholders: config.detection?.placeholders ?? {},
+  });
   for (const e of loadedRules.errors) console.error(`stele: rule ${e.title ?? ''} (${e.path}): ${e.reason}`);
   const admitter = cluster
     ? (cluster.admitter as Admitter)

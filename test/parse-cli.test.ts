@@ -1,39 +1,23 @@
 // `stele parse` and `stele ingest --format` on real fixture data, through the built CLI, plus raw
 // records and the Kubernetes webhook over HTTP.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { rowToEvent } from '../src/store/store.js';
+import { runStele } from './helpers/child.js';
 import { startTestServer, tempDir, type TestServer } from './helpers/server.js';
 
-const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'stele');
 const FIX = path.join(ROOT, 'test', 'fixtures');
 
-async function stele(
-  args: string[],
-  input?: string,
-): Promise<{ stdout: string; stderr: string; code: number }> {
-  const child = run(process.execPath, [BIN, ...args], { maxBuffer: 64 * 1024 * 1024 });
-  if (input !== undefined) {
-    child.child.stdin!.end(input);
-  }
-  try {
-    const { stdout, stderr } = await child;
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const stele = runStele;
 
 const lines = (text: string) => text.split(/\r?\n/).filter(Boolean);
 

@@ -55,6 +55,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file: file('sources:\n  - { type: carrier-pigeon }\n') })).toThrow(ConfigError);
   });
 
+  it('reads placeholder values for |expand, a string or a non-empty list each', () => {
+    const c = loadConfig({
+      file: file('detection:\n  placeholders:\n    admin_ips: [10.0.0.9, 10.0.0.10]\n    domain: corp\n'),
+    });
+    expect(c.detection?.placeholders).toEqual({ admin_ips: ['10.0.0.9', '10.0.0.10'], domain: 'corp' });
+    expect(() => loadConfig({ file: file('detection:\n  placeholders:\n    admin_ips: []\n') })).toThrow(
+      /detection\.placeholders\.admin_ips/,
+    );
+  });
+
   it('reports unreadable and non-YAML files', () => {
     expect(() => loadConfig({ file: '/nonexistent/stele.yaml' })).toThrow(/cannot read config file/);
     expect(() => loadConfig({ file: file('listen: [unclosed\n') })).toThrow(/invalid YAML/);

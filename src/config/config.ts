@@ -70,6 +70,13 @@ export const ConfigSchema = Type.Object(
               { additionalProperties: false },
             ),
           ),
+          // Values of `%name%` placeholders in the rules' `|expand` values (Sigma "Placeholders").
+          placeholders: Type.Optional(
+            Type.Record(
+              Type.String({ minLength: 1 }),
+              Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1 })]),
+            ),
+          ),
           dedup_window_ms: Type.Optional(Type.Integer({ minimum: 0 })),
           warmup_events: Type.Optional(Type.Integer({ minimum: 0 })),
           suppress: Type.Optional(

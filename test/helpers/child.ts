@@ -1,11 +1,31 @@
-// Test harness for `stele serve` as a real child process (crash, shutdown and README tests).
+// Test harness for the built CLI as a real child process: one command run to its end, and
+// `stele serve` (crash, shutdown and README tests).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'stele');
+
+const execFileAsync = promisify(execFile);
+
+/** Runs `bin/stele` with `args` (and `input` on its standard input) to its end. */
+export async function runStele(
+  args: string[],
+  input?: string,
+): Promise<{ stdout: string; stderr: string; code: number }> {
+  const child = execFileAsync(process.execPath, [BIN, ...args], { maxBuffer: 64 * 1024 * 1024 });
+  if (input !== undefined) child.child.stdin!.end(input);
+  try {
+    const { stdout, stderr } = await child;
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
