@@ -326,6 +326,21 @@ describe('auditd event mapping', () => {
     expect(arp.events.map((x) => x.process?.command_line)).toEqual(['arp -a', 'grep -v ^?']);
     expectWellFormed([...dd.events, ...arp.events]);
   });
+
+  // The kernel writes LOGIN (1006) while the process sets its loginuid, inside the write(2) that
+  // does it: SYSCALL and PROCTITLE of the same audit(time:serial) follow. One event, not two.
+  it('keeps a LOGIN record and the SYSCALL that caused it in one event', () => {
+    const text = [
+      'type=LOGIN msg=audit(1709460901.200:501): pid=4242 uid=0 subj=unconfined old-auid=4294967295 auid=1000 tty=(none) old-ses=4294967295 ses=7 res=1',
+      'type=SYSCALL msg=audit(1709460901.200:501): arch=c000003e syscall=1 success=yes exit=4 a0=3 a1=7ffd a2=4 a3=0 items=0 ppid=1 pid=4242 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=7 comm="sshd" exe="/usr/sbin/sshd" key=(null)',
+      'type=PROCTITLE msg=audit(1709460901.200:501): proctitle=737368643A20616C696365205B707269765D',
+    ].join('\n');
+    const { events } = parseAll(text);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.event?.action).toBe('session.loginuid_set');
+    expect(events[0]?.process).toMatchObject({ name: 'sshd', command_line: 'sshd: alice [priv]' });
+    expect(events[0]?.event?.original?.split('\n')).toHaveLength(3);
+  });
 });
 
 describe('auditd input handling', () => {
