@@ -327,6 +327,40 @@ describe('auditd event mapping', () => {
     expectWellFormed([...dd.events, ...arp.events]);
   });
 
+  // OpenSSH 9.8+ runs each connection in sshd-session (OpenSSH 10: sshd-auth before it), and its
+  // USER_LOGIN names that binary in exe=; the enriched format translates id= into ID="alice".
+  it('maps a USER_LOGIN by sshd-session to ssh.login, with the enriched account name', () => {
+    const line =
+      "type=USER_LOGIN msg=audit(1709460901.123:500): pid=4242 uid=0 auid=1000 ses=7 msg='op=login id=1000 " +
+      'exe="/usr/lib/openssh/sshd-session" hostname=203.0.113.5 addr=203.0.113.5 terminal=/dev/pts/1 ' +
+      'res=success\'\x1dUID="root" AUID="alice" ID="alice"';
+    const { events } = parseAll(line);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.event).toMatchObject({ action: 'ssh.login', outcome: 'success' });
+    expect(events[0]?.user).toEqual({ id: '1000', name: 'alice' });
+    expectWellFormed(events);
+  });
+
+  // shadow-utils' ADD_USER names the new account by id= only; auditd 3 enriches it as ID="bob".
+  it('names the target of an account record from the enriched ID', () => {
+    const line =
+      "type=ADD_USER msg=audit(1709460905.000:602): pid=12 uid=0 auid=1000 ses=7 msg='op=add-user id=1001 " +
+      'exe="/usr/sbin/useradd" hostname=web1 addr=? terminal=pts/0 res=success\'\x1dUID="root" AUID="alice" ID="bob"';
+    const { events } = parseAll(line);
+    expect(events[0]?.user).toEqual({ id: '1000', name: 'alice', target: { id: '1001', name: 'bob' } });
+  });
+
+  // A dual-stack sshd writes IPv4 clients as IPv4-mapped IPv6 (RFC 4291 2.5.5.2); the linux-auth
+  // parser reports the plain IPv4 address, and so must this one.
+  it('reports an IPv4-mapped client address as IPv4', () => {
+    const line =
+      "node=web2 type=USER_AUTH msg=audit(1709460902.000:77): pid=99 uid=0 auid=4294967295 ses=4294967295 msg='op=PAM:authentication " +
+      'grantors=? acct="bob" exe="/usr/sbin/sshd" hostname=::ffff:198.51.100.2 addr=::ffff:198.51.100.2 terminal=ssh res=failed\'';
+    const { events } = parseAll(line);
+    expect(events[0]?.source).toEqual({ ip: '198.51.100.2', address: '198.51.100.2' });
+    expect(events[0]?.related?.ip).toEqual(['198.51.100.2']);
+  });
+
   // The kernel writes LOGIN (1006) while the process sets its loginuid, inside the write(2) that
   // does it: SYSCALL and PROCTITLE of the same audit(time:serial) follow. One event, not two.
   it('keeps a LOGIN record and the SYSCALL that caused it in one event', () => {

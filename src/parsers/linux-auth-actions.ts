@@ -305,11 +305,16 @@ export function buildAuthEvent(base: AuditEvent, facts: AuthFacts): AuditEvent {
 
 function endpoint(address: string, port: number | undefined, ips: string[], hosts: string[]) {
   const out: { ip?: string; port?: number; address?: string } = { address: clip(address) };
-  const ip = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  const ip = unmapIpv4(address);
   if (isIP(ip) !== 0) out.ip = addRelated(ips, ip);
   else addRelated(hosts, address);
   if (port !== undefined && port >= 0 && port <= 65535) out.port = port;
   return out;
+}
+
+/** An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`, RFC 4291 2.5.5.2) as plain IPv4; others as given. */
+export function unmapIpv4(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
 /** Adds to a related.* list: clipped to the field limit, no empties or duplicates, at most 64. */
