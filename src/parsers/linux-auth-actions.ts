@@ -32,7 +32,8 @@ export const LINUX_AUTH_ACTIONS: ActionInfo[] = [
     action: 'ssh.disconnect',
     description:
       'An SSH connection ended without (or before) a login session: client disconnect, closed or reset ' +
-      'connection, timeout, protocol or key-exchange error, or the server cutting it off after too many ' +
+      'connection, timeout (before authentication, or a client not responding to keepalives), read error, ' +
+      'protocol or key-exchange error, or the server cutting it off after too many ' +
       'authentication failures. Outcome failure with event.reason when it ended on an error or on failed ' +
       'authentication, unknown otherwise.',
     category: 'network',
@@ -55,7 +56,8 @@ export const LINUX_AUTH_ACTIONS: ActionInfo[] = [
     action: 'auth.failure',
     description:
       'A PAM module or a service reports a failed authentication (`pam_unix(svc:auth): authentication failure`, ' +
-      '`check pass; user unknown`, `PAM N more authentication failures`, klogind, gdm). Supporting record: ' +
+      '`check pass; user unknown`, `PAM N more authentication failures`, klogind, gdm, polkitd `FAILED to ' +
+      'authenticate`). Supporting record: ' +
       'the service-level action (ssh.login, su.switch) carries the decision.',
     category: 'authentication',
     type: 'info',
@@ -86,7 +88,8 @@ export const LINUX_AUTH_ACTIONS: ActionInfo[] = [
     action: 'sudo.exec',
     description:
       'sudo ran a command as user.effective (success) or refused it (failure: not in sudoers, incorrect ' +
-      'password attempts, password required, command not allowed). process.command_line is the command.',
+      'password attempts, password required, command not allowed); polkit pkexec likewise (`Executing command`, ' +
+      '`Error executing command as another user`). process.command_line is the command.',
     category: 'process',
     type: 'start',
   },
@@ -99,7 +102,9 @@ export const LINUX_AUTH_ACTIONS: ActionInfo[] = [
   },
   {
     action: 'console.login',
-    description: 'login(1) on a local terminal: `ROOT LOGIN ON tty1`, `LOGIN ON tty1 BY x`, `FAILED LOGIN`.',
+    description:
+      'login(1) on a local terminal: `ROOT LOGIN ON tty1`, `LOGIN ON tty1 BY x`, `FAILED LOGIN`, ' +
+      '`TOO MANY LOGIN TRIES` (util-linux and shadow-utils forms).',
     category: 'authentication',
     type: 'start',
   },
