@@ -90,12 +90,13 @@ export function auditTypeNumber(type: string): number | undefined {
 
 /**
  * True for records that make an event by themselves, as go-libaudit's reassembler decides:
- * PROCTITLE (the last record of a syscall event), user-space and daemon messages (<= 1299) and
- * the second user-space range (>= 2100).
+ * PROCTITLE (the last record of a syscall event), user-space and daemon messages (1100-1299) and
+ * the second user-space range (>= 2100). LOGIN (1006) is a kernel record written inside the
+ * write(2) to /proc/self/loginuid: its SYSCALL and PROCTITLE follow with the same serial.
  */
 export function isStandaloneType(typeNumber: number | undefined): boolean {
   if (typeNumber === undefined) return false;
-  return typeNumber === 1327 || typeNumber <= 1299 || typeNumber >= 2100;
+  return typeNumber === 1327 || (typeNumber >= 1100 && typeNumber <= 1299) || typeNumber >= 2100;
 }
 
 /** AUDIT_ARCH_* values (linux/audit.h) as written in `arch=`. */

@@ -326,6 +326,55 @@ describe('auditd event mapping', () => {
     expect(arp.events.map((x) => x.process?.command_line)).toEqual(['arp -a', 'grep -v ^?']);
     expectWellFormed([...dd.events, ...arp.events]);
   });
+
+  // OpenSSH 9.8+ runs each connection in sshd-session (OpenSSH 10: sshd-auth before it), and its
+  // USER_LOGIN names that binary in exe=; the enriched format translates id= into ID="alice".
+  it('maps a USER_LOGIN by sshd-session to ssh.login, with the enriched account name', () => {
+    const line =
+      "type=USER_LOGIN msg=audit(1709460901.123:500): pid=4242 uid=0 auid=1000 ses=7 msg='op=login id=1000 " +
+      'exe="/usr/lib/openssh/sshd-session" hostname=203.0.113.5 addr=203.0.113.5 terminal=/dev/pts/1 ' +
+      'res=success\'\x1dUID="root" AUID="alice" ID="alice"';
+    const { events } = parseAll(line);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.event).toMatchObject({ action: 'ssh.login', outcome: 'success' });
+    expect(events[0]?.user).toEqual({ id: '1000', name: 'alice' });
+    expectWellFormed(events);
+  });
+
+  // shadow-utils' ADD_USER names the new account by id= only; auditd 3 enriches it as ID="bob".
+  it('names the target of an account record from the enriched ID', () => {
+    const line =
+      "type=ADD_USER msg=audit(1709460905.000:602): pid=12 uid=0 auid=1000 ses=7 msg='op=add-user id=1001 " +
+      'exe="/usr/sbin/useradd" hostname=web1 addr=? terminal=pts/0 res=success\'\x1dUID="root" AUID="alice" ID="bob"';
+    const { events } = parseAll(line);
+    expect(events[0]?.user).toEqual({ id: '1000', name: 'alice', target: { id: '1001', name: 'bob' } });
+  });
+
+  // A dual-stack sshd writes IPv4 clients as IPv4-mapped IPv6 (RFC 4291 2.5.5.2); the linux-auth
+  // parser reports the plain IPv4 address, and so must this one.
+  it('reports an IPv4-mapped client address as IPv4', () => {
+    const line =
+      "node=web2 type=USER_AUTH msg=audit(1709460902.000:77): pid=99 uid=0 auid=4294967295 ses=4294967295 msg='op=PAM:authentication " +
+      'grantors=? acct="bob" exe="/usr/sbin/sshd" hostname=::ffff:198.51.100.2 addr=::ffff:198.51.100.2 terminal=ssh res=failed\'';
+    const { events } = parseAll(line);
+    expect(events[0]?.source).toEqual({ ip: '198.51.100.2', address: '198.51.100.2' });
+    expect(events[0]?.related?.ip).toEqual(['198.51.100.2']);
+  });
+
+  // The kernel writes LOGIN (1006) while the process sets its loginuid, inside the write(2) that
+  // does it: SYSCALL and PROCTITLE of the same audit(time:serial) follow. One event, not two.
+  it('keeps a LOGIN record and the SYSCALL that caused it in one event', () => {
+    const text = [
+      'type=LOGIN msg=audit(1709460901.200:501): pid=4242 uid=0 subj=unconfined old-auid=4294967295 auid=1000 tty=(none) old-ses=4294967295 ses=7 res=1',
+      'type=SYSCALL msg=audit(1709460901.200:501): arch=c000003e syscall=1 success=yes exit=4 a0=3 a1=7ffd a2=4 a3=0 items=0 ppid=1 pid=4242 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=7 comm="sshd" exe="/usr/sbin/sshd" key=(null)',
+      'type=PROCTITLE msg=audit(1709460901.200:501): proctitle=737368643A20616C696365205B707269765D',
+    ].join('\n');
+    const { events } = parseAll(text);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.event?.action).toBe('session.loginuid_set');
+    expect(events[0]?.process).toMatchObject({ name: 'sshd', command_line: 'sshd: alice [priv]' });
+    expect(events[0]?.event?.original?.split('\n')).toHaveLength(3);
+  });
 });
 
 describe('auditd input handling', () => {

@@ -6,6 +6,7 @@ import { parseAuditRecord, type AuditRecord } from './auditd-record.js';
 import { createReassembler, type AuditEventGroup } from './auditd-reassembler.js';
 import { ARCH_NAMES, errnoName, syscallName } from './auditd-tables.js';
 import { RelatedCollector, finishEvent, isIpAddress, isoFromMillis } from './json-records.js';
+import { unmapIpv4 } from './linux-auth-actions.js';
 
 type Shape = { action: string; category: string[]; type: string[] };
 
@@ -162,6 +163,8 @@ const AUXILIARY = new Set([
 ]);
 
 const UNSET_ID = new Set(['4294967295', '-1']);
+// OpenSSH 9.8 moved each connection into sshd-session, OpenSSH 10 its authentication into sshd-auth.
+const SSHD_BINARIES = new Set(['sshd', 'sshd-session', 'sshd-auth']);
 const FILE_SYSCALLS =
   /^(open|openat|openat2|creat|truncate|ftruncate|unlink|unlinkat|rename|renameat|renameat2|mkdir|mkdirat|rmdir|link|linkat|symlink|symlinkat|chmod|fchmod|fchmodat|chown|fchown|lchown|fchownat|setxattr|removexattr|utime|utimes|utimensat|mknod|mknodat)$/;
 const NETWORK_SYSCALLS = /^(connect|accept|accept4|bind|listen|sendto|sendmsg|recvfrom|recvmsg|socket)$/;
@@ -243,8 +246,9 @@ function buildEvent(group: AuditEventGroup, options: ParserOptions): ParseResult
   const related = new RelatedCollector();
   const identity = identify(primary.type, s.action, ctx, enriched, actorId, actorName);
 
-  const addr = ctx.addr && isIpAddress(ctx.addr) ? ctx.addr : undefined;
-  const hostname = ctx.hostname && ctx.hostname !== addr ? ctx.hostname : undefined;
+  const addr = ctx.addr && isIpAddress(ctx.addr) ? unmapIpv4(ctx.addr) : undefined;
+  const remote = ctx.hostname && isIpAddress(ctx.hostname) ? unmapIpv4(ctx.hostname) : ctx.hostname;
+  const hostname = remote && remote !== addr ? remote : undefined;
   const sock = firstOf(records, 'SOCKADDR')?.fields;
   const outbound = sysName !== undefined && /^(connect|sendto|sendmsg)$/.test(sysName);
   const inbound = sysName !== undefined && /^(accept|accept4|recvfrom|recvmsg)$/.test(sysName);
@@ -326,7 +330,7 @@ function shapeOf(
 ): Shape {
   const type = primary.type;
   if (type === 'USER_LOGIN' || type === 'USER_LOGOUT') {
-    const sshd = basename(ctx.exe) === 'sshd';
+    const sshd = SSHD_BINARIES.has(basename(ctx.exe) ?? '');
     const verb = type === 'USER_LOGIN' ? 'login' : 'logout';
     return type === 'USER_LOGIN'
       ? shape(`${sshd ? 'ssh' : 'user'}.${verb}`, ['authentication', 'session'], ['start'])
@@ -385,25 +389,33 @@ function identify(
   actorId: string | undefined,
   actorName: string | undefined,
 ): Identity {
-  const acct = f.acct && f.acct !== '(invalid user)' ? f.acct : undefined;
+  const account = setId(f.id);
+  const named = f.acct && f.acct !== '(invalid user)' ? f.acct : undefined;
+  // The enriched format translates id= (a uid) into ID="name": the name when acct= is absent.
+  const acct = named ?? (account !== undefined ? enrichedName(enriched.ID) : undefined);
   if (
     /^(USER_(LOGIN|LOGOUT|AUTH|ACCT|START|END|ERR|CHAUTHTOK)|CRED_(ACQ|REFR|DISP)|ACCT_(UN)?LOCK)$/.test(type)
   ) {
-    return { user: { name: acct, id: setId(f.id) } };
+    return { user: { name: acct, id: account } };
   }
   if (action.startsWith('group.')) {
     const member = action === 'group.member_add' || action === 'group.member_remove';
     return {
-      user: { id: actorId, name: actorName, target: member ? { name: acct, id: setId(f.id) } : undefined },
-      group: { name: member ? f.grp : (f.grp ?? acct), id: member ? undefined : setId(f.id) },
+      user: { id: actorId, name: actorName, target: member ? { name: acct, id: account } : undefined },
+      group: { name: member ? f.grp : (f.grp ?? named), id: member ? undefined : account },
     };
   }
   if (action.startsWith('user.')) {
-    return { user: { id: actorId, name: actorName, target: { name: acct, id: setId(f.id) } } };
+    return { user: { id: actorId, name: actorName, target: { name: acct, id: account } } };
   }
   const euid = setId(f.euid);
   const effective = euid !== undefined && euid !== actorId ? { id: euid, name: enriched.EUID } : undefined;
   return { user: { id: actorId, name: actorName, effective } };
+}
+
+/** An enriched name, unless auparse could not resolve it (`unknown(1001)`) or it was unset. */
+function enrichedName(value: string | undefined): string | undefined {
+  return value === undefined || value === 'unset' || value.startsWith('unknown(') ? undefined : value;
 }
 
 function reasonOf(

@@ -32,7 +32,8 @@ export const LINUX_AUTH_ACTIONS: ActionInfo[] = [
     action: 'ssh.disconnect',
     description:
       'An SSH connection ended without (or before) a login session: client disconnect, closed or reset ' +
-      'connection, timeout, protocol or key-exchange error, or the server cutting it off after too many ' +
+      'connection, timeout (before authentication, or a client not responding to keepalives), read error, ' +
+      'protocol or key-exchange error, or the server cutting it off after too many ' +
       'authentication failures. Outcome failure with event.reason when it ended on an error or on failed ' +
       'authentication, unknown otherwise.',
     category: 'network',
@@ -55,7 +56,8 @@ export const LINUX_AUTH_ACTIONS: ActionInfo[] = [
     action: 'auth.failure',
     description:
       'A PAM module or a service reports a failed authentication (`pam_unix(svc:auth): authentication failure`, ' +
-      '`check pass; user unknown`, `PAM N more authentication failures`, klogind, gdm). Supporting record: ' +
+      '`check pass; user unknown`, `PAM N more authentication failures`, klogind, gdm, polkitd `FAILED to ' +
+      'authenticate`). Supporting record: ' +
       'the service-level action (ssh.login, su.switch) carries the decision.',
     category: 'authentication',
     type: 'info',
@@ -86,7 +88,8 @@ export const LINUX_AUTH_ACTIONS: ActionInfo[] = [
     action: 'sudo.exec',
     description:
       'sudo ran a command as user.effective (success) or refused it (failure: not in sudoers, incorrect ' +
-      'password attempts, password required, command not allowed). process.command_line is the command.',
+      'password attempts, password required, command not allowed); polkit pkexec likewise (`Executing command`, ' +
+      '`Error executing command as another user`). process.command_line is the command.',
     category: 'process',
     type: 'start',
   },
@@ -99,7 +102,9 @@ export const LINUX_AUTH_ACTIONS: ActionInfo[] = [
   },
   {
     action: 'console.login',
-    description: 'login(1) on a local terminal: `ROOT LOGIN ON tty1`, `LOGIN ON tty1 BY x`, `FAILED LOGIN`.',
+    description:
+      'login(1) on a local terminal: `ROOT LOGIN ON tty1`, `LOGIN ON tty1 BY x`, `FAILED LOGIN`, ' +
+      '`TOO MANY LOGIN TRIES` (util-linux and shadow-utils forms).',
     category: 'authentication',
     type: 'start',
   },
@@ -305,11 +310,16 @@ export function buildAuthEvent(base: AuditEvent, facts: AuthFacts): AuditEvent {
 
 function endpoint(address: string, port: number | undefined, ips: string[], hosts: string[]) {
   const out: { ip?: string; port?: number; address?: string } = { address: clip(address) };
-  const ip = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  const ip = unmapIpv4(address);
   if (isIP(ip) !== 0) out.ip = addRelated(ips, ip);
   else addRelated(hosts, address);
   if (port !== undefined && port >= 0 && port <= 65535) out.port = port;
   return out;
+}
+
+/** An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`, RFC 4291 2.5.5.2) as plain IPv4; others as given. */
+export function unmapIpv4(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
 /** Adds to a related.* list: clipped to the field limit, no empties or duplicates, at most 64. */

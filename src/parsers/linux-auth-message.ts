@@ -1,6 +1,6 @@
-// Dispatches the message of one auth-log line on its program name (sshd, sudo, su, PAM modules,
-// shadow-utils, logind, login, ftpd) and turns it into an event. Shared by the linux-auth and
-// syslog parsers: whatever carried the line, `sshd: Accepted ...` is the same ssh.login.
+// Dispatches the message of one auth-log line on its program name (sshd, sudo, su, pkexec, polkitd,
+// PAM modules, shadow-utils, logind, login, ftpd) and turns it into an event. Shared by the
+// linux-auth and syslog parsers: whatever carried the line, `sshd: Accepted ...` is the same ssh.login.
 
 import type { AuditEvent } from '../core/event.js';
 import { ACCOUNT_PROGRAMS, parseAccountMessage } from './linux-auth-accounts.js';
@@ -12,9 +12,10 @@ import {
   parseGdmMessage,
   parseKlogindMessage,
   parseLogindMessage,
+  parsePolkitMessage,
 } from './linux-auth-services.js';
 import { parseSshdMessage } from './linux-auth-sshd.js';
-import { parseSudoMessage, parseSuMessage } from './linux-auth-sudo.js';
+import { parsePkexecMessage, parseSudoMessage, parseSuMessage } from './linux-auth-sudo.js';
 
 export const LINUX_AUTH_DATASET = 'linux.auth';
 
@@ -26,6 +27,9 @@ const HANDLERS = new Map<string, Handler>([
   ['sshd-auth', parseSshdMessage], // OpenSSH 10 pre-authentication binary
   ['sudo', parseSudoMessage],
   ['su', parseSuMessage],
+  ['pkexec', parsePkexecMessage],
+  ['polkitd', parsePolkitMessage],
+  ['polkitd(authority=local)', parsePolkitMessage], // polkit < 0.106 names its backend in the tag
   ['systemd-logind', parseLogindMessage],
   ['login', parseConsoleLoginMessage],
   ['ftpd', parseFtpdMessage],

@@ -3,8 +3,9 @@
 
 import type { AuthFacts } from './linux-auth-actions.js';
 
-const NEW_SESSION = /^New session (\S+) of user (\S+?)\.?$/;
-const REMOVED_SESSION = /^Removed session (\S+?)\.?$/;
+// systemd 258 quotes both and adds the class and type: `New session '7' of user 'alice' with class ...`.
+const NEW_SESSION = /^New session '?([^\s']+?)'? of user '?([^\s']+?)'?(?: with class .*)?\.?$/;
+const REMOVED_SESSION = /^Removed session '?([^\s']+?)'?\.?$/;
 
 export function parseLogindMessage(message: string): AuthFacts | undefined {
   let m = NEW_SESSION.exec(message);
@@ -16,9 +17,13 @@ export function parseLogindMessage(message: string): AuthFacts | undefined {
 
 const ROOT_LOGIN = /^ROOT LOGIN ON (\S+)(?: FROM (\S+))?/;
 const LOGIN_ON = /^LOGIN ON (\S+) BY (\S+)(?: FROM (\S+))?/;
-// shadow-utils: `FAILED LOGIN 1 FROM tty1 FOR root, Authentication failure`;
-// util-linux: `FAILED LOGIN 1 FROM tty1 FOR root, Authentication failure` or `... on '/dev/tty1' FOR 'root', ...`.
-const FAILED_LOGIN = /^FAILED LOGIN \(?(\d+)\)? (?:FROM|on) '?(\S+?)'? FOR '?(.*?)'?, (.*)$/;
+// util-linux: `FAILED LOGIN 1 FROM tty1 FOR root, reason`, `FAILED LOGIN SESSION FROM ...` and
+// `TOO MANY LOGIN TRIES (3) FROM ...`, FROM naming the remote host or else the tty; shadow-utils:
+// `FAILED LOGIN (1) on '/dev/tty1'[ from 'host'] FOR 'root', reason`, `TOO MANY LOGIN TRIES (5) on ... FOR 'root'`.
+const FAILED_LOGIN =
+  /^(FAILED LOGIN(?: SESSION| \(?\d+\)?)|TOO MANY LOGIN TRIES \(\d+\)) (?:FROM (\S+)|on '([^']*)'(?: from '([^']*)')?) FOR '?(.*?)'?(?:, (.*))?$/;
+const TERMINAL = /^(?:\/dev\/|tty|pts\/|console|hvc|xvc)/;
+const UNKNOWN_USERS = new Set(['UNKNOWN', '(unknown)']);
 
 /** Console logins: recognized by their text whatever the tag (old logins log as `-- root[pid]`). */
 export function parseConsoleLoginMessage(message: string): AuthFacts | undefined {
@@ -28,12 +33,20 @@ export function parseConsoleLoginMessage(message: string): AuthFacts | undefined
   m = LOGIN_ON.exec(text);
   if (m) return consoleLogin(true, m[2], m[1], m[3]);
   m = FAILED_LOGIN.exec(text);
-  if (m) {
-    const facts = consoleLogin(false, m[3], m[2], undefined);
-    facts.reason = m[4];
-    return facts;
-  }
-  return undefined;
+  return m ? failedLogin(m) : undefined;
+}
+
+function failedLogin(m: RegExpExecArray): AuthFacts {
+  const [, what = '', from, tty, host, user = '', reason] = m;
+  const fromTty = from !== undefined && TERMINAL.test(from);
+  const facts = consoleLogin(
+    false,
+    UNKNOWN_USERS.has(user) ? undefined : user,
+    tty ?? (fromTty ? from : undefined),
+    host ?? (fromTty ? undefined : from),
+  );
+  facts.reason = reason ?? (what.startsWith('TOO') ? 'too many login tries' : 'login failed');
+  return facts;
 }
 
 function consoleLogin(
@@ -86,6 +99,23 @@ export function parseFtpdMessage(message: string): AuthFacts | undefined {
     return facts;
   }
   return undefined;
+}
+
+// polkitd: `Operator of unix-session:2 FAILED to authenticate to gain authorization for action A for
+// unix-process:1234:5678 [bash] (owned by unix-user:alice)`.
+const POLKIT_FAILED =
+  /^Operator of (\S+) FAILED to authenticate to gain authorization for action (\S+) for (.*) \(owned by unix-user:([^)]*)\)$/;
+
+export function parsePolkitMessage(message: string): AuthFacts | undefined {
+  const m = POLKIT_FAILED.exec(message.trimEnd());
+  if (!m) return undefined;
+  return {
+    action: 'auth.failure',
+    outcome: 'failure',
+    user: m[4],
+    reason: `failed to authenticate for ${m[2] ?? ''}`,
+    labels: { polkit_action: m[2] ?? '', polkit_subject: m[3] ?? '' },
+  };
 }
 
 const KLOGIND_FAILED = /^Authentication failed from (\S+) \(([^)]*)\): (.*)$/;

@@ -21,6 +21,8 @@ const CONNECTION_FROM = /^Connection from (\S+) port (\d+)(?: on (\S+) port (\d+
 const WHO = String.raw`(?:authenticating user|invalid user|user) (.*) (\S+) port (\d+)|(\S+?)(?: port (\d+))?`;
 const CLOSED = new RegExp(`^Connection (?:closed|reset) by (?:${WHO})$`);
 const DISCONNECTED = new RegExp(`^Disconnected from (?:${WHO})$`);
+const CLIENT_TIMEOUT = new RegExp(`^Timeout, client not responding from (?:${WHO})$`);
+const READ_ERROR = /^Read error from remote host (\S+) port (\d+): (.*)$/;
 const RECEIVED_DISCONNECT = /^Received disconnect from (\S+)(?: port (\d+))?: ?(\d+): ?(.*)$/;
 const DISCONNECTING_NEW =
   /^Disconnecting (?:authenticating user|invalid user|user) (.*) (\S+) port (\d+): (.*)$/;
@@ -66,7 +68,7 @@ function parseText(text: string, preauth: boolean): AuthFacts | undefined {
     case 68: // D
       return disconnected(text, preauth) ?? disconnecting(text) ?? noIdentification(text);
     case 82: // R
-      return receivedDisconnect(text, preauth) ?? rootRefused(text);
+      return receivedDisconnect(text, preauth) ?? rootRefused(text) ?? readError(text);
     case 114: // r
       return reverseMapping(text);
     case 80: // P
@@ -76,7 +78,7 @@ function parseText(text: string, preauth: boolean): AuthFacts | undefined {
     case 109: // m
       return maxAttempts(text);
     case 84: // T
-      return timeout(TIMEOUT.exec(text));
+      return timeout(TIMEOUT.exec(text)) ?? clientTimeout(text, preauth);
     case 66: // B
       return badProtocol(text);
     case 98: // b
@@ -171,11 +173,26 @@ function closed(text: string, preauth: boolean): AuthFacts | undefined {
   const m = CLOSED.exec(text);
   if (!m) return undefined;
   const facts = endpointFacts(m, preauth);
-  if (text.startsWith('Connection reset')) {
-    facts.action = 'ssh.disconnect';
-    facts.outcome = 'failure';
-    facts.reason = 'connection reset by peer';
-  }
+  return text.startsWith('Connection reset') ? cutOff(facts, 'connection reset by peer') : facts;
+}
+
+// ClientAliveCountMax keepalives went unanswered: sshd dropped the connection, logged in or not.
+function clientTimeout(text: string, preauth: boolean): AuthFacts | undefined {
+  const m = CLIENT_TIMEOUT.exec(text);
+  return m ? cutOff(endpointFacts(m, preauth), 'client not responding') : undefined;
+}
+
+function readError(text: string): AuthFacts | undefined {
+  const m = READ_ERROR.exec(text);
+  if (!m) return undefined;
+  return { action: 'ssh.disconnect', outcome: 'failure', source: m[1], sourcePort: port(m[2]), reason: m[3] };
+}
+
+/** A connection that ended on an error rather than by either side's choice. */
+function cutOff(facts: AuthFacts, reason: string): AuthFacts {
+  facts.action = 'ssh.disconnect';
+  facts.outcome = 'failure';
+  facts.reason = reason;
   return facts;
 }
 

@@ -1,4 +1,4 @@
-// sudo and su: privilege changes. sudo logs `alice : [reason ; ]TTY=pts/0 ; PWD=/home/alice ;
+// sudo, pkexec and su: privilege changes. sudo logs `alice : [reason ; ]TTY=pts/0 ; PWD=/home/alice ;
 // USER=root ; COMMAND=/bin/ls -la`; su logs `Successful su for root by alice`, `FAILED su ...`,
 // util-linux `(to root) alice on pts/0`, BSD `'su root' failed for alice on /dev/pts/8`.
 
@@ -41,6 +41,28 @@ export function parseSudoMessage(message: string): AuthFacts | undefined {
   if (fields.TTY) labels.tty = fields.TTY;
   if (fields.GROUP) labels.sudo_group = fields.GROUP;
   if (Object.keys(labels).length > 0) facts.labels = labels;
+  return facts;
+}
+
+// polkit's pkexec: `alice: Executing command [USER=root] [TTY=/dev/pts/0] [CWD=/home/alice]
+// [COMMAND=/usr/bin/id]`, or an error text in place of `Executing command` when it refused.
+const PKEXEC = /^(\S+): (.*?) \[USER=([^\]]*)\] \[TTY=([^\]]*)\] \[CWD=([^\]]*)\] \[COMMAND=(.*)\]$/;
+
+/** Facts of one pkexec message: a command run as another user, like sudo's. */
+export function parsePkexecMessage(message: string): AuthFacts | undefined {
+  const m = PKEXEC.exec(message.trimEnd());
+  if (!m) return undefined;
+  const success = m[2] === 'Executing command';
+  const facts: AuthFacts = {
+    action: 'sudo.exec',
+    outcome: success ? 'success' : 'failure',
+    user: m[1],
+    effectiveUser: m[3],
+    commandLine: m[6],
+    workingDirectory: m[5],
+  };
+  if (!success) facts.reason = m[2];
+  if (m[4]) facts.labels = { tty: m[4] };
   return facts;
 }
 

@@ -220,6 +220,26 @@ describe('sshd', () => {
       'Server listening on 0.0.0.0 port 22.',
       { event: { action: 'system.message', outcome: 'unknown' }, related: { ip: ['0.0.0.0'] } },
     ],
+    // serverloop.c: ClientAliveCountMax keepalives unanswered; the id is sshpkt_fmt_connection_id's.
+    [
+      'Timeout, client not responding from user alice 2001:db8::7 port 51234',
+      {
+        event: { action: 'ssh.disconnect', outcome: 'failure', reason: 'client not responding' },
+        user: { name: 'alice' },
+        source: { ip: '2001:db8::7', port: 51234 },
+      },
+    ],
+    [
+      'Timeout, client not responding from 192.0.2.44 port 2200',
+      { event: { action: 'ssh.disconnect', outcome: 'failure' }, source: { ip: '192.0.2.44', port: 2200 } },
+    ],
+    [
+      'Read error from remote host 192.0.2.45 port 2201: Connection reset by peer',
+      {
+        event: { action: 'ssh.disconnect', outcome: 'failure', reason: 'Connection reset by peer' },
+        source: { ip: '192.0.2.45', port: 2201 },
+      },
+    ],
   ])('%s', (message, expected) => {
     expect(eventOf(`${H} sshd[4242]: ${message}`)).toMatchObject(expected);
   });
@@ -306,6 +326,46 @@ describe('sudo and su', () => {
     });
   });
 
+  // polkit's pkexec.c logs each run, allowed or refused, with the target user, tty, cwd and command.
+  it.each([
+    [
+      'alice: Executing command [USER=root] [TTY=/dev/pts/0] [CWD=/home/alice] [COMMAND=/usr/bin/id -u]',
+      { event: { action: 'sudo.exec', outcome: 'success' } },
+    ],
+    [
+      'alice: Error executing command as another user: Not authorized [USER=root] [TTY=unknown] [CWD=/home/alice] [COMMAND=/usr/bin/id -u]',
+      {
+        event: {
+          action: 'sudo.exec',
+          outcome: 'failure',
+          reason: 'Error executing command as another user: Not authorized',
+        },
+      },
+    ],
+  ])('pkexec: %s', (message, expected) => {
+    const event = eventOf(`${H} pkexec[3100]: ${message}`);
+    expect(event).toMatchObject(expected);
+    expect(event.user).toEqual({ name: 'alice', effective: { name: 'root' } });
+    expect(event.process).toMatchObject({
+      name: 'pkexec',
+      pid: 3100,
+      command_line: '/usr/bin/id -u',
+      working_directory: '/home/alice',
+    });
+  });
+
+  // polkitd's authority logs who failed the authentication an action needed, and for which action.
+  it('maps a failed polkit authentication to auth.failure for the owner of the process', () => {
+    const event = eventOf(
+      `${H} polkitd(authority=local)[800]: Operator of unix-session:2 FAILED to authenticate to gain authorization for action org.freedesktop.policykit.exec for unix-process:3100:5678 [bash] (owned by unix-user:alice)`,
+    );
+    expect(event).toMatchObject({
+      event: { action: 'auth.failure', outcome: 'failure' },
+      user: { name: 'alice' },
+      labels: { polkit_action: 'org.freedesktop.policykit.exec' },
+    });
+  });
+
   it('maps the su PAM failure to the target account, keeping the requester in related.user', () => {
     const event = eventOf(
       `${H} su[1235]: pam_unix(su:auth): authentication failure; logname=mallory uid=1001 euid=0 tty=/dev/pts/1 ruser=mallory rhost=  user=root`,
@@ -382,6 +442,41 @@ describe('accounts, groups and sessions', () => {
     [
       'systemd-logind[600]: Removed session 42.',
       { event: { action: 'session.end' }, session: { id: 'web1/logind/42' } },
+    ],
+    // systemd 258 quotes the id and user and adds the class and type.
+    [
+      "systemd-logind[600]: New session '7' of user 'alice' with class 'user' and type 'tty'.",
+      { event: { action: 'session.start' }, user: { name: 'alice' }, session: { id: 'web1/logind/7' } },
+    ],
+    // shadow-utils login: `FAILED LOGIN (%u)%s FOR '%s', %s`, with ` on 'TTY'[ from 'HOST']`.
+    [
+      "login[900]: FAILED LOGIN (1) on '/dev/pts/3' from 'client.example.net' FOR 'root', Authentication failure",
+      {
+        event: { action: 'console.login', outcome: 'failure', reason: 'Authentication failure' },
+        user: { name: 'root' },
+        source: { address: 'client.example.net' },
+        labels: { tty: '/dev/pts/3' },
+      },
+    ],
+    [
+      "login[900]: TOO MANY LOGIN TRIES (5) on '/dev/tty1' FOR 'UNKNOWN'",
+      { event: { action: 'console.login', outcome: 'failure', reason: 'too many login tries' } },
+    ],
+    // util-linux login: FROM is the remote host, else the tty.
+    [
+      'login[900]: TOO MANY LOGIN TRIES (3) FROM 192.0.2.60 FOR bob, Have exhausted maximum number of retries for service',
+      {
+        event: { action: 'console.login', outcome: 'failure' },
+        user: { name: 'bob' },
+        source: { ip: '192.0.2.60' },
+      },
+    ],
+    [
+      'login[900]: FAILED LOGIN SESSION FROM tty2 FOR (unknown), User not known to the underlying authentication module',
+      {
+        event: { action: 'console.login', outcome: 'failure' },
+        labels: { tty: 'tty2' },
+      },
     ],
     [
       'login[900]: FAILED LOGIN 1 FROM tty1 FOR root, Authentication failure',
