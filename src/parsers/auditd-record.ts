@@ -70,10 +70,11 @@ export function parseAuditRecord(line: string): AuditRecord | string {
   const body = line.slice(m.index + m[0].length);
   const split = body.indexOf('\x1d');
   const fields: Record<string, string> = {};
-  tokenize(split < 0 ? body : body.slice(0, split), fields, type === 'EXECVE');
+  const execve = type === 'EXECVE' ? new Set<string>() : undefined;
+  tokenize(split < 0 ? body : body.slice(0, split), fields, execve);
   const enriched: Record<string, string> = {};
-  if (split >= 0) tokenize(body.slice(split + 1), enriched, false);
-  if (type === 'EXECVE') joinChunkedArgs(fields);
+  if (split >= 0) tokenize(body.slice(split + 1), enriched, undefined);
+  if (execve) joinChunkedArgs(fields, execve);
   if (type === 'SOCKADDR' && fields.saddr) Object.assign(fields, decodeSockaddr(fields.saddr));
   return {
     node,
@@ -88,8 +89,11 @@ export function parseAuditRecord(line: string): AuditRecord | string {
   };
 }
 
-/** Splits `k=v k="v w" msg='k=v ...'` into fields; bare words are only used for a few forms. */
-function tokenize(text: string, out: Record<string, string>, execve: boolean): void {
+/**
+ * Splits `k=v k="v w" msg='k=v ...'` into fields; bare words are only used for a few forms.
+ * `execve` is given for an EXECVE record: it collects the pieces of long arguments that are hex.
+ */
+function tokenize(text: string, out: Record<string, string>, execve: Set<string> | undefined): void {
   const n = text.length;
   let i = 0;
   let prefix = ''; // "old auid=..." / "new auid=..." in old LOGIN records
@@ -120,7 +124,7 @@ function tokenize(text: string, out: Record<string, string>, execve: boolean): v
     } else if (q === "'") {
       const end = closingSingleQuote(text, i + 1);
       const inner = text.slice(i + 1, end);
-      if (key === 'msg') tokenize(inner, out, false);
+      if (key === 'msg') tokenize(inner, out, undefined);
       else setField(out, key, inner, true, execve);
       i = end + 1;
     } else {
@@ -172,10 +176,26 @@ function cleanBare(value: string): string {
   return v;
 }
 
-function setField(out: Record<string, string>, key: string, value: string, quoted: boolean, execve: boolean) {
+/** A piece of a long EXECVE argument: `a1[0]`, `a1[1]`, ... */
+const ARG_PIECE = /^a\d+\[\d+\]$/;
+
+function setField(
+  out: Record<string, string>,
+  key: string,
+  value: string,
+  quoted: boolean,
+  execve: Set<string> | undefined,
+) {
   if (value === '' || value === '?' || value === '(null)') return;
   let v = value;
-  if (!quoted && HEX.test(v) && (ENCODED_FIELDS.has(key) || (execve && /^a\d+(\[\d+\])?$/.test(key)))) {
+  if (execve && ARG_PIECE.test(key)) {
+    // Kept as written: hex pieces are decoded once joined, since a piece can end inside a
+    // multi-byte UTF-8 character.
+    if (!quoted && HEX.test(v)) execve.add(key);
+    out[key] = v;
+    return;
+  }
+  if (!quoted && HEX.test(v) && (ENCODED_FIELDS.has(key) || (execve && /^a\d+$/.test(key)))) {
     v = decodeHex(v);
     if (key === 'proctitle') v = v.replace(/\0+$/, '').replace(/\0/g, ' ');
   }
@@ -189,19 +209,26 @@ export function decodeHex(hex: string): string {
   return text.includes('\ufffd') ? bytes.toString('latin1') : text;
 }
 
-/** Long EXECVE arguments arrive as `a1_len=N a1[0]=... a1[1]=...`: join them back into `a1`. */
-function joinChunkedArgs(fields: Record<string, string>): void {
-  const chunks = new Map<string, string[]>();
+/**
+ * Long EXECVE arguments arrive as `a1_len=N a1[0]=... a1[1]=...`: join them back into `a1`. The
+ * kernel encodes an argument's pieces alike, all hex or all quoted; hex pieces (`hexPieces`) are
+ * joined before they are decoded, so a character cut between two pieces comes out whole.
+ */
+function joinChunkedArgs(fields: Record<string, string>, hexPieces: ReadonlySet<string>): void {
+  const chunks = new Map<string, Array<{ value: string; hex: boolean }>>();
   for (const [key, value] of Object.entries(fields)) {
     const m = /^(a\d+)\[(\d+)\]$/.exec(key);
     if (!m) continue;
     const list = chunks.get(m[1]!) ?? [];
-    list[Number(m[2])] = value;
+    list[Number(m[2])] = { value, hex: hexPieces.has(key) };
     chunks.set(m[1]!, list);
     delete fields[key];
   }
-  for (const [arg, list] of chunks) {
-    fields[arg] = list.join('');
+  for (const [arg, sparse] of chunks) {
+    const list = sparse.filter((piece) => piece !== undefined);
+    fields[arg] = list.every((piece) => piece.hex)
+      ? decodeHex(list.map((piece) => piece.value).join(''))
+      : list.map((piece) => (piece.hex ? decodeHex(piece.value) : piece.value)).join('');
     delete fields[`${arg}_len`];
   }
 }

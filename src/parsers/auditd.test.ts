@@ -436,6 +436,27 @@ describe('auditd input handling', () => {
     expect(only?.line).toBe(1);
   });
 
+  // The kernel cuts a long argument into pieces of a fixed number of bytes (audit_log_execve_info),
+  // wherever the cut falls: here inside a three-byte character.
+  it('joins the hex pieces of a long argument before decoding them', () => {
+    const arg = `x${'€'.repeat(400)}`;
+    const hex = Buffer.from(arg).toString('hex');
+    const cut = 2 * 500; // 500 bytes: 'x', 166 whole characters and two bytes of the next
+    for (const [quoted, pieces] of [
+      [false, `a1[0]=${hex.slice(0, cut)} a1[1]=${hex.slice(cut)}`],
+      [true, `a1[0]="${'ab'.repeat(300)}" a1[1]="cdef"`],
+    ] as const) {
+      const text = [
+        'type=SYSCALL msg=audit(1700000000.000:6): arch=c000003e syscall=59 success=yes exit=0 pid=9 auid=0 uid=0 euid=0 ses=1 comm="x" exe="/x"',
+        `type=EXECVE msg=audit(1700000000.000:6): argc=2 a0="x" a1_len=${quoted ? 604 : Buffer.byteLength(arg)} ${pieces}`,
+      ].join('\n');
+      const { events, errors } = parseAll(text);
+      expect(errors).toEqual([]);
+      // Quoted pieces are text as written, even when they look like hex.
+      expect(events[0]!.process?.args?.[1]).toBe(quoted ? `${'ab'.repeat(300)}cdef` : arg);
+    }
+  });
+
   it('handles a very long command line by clipping, not rejecting', () => {
     const arg = 'A'.repeat(100_000);
     const hex = Buffer.from(arg).toString('hex');
