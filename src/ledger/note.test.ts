@@ -10,8 +10,10 @@ import {
   openNote,
   parseSignerKey,
   parseVerifierKey,
+  MAX_SIGNATURES,
   signNote,
   type SignerKey,
+  type VerifierKey,
 } from './note.js';
 
 interface SignedNoteVector {
@@ -236,5 +238,55 @@ describe('openNote', () => {
     );
     expect(() => openNote(peter.signedNote.replace('— ', '- '), [peterVkey])).toThrow(/is not a signature/);
     expect(() => openNote(peter.signedNote.replace('=\n', '\n'), [peterVkey])).toThrow(/not base64/);
+  });
+
+  it('rejects a lone signature whose key id is wrong, saying it is not from a trusted key', () => {
+    const line = peter.signedNote.slice(peter.text.length + 1);
+    const payload = Buffer.from(line.split(' ')[2] as string, 'base64');
+    payload[0] = (payload[0] as number) ^ 0x01;
+    const note = `${peter.text}\n— PeterNeumann ${payload.toString('base64')}\n`;
+    const err = thrown(() => openNote(note, [peterVkey]));
+    expect(err).toBeInstanceOf(IntegrityError);
+    expect(err.message).toBe('signed note: the one signature is not from a trusted key');
+  });
+
+  it('follows the signed-note format rules on hand-made notes', () => {
+    const a = createSignerKey('example.com/a', Buffer.alloc(32, 1));
+    const b = createSignerKey('example.com/b', Buffer.alloc(32, 2));
+    const [va, vb] = [a, b].map((k) => parseVerifierKey(k.verifierKey)) as [VerifierKey, VerifierKey];
+    const text = 'example.com/a\n5\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n';
+    const both = signNote(text, [a, b]);
+    expect(openNote(both, [va, vb]).signatures.map((s) => s.name)).toEqual([
+      'example.com/a',
+      'example.com/b',
+    ]);
+    // An unknown key's signature beside a good one is ignored, not an error.
+    const opened = openNote(both, [va]);
+    expect(opened.signatures.map((s) => s.name)).toEqual(['example.com/a']);
+    expect(opened.unverified.map((s) => s.name)).toEqual(['example.com/b']);
+    expect(() => openNote(both, [])).toThrow(/none of the 2 signatures is from a trusted key/);
+    const one = signNote(text, a);
+    expect(() => openNote(one.replace(/\n/g, '\r\n'), [va])).toThrow(/control character/);
+    expect(() => openNote(one.slice(0, -1), [va])).toThrow(/does not end with a newline/);
+    expect(() => openNote(one.replace('\u2014', '-'), [va])).toThrow(/is not a signature/);
+    expect(() => openNote(one.replace('\n\n', '\n'), [va])).toThrow(/no blank line/);
+    expect(() => signNote(text.slice(0, -1), a)).toThrow(/end with a newline/);
+    expect(() => signNote('', a)).toThrow(/end with a newline/);
+    // Text that itself ends in a blank line: the last blank line separates the signatures.
+    expect(openNote(signNote('a\n\n', a), [va]).text).toBe('a\n\n');
+    const many = Array.from({ length: MAX_SIGNATURES + 1 }, () => one.slice(text.length + 1)).join('');
+    expect(() => openNote(`${text}\n${many}`, [va])).toThrow(/more than 100 signatures/);
+  });
+
+  it('refuses key names holding any Unicode space, U+0085 and U+3000 included', () => {
+    expect(() => createSignerKey('a+b')).toThrow(/space, a plus/);
+    for (const name of ['a\u0085b', 'a\u3000b', 'a\u00a0b', 'a b']) {
+      expect(() => createSignerKey(name), JSON.stringify(name)).toThrow(/space, a plus/);
+      const key = `${name}+00000000+${Buffer.concat([Buffer.from([1]), Buffer.alloc(32)]).toString('base64')}`;
+      expect(() => parseVerifierKey(key), JSON.stringify(name)).toThrow(/space, a plus/);
+    }
+    const line = peter.signedNote.slice(peter.text.length + 1);
+    const nel = `${peter.text}\n${line.replace('PeterNeumann', 'Peter\u0085Neumann')}`;
+    expect(() => openNote(nel, [peterVkey])).toThrow(/no valid key name/);
   });
 });

@@ -58,7 +58,8 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 /** Why `name` cannot be a key name: empty, a Unicode space, a plus or a control character. */
 function nameProblem(name: string): string | undefined {
   if (name.length === 0) return 'key name is empty';
-  if (/[\s+]/u.test(name) || CONTROL.test(name) || LONE_SURROGATE.test(name)) {
+  // "Unicode spaces" are White_Space (as Go's unicode.IsSpace): \s alone misses U+0085.
+  if (/[\s\p{White_Space}+]/u.test(name) || CONTROL.test(name) || LONE_SURROGATE.test(name)) {
     return `key name ${JSON.stringify(name)} contains a space, a plus or a control character`;
   }
   return undefined;
@@ -238,7 +239,8 @@ export function openNote(note: string | Uint8Array, verifiers: readonly Verifier
     seen.add(id);
   }
   if (signatures.length === 0) {
-    const names = lines.length === 1 ? 'the one signature is' : `none of the ${lines.length} signatures is`;
+    const names =
+      lines.length === 1 ? 'the one signature is not' : `none of the ${lines.length} signatures is`;
     throw new IntegrityError(`signed note: ${names} from a trusted key`);
   }
   return { text, signatures, unverified };
