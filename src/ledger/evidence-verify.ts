@@ -17,7 +17,7 @@ import {
   type ProofsFile,
 } from './evidence-format.js';
 import { hashLeaf, verifyInclusion } from './merkle.js';
-import { parseVerifierKey, type VerifierKey } from './note.js';
+import { decodeBase64, parseVerifierKey, type VerifierKey } from './note.js';
 
 export interface BundleReport {
   ok: boolean;
@@ -276,12 +276,6 @@ function commitmentPairs(event: object, committed: object, field: string): Array
       pairs.push([flat, (committed as Record<string, unknown>)[field]]);
   }
   return pairs;
-}
-
-function decodeBase64(text: unknown): Buffer | undefined {
-  if (typeof text !== 'string') return undefined;
-  const bytes = Buffer.from(text, 'base64');
-  return bytes.toString('base64') === text ? bytes : undefined;
 }
 
 function bad(reason: string, index?: number): never {

@@ -76,8 +76,9 @@ export function keyIdOf(name: string, type: number, publicKey: Uint8Array): stri
     .toString('hex');
 }
 
-/** Strict standard base64: the decoding must re-encode to exactly the input. */
-function decodeBase64(text: string): Buffer | undefined {
+/** Strict standard base64 (RFC 4648 section 4, padded): the decoding must re-encode to exactly the input. */
+export function decodeBase64(text: unknown): Buffer | undefined {
+  if (typeof text !== 'string') return undefined;
   const bytes = Buffer.from(text, 'base64');
   return bytes.toString('base64') === text ? bytes : undefined;
 }

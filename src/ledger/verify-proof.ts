@@ -5,8 +5,8 @@
 import { IntegrityError, ValidationError } from '../core/errors.js';
 import { openCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { ConsistencyProofJson, InclusionProofJson } from './ledger-service.js';
-import { hashLeaf, verifyConsistency, verifyInclusion } from './merkle.js';
-import type { VerifierKey } from './note.js';
+import { EMPTY_ROOT, hashLeaf, verifyConsistency, verifyInclusion } from './merkle.js';
+import { decodeBase64, type VerifierKey } from './note.js';
 
 /**
  * The checkpoint in a note: opened with `key` (signature checked) when given, else only parsed.
@@ -44,16 +44,21 @@ export function inclusionProofProblem(proof: InclusionProofJson, key?: VerifierK
   if (checkpoint.size !== proof.treeSize) {
     return `the proof is for a tree of size ${proof.treeSize} but its checkpoint has size ${checkpoint.size}`;
   }
-  const leafHash = hashLeaf(Buffer.from(proof.entry, 'base64'));
+  const entry = decodeBase64(proof.entry);
+  if (!entry) return 'the entry is not standard base64';
+  const leafHash = hashLeaf(entry);
   if (leafHash.toString('base64') !== proof.leafHash) return 'the entry bytes do not hash to the leaf hash';
-  const result = verifyInclusion(
-    leafHash,
-    proof.index,
-    proof.treeSize,
-    proof.hashes.map((h) => Buffer.from(h, 'base64')),
-    checkpoint.rootHash,
-  );
+  const hashes = decodeHashes(proof.hashes);
+  if (typeof hashes === 'string') return hashes;
+  const result = verifyInclusion(leafHash, proof.index, proof.treeSize, hashes, checkpoint.rootHash);
   return result.ok ? undefined : `the inclusion proof does not hold: ${result.reason}`;
+}
+
+/** The proof's hashes, or why one is not standard base64 (RFC 4648 section 4, padded). */
+function decodeHashes(hashes: readonly string[]): Buffer[] | string {
+  const decoded = hashes.map(decodeBase64);
+  const bad = decoded.findIndex((hash) => !hash);
+  return bad < 0 ? (decoded as Buffer[]) : `proof hash ${bad} is not standard base64`;
 }
 
 /** Why `newer` does not extend `older` by `proof`, or undefined when it does. */
@@ -69,16 +74,18 @@ export function consistencyProblem(
   if (proof.oldSize !== older.size || proof.newSize !== newer.size) {
     return `the proof is for sizes ${proof.oldSize} and ${proof.newSize}, not ${older.size} and ${newer.size}`;
   }
-  // Every tree extends the empty tree (C2SP tlog-witness): the proof is empty.
-  if (older.size === 0)
-    return proof.hashes.length === 0 ? undefined : 'a proof from the empty tree must be empty';
-  const result = verifyConsistency(
-    older.size,
-    newer.size,
-    proof.hashes.map((h) => Buffer.from(h, 'base64')),
-    older.rootHash,
-    newer.rootHash,
-  );
+  const hashes = decodeHashes(proof.hashes);
+  if (typeof hashes === 'string') return hashes;
+  // Every tree extends the empty tree (C2SP tlog-witness): the proof is empty. RFC 9162 2.1.4.2
+  // is for 0 < m, so verifyConsistency refuses m = 0; MTH({}) is still the only root of size 0.
+  if (older.size === 0) {
+    if (!older.rootHash.equals(EMPTY_ROOT))
+      return 'the older checkpoint has size 0 but not the empty tree hash as its root';
+    if (newer.size === 0 && !newer.rootHash.equals(EMPTY_ROOT))
+      return 'the newer checkpoint has size 0 but not the empty tree hash as its root';
+    return hashes.length === 0 ? undefined : 'a proof from the empty tree must be empty';
+  }
+  const result = verifyConsistency(older.size, newer.size, hashes, older.rootHash, newer.rootHash);
   return result.ok
     ? undefined
     : `the log of size ${newer.size} does not extend the one of size ${older.size}: ${result.reason}`;
