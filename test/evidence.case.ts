@@ -356,6 +356,16 @@ export function runEvidenceSuite(kind: BackendKind): void {
         /^event \d+: its inclusion proof does not reach the checkpoint's root/,
       ],
       [
+        'a proof hash in proofs.json, to unpadded base64 of the same bytes',
+        (d) =>
+          edit(d, 'proofs.json', (t) => {
+            const proofs = JSON.parse(t) as { proofs: Array<{ hashes: string[] }> };
+            proofs.proofs[0]!.hashes[0] = proofs.proofs[0]!.hashes[0]!.replace(/=+$/, '');
+            return JSON.stringify(proofs, null, 1) + '\n';
+          }),
+        /^event \d+: its proof hash 0 is not standard base64$/,
+      ],
+      [
         'the root in the checkpoint',
         (d) =>
           edit(d, 'checkpoint', (t) => {
@@ -369,6 +379,16 @@ export function runEvidenceSuite(kind: BackendKind): void {
         'the verifier key',
         (d) => fs.writeFileSync(path.join(d, 'verifier-key'), createSignerKey('stele/x').verifierKey + '\n'),
         /^checkpoint: its signature does not verify with the key stele\/x\+[0-9a-f]{8} \(the checkpoint or the key was changed\)$/,
+      ],
+      [
+        'the checkpoint (removed)',
+        (d) => fs.rmSync(path.join(d, 'checkpoint')),
+        /^checkpoint: cannot be read \(ENOENT\)$/,
+      ],
+      [
+        'the verifier key (removed)',
+        (d) => fs.rmSync(path.join(d, 'verifier-key')),
+        /^verifier-key: cannot be read \(ENOENT\)$/,
       ],
       [
         'README.md',

@@ -101,9 +101,13 @@ class BundleCheck {
 
   /** The signed checkpoint, opened with the auditor's key, which must be the bundled one. */
   private checkpoint(trusted: VerifierKey | undefined): Checkpoint {
+    // Files are read outside the try blocks: a missing file is reported as missing, not as a bad key
+    // or signature.
+    const keyText = this.text(BUNDLE_FILES.key);
+    const note = this.text(BUNDLE_FILES.checkpoint);
     let bundled: VerifierKey;
     try {
-      bundled = parseVerifierKey(this.text(BUNDLE_FILES.key).trim());
+      bundled = parseVerifierKey(keyText.trim());
     } catch (err) {
       return bad(`${BUNDLE_FILES.key}: ${(err as Error).message}`);
     }
@@ -115,7 +119,7 @@ class BundleCheck {
     const key = trusted ?? bundled;
     let checkpoint: Checkpoint;
     try {
-      checkpoint = openCheckpoint(this.text(BUNDLE_FILES.checkpoint), [key]).checkpoint;
+      checkpoint = openCheckpoint(note, [key]).checkpoint;
     } catch (err) {
       if (err instanceof IntegrityError) {
         bad(
@@ -200,10 +204,10 @@ function checkEvent(
   if (leafHash.toString('base64') !== proof.leafHash) {
     bad(`event ${index}: its entry bytes do not hash to the leaf hash of its proof`, index);
   }
-  const hashes = Array.isArray(proof.hashes)
-    ? proof.hashes.map((h) => decodeBase64(h) ?? Buffer.alloc(0))
-    : [];
-  const included = verifyInclusion(leafHash, index, checkpoint.size, hashes, checkpoint.rootHash);
+  const hashes = Array.isArray(proof.hashes) ? proof.hashes.map(decodeBase64) : [];
+  const undecoded = hashes.findIndex((hash) => !hash);
+  if (undecoded >= 0) bad(`event ${index}: its proof hash ${undecoded} is not standard base64`, index);
+  const included = verifyInclusion(leafHash, index, checkpoint.size, hashes as Buffer[], checkpoint.rootHash);
   if (!included.ok) {
     bad(
       `event ${index}: its inclusion proof does not reach the checkpoint's root (${included.reason})`,
