@@ -152,6 +152,26 @@ describe('bad input gets a 4xx with a JSON error, and the server stays up', () =
     await expectError(res, 413, /limit/);
   });
 
+  it('a chunked body (no Content-Length) over the limit is refused with 413, not a reset', async () => {
+    const limit = srv.config.limits.max_body_bytes;
+    const piece = Buffer.alloc(64 * 1024, 0x20);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > limit) controller.close();
+        else controller.enqueue(piece);
+        sent += piece.length;
+      },
+    });
+    const res = await fetch(`${srv.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    await expectError(res, 413, /limit/);
+  });
+
   it('a gzip bomb is stopped at the limit after decompression', async () => {
     const bomb = gzipSync(Buffer.alloc(srv.config.limits.max_body_bytes + 1024, 0x20));
     const res = await srv.post(bomb, { 'content-encoding': 'gzip' });
