@@ -184,6 +184,27 @@ describe('bad input gets a 4xx with a JSON error, and the server stays up', () =
     expect(((await res.json()) as Reply).rejected[0]).toMatchObject({ index: 0, field: 'message' });
   });
 
+  it('a 1 MB value or name of a field the schema does not know is rejected by name', async () => {
+    const mb = 'x'.repeat(1024 * 1024);
+    const res = await srv.post(
+      JSON.stringify([
+        sampleEvent({ custom: { blob: mb } }),
+        sampleEvent({ custom: { list: ['ok', mb] } }),
+        sampleEvent({ [mb]: 1 }),
+        sampleEvent({ custom: { note: 'y'.repeat(8 * 1024) } }),
+      ]),
+    );
+    expect(res.status).toBe(200);
+    const reply = (await res.json()) as Reply;
+    expect(reply.rejected.map(({ index, field }) => ({ index, field }))).toEqual([
+      { index: 0, field: 'custom.blob' },
+      { index: 1, field: 'custom.list.1' },
+      { index: 2, field: `${mb.slice(0, 64)}...` },
+    ]);
+    expect(reply.rejected[0]!.message).toMatch(/8192/);
+    expect(reply.accepted.map((a) => a.index)).toEqual([3]);
+  });
+
   it('invalid UTF-8', async () => {
     const bytes = Buffer.concat([
       Buffer.from('[{"@timestamp":"2026-01-01T00:00:00Z","message":"'),
