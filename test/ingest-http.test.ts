@@ -152,6 +152,26 @@ describe('bad input gets a 4xx with a JSON error, and the server stays up', () =
     await expectError(res, 413, /limit/);
   });
 
+  it('a chunked body (no Content-Length) over the limit is refused with 413, not a reset', async () => {
+    const limit = srv.config.limits.max_body_bytes;
+    const piece = Buffer.alloc(64 * 1024, 0x20);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > limit) controller.close();
+        else controller.enqueue(piece);
+        sent += piece.length;
+      },
+    });
+    const res = await fetch(`${srv.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    await expectError(res, 413, /limit/);
+  });
+
   it('a gzip bomb is stopped at the limit after decompression', async () => {
     const bomb = gzipSync(Buffer.alloc(srv.config.limits.max_body_bytes + 1024, 0x20));
     const res = await srv.post(bomb, { 'content-encoding': 'gzip' });
@@ -162,6 +182,27 @@ describe('bad input gets a 4xx with a JSON error, and the server stays up', () =
     const res = await srv.post(JSON.stringify([sampleEvent({ message: 'x'.repeat(1024 * 1024) })]));
     expect(res.status).toBe(422);
     expect(((await res.json()) as Reply).rejected[0]).toMatchObject({ index: 0, field: 'message' });
+  });
+
+  it('a 1 MB value or name of a field the schema does not know is rejected by name', async () => {
+    const mb = 'x'.repeat(1024 * 1024);
+    const res = await srv.post(
+      JSON.stringify([
+        sampleEvent({ custom: { blob: mb } }),
+        sampleEvent({ custom: { list: ['ok', mb] } }),
+        sampleEvent({ [mb]: 1 }),
+        sampleEvent({ custom: { note: 'y'.repeat(8 * 1024) } }),
+      ]),
+    );
+    expect(res.status).toBe(200);
+    const reply = (await res.json()) as Reply;
+    expect(reply.rejected.map(({ index, field }) => ({ index, field }))).toEqual([
+      { index: 0, field: 'custom.blob' },
+      { index: 1, field: 'custom.list.1' },
+      { index: 2, field: `${mb.slice(0, 64)}...` },
+    ]);
+    expect(reply.rejected[0]!.message).toMatch(/8192/);
+    expect(reply.accepted.map((a) => a.index)).toEqual([3]);
   });
 
   it('invalid UTF-8', async () => {

@@ -24,11 +24,23 @@ import { registerVerifyReport } from './commands/verify-report.js';
 import { registerAuditPackage } from './commands/audit-package.js';
 import { EXIT, reportError } from './exit.js';
 
+/**
+ * One line like every other failure (exit.ts): commander's "error: ..." and its "(Did you mean
+ * ...?)" on the next line become "stele: ... (run with --help for usage)".
+ */
+function usageLine(text: string): string {
+  const reason = text
+    .replace(/^error: /, '')
+    .trim()
+    .replace(/\s*\n\s*/g, ' ');
+  return `stele: ${reason} (run with --help for usage)\n`;
+}
+
 export function buildProgram(): Command {
   const program = new Command('stele')
     .description('Stele: tamper-evident audit log for infrastructure access')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(usageLine(text)) })
     .exitOverride();
   registerServe(program);
   registerKeys(program);

@@ -7,6 +7,12 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 export const MAX_FIELD_CHARS = 8 * 1024;
 /** Longest value of a free-text field (`message`, `event.original`, `process.command_line`). */
 export const MAX_TEXT_CHARS = 64 * 1024;
+/** The free-text fields, allowed MAX_TEXT_CHARS. */
+export const FREE_TEXT_FIELDS: ReadonlySet<string> = new Set([
+  'message',
+  'event.original',
+  'process.command_line',
+]);
 /** Deepest nesting of objects and arrays accepted inside one event. */
 export const MAX_EVENT_DEPTH = 16;
 

@@ -1,9 +1,16 @@
-// Admission checks for one incoming event: shape (from the schema), nesting depth and timestamp.
-// Returns a normalized copy or the first problem, named by field.
+// Admission checks for one incoming event: shape (from the schema), the length of fields it does not
+// name, nesting depth and timestamp. Returns a normalized copy or the first problem, named by field.
 
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { formatTimestamp } from './clock.js';
-import { AuditEventSchema, MAX_EVENT_DEPTH, type AuditEvent } from './event.js';
+import {
+  AuditEventSchema,
+  FREE_TEXT_FIELDS,
+  MAX_EVENT_DEPTH,
+  MAX_FIELD_CHARS,
+  MAX_TEXT_CHARS,
+  type AuditEvent,
+} from './event.js';
 
 const checker = TypeCompiler.Compile(AuditEventSchema);
 
@@ -70,6 +77,55 @@ export function nestingDepth(value: unknown, limit: number): number {
   return max;
 }
 
+/** Whether any string value or field name in `value` is longer than `max`, without recursion. */
+function hasLongerString(value: unknown, max: number): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.length > max) return true;
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push(item);
+    } else if (v !== null && typeof v === 'object') {
+      for (const key in v) {
+        if (key.length > max) return true;
+        stack.push((v as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * The first field, by dotted path, whose value or name is longer than an ordinary field may be (a
+ * free-text field's value than MAX_TEXT_CHARS). The schema bounds the fields it names; this bounds
+ * the unknown ones it keeps. Most events have no string that long: the path walk runs only then.
+ */
+function findOverlongField(event: object): FieldProblem | undefined {
+  if (!hasLongerString(event, MAX_FIELD_CHARS)) return undefined;
+  const stack: Array<[unknown, string]> = [[event, '']];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      const max = FREE_TEXT_FIELDS.has(path) ? MAX_TEXT_CHARS : MAX_FIELD_CHARS;
+      if (v.length > max) return { field: path, message: `longer than ${max} characters` };
+    } else if (v !== null && typeof v === 'object') {
+      // Reversed onto the stack, so the first field in the event is reported first.
+      for (const [key, child] of Object.entries(v).reverse()) {
+        const field = path === '' ? key : `${path}.${key}`;
+        if (key.length > MAX_FIELD_CHARS) {
+          return {
+            field: `${field.slice(0, 64)}...`,
+            message: `field name longer than ${MAX_FIELD_CHARS} characters`,
+          };
+        }
+        stack.push([child, field]);
+      }
+    }
+  }
+  return undefined;
+}
+
 function pointerToField(path: string): string {
   return path
     .split('/')
@@ -93,6 +149,8 @@ export function validateEvent(input: unknown): Validated {
     const field = first ? pointerToField(first.path) : '';
     return { ok: false, field, message: first ? describe(first.message, first.value) : 'invalid' };
   }
+  const overlong = findOverlongField(input);
+  if (overlong) return { ok: false, ...overlong };
   const stamp = event['@timestamp'] as string;
   const read = readRfc3339(stamp);
   if (read === undefined) {

@@ -2,7 +2,7 @@
 // written back to back), plus the small event-shaping helpers the record parsers here share.
 
 import { isIP } from 'node:net';
-import { MAX_FIELD_CHARS, MAX_TEXT_CHARS, type AuditEvent } from '../core/event.js';
+import { FREE_TEXT_FIELDS, MAX_FIELD_CHARS, MAX_TEXT_CHARS, type AuditEvent } from '../core/event.js';
 import { parseRfc3339, validateEvent } from '../core/validate.js';
 import type { ParseResult, ParserOptions } from './parser.js';
 import {
@@ -209,7 +209,6 @@ export function stringAt(record: Record<string, unknown> | undefined, key: strin
   return typeof v === 'string' ? v : undefined;
 }
 
-const TEXT_FIELDS = new Set(['message', 'event.original', 'process.command_line']);
 const TRUNCATED = '…[truncated]';
 
 /** Cuts a string to `max` code units, not splitting a surrogate pair, and marks the cut. */
@@ -227,7 +226,8 @@ export function clip(value: string, max: number): string {
  */
 function compact(value: unknown, path: string): unknown {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string') return clip(value, TEXT_FIELDS.has(path) ? MAX_TEXT_CHARS : MAX_FIELD_CHARS);
+  if (typeof value === 'string')
+    return clip(value, FREE_TEXT_FIELDS.has(path) ? MAX_TEXT_CHARS : MAX_FIELD_CHARS);
   if (Array.isArray(value)) {
     const items = value.map((v) => compact(v, path)).filter((v) => v !== undefined);
     return items.length === 0 ? undefined : items.slice(0, 256);

@@ -1,5 +1,6 @@
 // Reads a request body as hostile input: the size limit is enforced on the wire (Content-Length is
-// refused before reading) and after gzip decompression, and the text must be valid UTF-8.
+// refused before reading, a chunked body is cut at the limit) and after gzip decompression, and the
+// text must be valid UTF-8.
 
 import type { IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
@@ -25,10 +26,12 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of stream) {
+    // Not destroyed on the way out: destroying the request would reset the connection before the 413
+    // is written (http.ts drains the rest and closes).
+    for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
       size += (chunk as Buffer).length;
       if (size > limit) {
-        stream.destroy();
+        if (stream !== req) stream.destroy();
         throw new SteleError('too_large', `body exceeds the limit of ${limit} bytes`);
       }
       chunks.push(chunk as Buffer);

@@ -208,6 +208,26 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/v1/ledger/key': {
+        get: {
+          summary: "The ledger's verifier key (C2SP signed-note form) and checkpoint origin (scope read)",
+          responses: {
+            '200': {
+              description: 'Key',
+              content: json({
+                type: 'object',
+                required: ['verifierKey', 'origin'],
+                properties: {
+                  verifierKey: { type: 'string', description: 'name+hexkeyid+base64key' },
+                  origin: { type: 'string' },
+                },
+              }),
+            },
+            '503': error,
+            ...errors,
+          },
+        },
+      },
       '/v1/aggregate': {
         get: {
           summary:

@@ -1,4 +1,4 @@
-// `stele keys create` (API keys) and `stele keys ledger --public` (the verifier key).
+// `stele keys create|list|revoke` (API keys) and `stele keys ledger --public` (the verifier key).
 
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -8,6 +8,7 @@ import { systemClock } from '../../core/clock.js';
 import { SteleError } from '../../core/errors.js';
 import { loadOrCreateSigner } from '../../ledger/signer-file.js';
 import { openStore } from '../../store/open.js';
+import type { ApiKeyRecord } from '../../store/store.js';
 import { localConfig, type TargetFlags } from '../target.js';
 
 export function registerKeys(program: Command): void {
@@ -67,11 +68,7 @@ export function registerKeys(program: Command): void {
     .action(async (flags: TargetFlags & { json?: boolean }) => {
       const store = await openStore(localConfig(flags));
       try {
-        const list = (await store.listApiKeys()).map(({ hash: _hash, ...k }) => ({
-          ...k,
-          created: new Date(k.created).toISOString(),
-          revoked: k.revoked === null ? null : new Date(k.revoked).toISOString(),
-        }));
+        const list = (await store.listApiKeys()).map(keyJson);
         if (flags.json) process.stdout.write(JSON.stringify(list) + '\n');
         else
           process.stdout.write(
@@ -91,13 +88,24 @@ export function registerKeys(program: Command): void {
     .option('--data <dir>', 'embedded data directory')
     .option('--db <url>', 'PostgreSQL URL')
     .option('--config <file>', 'configuration file')
-    .action(async (id: string, flags: TargetFlags) => {
+    .option('--json', 'print the revoked key as JSON (as in stele keys list)')
+    .action(async (id: string, flags: TargetFlags & { json?: boolean }) => {
       const store = await openStore(localConfig(flags));
       try {
         const record = await revokeApiKey(store, id, systemClock);
-        process.stderr.write(`stele: revoked key ${record.id} '${record.name}'\n`);
+        if (flags.json) process.stdout.write(JSON.stringify(keyJson(record)) + '\n');
+        else process.stderr.write(`stele: revoked key ${record.id} '${record.name}'\n`);
       } finally {
         await store.close();
       }
     });
+}
+
+/** A key as listed: never its hash, times in RFC 3339. */
+function keyJson({ hash: _hash, ...key }: ApiKeyRecord) {
+  return {
+    ...key,
+    created: new Date(key.created).toISOString(),
+    revoked: key.revoked === null ? null : new Date(key.revoked).toISOString(),
+  };
 }
