@@ -11,7 +11,7 @@ import type { SigmaPattern } from './values.js';
 type AtomKind = 'eq' | 'prefix' | 'suffix' | 'contains';
 
 interface Atom {
-  /** null: the keyword text (message, event.original, or all strings). */
+  /** null: the keyword text (message, event.original, or else every value of the event). */
   slot: FieldSlot | null;
   kind: AtomKind;
   text: string;
