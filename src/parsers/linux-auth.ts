@@ -6,7 +6,7 @@ import type { AuditEvent } from '../core/event.js';
 import { buildAuthEvent } from './linux-auth-actions.js';
 import { LINUX_AUTH_DATASET, parseAuthMessage } from './linux-auth-message.js';
 import { createLineParser, type ParserOptions, type RecordParser } from './parser.js';
-import { createZoneClock, isoToEpoch, matchBsdTime, matchIsoTime, type ZoneClock } from './syslog-time.js';
+import { createZoneClock, readLogTime, type ZoneClock } from './syslog-time.js';
 
 export { LINUX_AUTH_ACTIONS, type AuthFacts } from './linux-auth-actions.js';
 export {
@@ -54,20 +54,12 @@ export function parseLinuxAuthLine(
   }
   if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === '')) return undefined;
 
-  let epoch: number | undefined;
-  let pos: number;
-  const bsd = matchBsdTime(line, 0);
-  if (bsd) {
-    epoch = clock.resolve(bsd);
-    if (epoch === undefined) return { error: `no such date: '${line.slice(0, bsd.end)}'` };
-    pos = bsd.end;
-  } else {
-    const iso = matchIsoTime(line, 0);
-    if (!iso)
-      return { error: "no timestamp: expected 'Mmm dd hh:mm:ss' or RFC 3339 at the start of the line" };
-    epoch = isoToEpoch(iso, clock);
-    pos = iso.end;
-  }
+  const time = readLogTime(line, 0, clock);
+  if (!time)
+    return { error: "no timestamp: expected 'Mmm dd hh:mm:ss' or RFC 3339 at the start of the line" };
+  const epoch = time.epoch;
+  if (epoch === undefined) return { error: `no such date: '${line.slice(0, time.end)}'` };
+  let pos = time.end;
   if (!(epoch >= MIN_EPOCH && epoch <= MAX_EPOCH)) return { error: 'timestamp out of range' };
   if (line.charCodeAt(pos) !== 32) return { error: `no space after the timestamp (column ${pos + 1})` };
   pos = skipSpaces(line, pos);

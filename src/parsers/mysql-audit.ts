@@ -6,7 +6,7 @@
 // mariadb.com/docs/server/reference/plugins/mariadb-audit-plugin/mariadb-audit-plugin-log-format.
 
 import type { ActionInfo, ParseResult, ParserOptions, RecordParser } from './parser.js';
-import { createZoneClock, isoToEpoch, matchBsdTime, matchIsoTime, type ZoneClock } from './syslog-time.js';
+import { createZoneClock, readLogTime, type ZoneClock } from './syslog-time.js';
 import {
   RelatedCollector,
   createJsonValueSplitter,
@@ -373,9 +373,7 @@ function fromMariadbSyslog(
   const fields = splitMariadbLine(line.slice(header[0].length), 7);
   if (typeof fields === 'string') return { line: lineNumber, error: fields };
   const at = line.startsWith('<') ? line.indexOf('>') + 1 : 0;
-  const bsd = matchBsdTime(line, at);
-  const iso = bsd ? undefined : matchIsoTime(line, at);
-  const time = bsd ? clock.resolve(bsd) : iso ? isoToEpoch(iso, clock) : undefined;
+  const time = readLogTime(line, at, clock)?.epoch;
   if (time === undefined) return { line: lineNumber, error: 'invalid syslog timestamp' };
   return fromMariadbFields(fields, time, line, lineNumber, options);
 }

@@ -215,6 +215,21 @@ export function createZoneClock(now: number, timezone = 'UTC'): ZoneClock {
   return { timezone, wallToEpoch, resolve, format };
 }
 
+/**
+ * The timestamp a log line starts with at `pos`: the BSD form, else RFC 3339, with where it ends;
+ * `epoch` is undefined for a BSD date no year has (Feb 30). Undefined if neither form is there.
+ */
+export function readLogTime(
+  text: string,
+  pos: number,
+  clock: ZoneClock,
+): { epoch: number | undefined; end: number } | undefined {
+  const bsd = matchBsdTime(text, pos);
+  if (bsd) return { epoch: clock.resolve(bsd), end: bsd.end };
+  const iso = matchIsoTime(text, pos);
+  return iso ? { epoch: isoToEpoch(iso, clock), end: iso.end } : undefined;
+}
+
 /** Epoch ms of an ISO timestamp; zone-less ones are read in the clock's zone. */
 export function isoToEpoch(time: IsoTime, clock: ZoneClock): number {
   if (time.offsetMinutes === undefined) return clock.wallToEpoch(time.wall);

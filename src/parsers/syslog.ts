@@ -9,7 +9,7 @@ import { AUTH_PROGRAMS, findIpv4, normalizeProgram, parseAuthMessage } from './l
 import { MAX_LINE_CHARS } from './linux-auth.js';
 import { createLineParser, type ParserOptions, type RecordParser } from './parser.js';
 import { parseSyslogMessage, type StructuredData, type SyslogMessage } from './syslog-message.js';
-import { createZoneClock, isoToEpoch, matchBsdTime, matchIsoTime, type ZoneClock } from './syslog-time.js';
+import { createZoneClock, readLogTime, type ZoneClock } from './syslog-time.js';
 
 export {
   parseSyslogMessage,
@@ -84,10 +84,7 @@ export function parseSyslogLine(
 function messageTime(message: SyslogMessage, clock: ZoneClock, now: number): number | undefined {
   const ts = message.timestamp;
   if (ts === undefined) return now; // RFC 5424 NILVALUE: the receiver's time is the best there is
-  const bsd = matchBsdTime(ts, 0);
-  if (bsd) return clock.resolve(bsd);
-  const iso = matchIsoTime(ts, 0);
-  return iso ? isoToEpoch(iso, clock) : undefined;
+  return readLogTime(ts, 0, clock)?.epoch;
 }
 
 /**
