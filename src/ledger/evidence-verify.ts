@@ -18,6 +18,7 @@ import {
 } from './evidence-format.js';
 import { hashLeaf, verifyInclusion } from './merkle.js';
 import { decodeBase64, parseVerifierKey, type VerifierKey } from './note.js';
+import { decodeHashes } from './verify-proof.js';
 
 export interface BundleReport {
   ok: boolean;
@@ -204,10 +205,9 @@ function checkEvent(
   if (leafHash.toString('base64') !== proof.leafHash) {
     bad(`event ${index}: its entry bytes do not hash to the leaf hash of its proof`, index);
   }
-  const hashes = Array.isArray(proof.hashes) ? proof.hashes.map(decodeBase64) : [];
-  const undecoded = hashes.findIndex((hash) => !hash);
-  if (undecoded >= 0) bad(`event ${index}: its proof hash ${undecoded} is not standard base64`, index);
-  const included = verifyInclusion(leafHash, index, checkpoint.size, hashes as Buffer[], checkpoint.rootHash);
+  const hashes = decodeHashes(Array.isArray(proof.hashes) ? proof.hashes : []);
+  if (typeof hashes === 'string') bad(`event ${index}: its ${hashes}`, index);
+  const included = verifyInclusion(leafHash, index, checkpoint.size, hashes, checkpoint.rootHash);
   if (!included.ok) {
     bad(
       `event ${index}: its inclusion proof does not reach the checkpoint's root (${included.reason})`,

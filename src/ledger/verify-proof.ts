@@ -55,7 +55,7 @@ export function inclusionProofProblem(proof: InclusionProofJson, key?: VerifierK
 }
 
 /** The proof's hashes, or why one is not standard base64 (RFC 4648 section 4, padded). */
-function decodeHashes(hashes: readonly string[]): Buffer[] | string {
+export function decodeHashes(hashes: readonly unknown[]): Buffer[] | string {
   const decoded = hashes.map(decodeBase64);
   const bad = decoded.findIndex((hash) => !hash);
   return bad < 0 ? (decoded as Buffer[]) : `proof hash ${bad} is not standard base64`;
