@@ -5,6 +5,7 @@ import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runBudgetBench } from './budget.bench.js';
 import { runConsoleBench } from './console.bench.js';
 import { runDetectBench } from './detect.bench.js';
 import { runIngestBench, type IngestResults } from './ingest.bench.js';
@@ -31,6 +32,7 @@ const BENCHES: Bench[] = [
     run: async (quick, log) => renderIngest(await runIngestBench({ quick, log })),
   },
   { name: 'ledger', title: 'Ledger', run: (quick, log) => runLedgerBench({ quick, log }) },
+  { name: 'budget', title: 'CPU budget of an event', run: (quick, log) => runBudgetBench({ quick, log }) },
   { name: 'syslog', title: 'Sources and parsers', run: (quick, log) => runSyslogBench({ quick, log }) },
   { name: 'detect', title: 'Detection', run: (quick, log) => runDetectBench({ quick, log }) },
   {
@@ -113,6 +115,20 @@ function updateDoc(sections: Map<string, { title: string; body: string }>, when:
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(
+      [
+        'Usage: npm run bench [-- NAME... --quick]',
+        '',
+        'Runs the benchmarks and rewrites their sections of docs/benchmarks.md; --quick runs smaller',
+        'sizes and leaves the document alone. Without NAME, all but those run only on request.',
+        '',
+        ...BENCHES.map((b) => `  ${b.name.padEnd(16)}${b.title}${b.onRequest ? ' (on request)' : ''}`),
+        '',
+      ].join('\n'),
+    );
+    return;
+  }
   const quick = args.includes('--quick');
   const names = args.filter((a) => !a.startsWith('--'));
   const chosen =
