@@ -98,24 +98,25 @@ function common(root: YMap, path: string, document: number) {
   return out;
 }
 
-function parseDetectionRule(
-  root: YMap,
-  path: string,
-  document: number,
-  ph: Placeholders,
-): SigmaDetectionRule {
-  const base = common(root, path, document);
+function parseLogsource(root: YMap): LogSource {
   const ls = requireMap(get(root, 'logsource'), 'logsource', root.line);
   const logsource: LogSource = {};
   for (const key of ['product', 'service', 'category'] as const) {
     const v = scalarText(get(ls, key), `logsource.${key}`);
     if (v !== undefined) logsource[key] = v.toLowerCase();
   }
-  const detection = requireMap(get(root, 'detection'), 'detection', root.line);
-  const conditionNode = get(detection, 'condition');
+  return logsource;
+}
+
+/**
+ * The condition of a `detection` section, over its search identifiers: every key but `reserved`. A
+ * list of conditions is ORed (each would be its own query).
+ */
+function parseSectionCondition(section: YMap, what: string, reserved: readonly string[]): ConditionNode {
+  const conditionNode = get(section, 'condition');
   if (conditionNode === undefined || isNull(conditionNode))
-    fail(detection.line, "'detection.condition' is missing");
-  const names = detection.entries.map(([k]) => k.text).filter((k) => k !== 'condition' && k !== 'timeframe');
+    fail(section.line, `'${what}.condition' is missing`);
+  const names = section.entries.map(([k]) => k.text).filter((k) => !reserved.includes(k));
   const texts = stringList(conditionNode, 'condition');
   if (texts.length === 0) fail(conditionNode.line, 'empty condition');
   const parsed = texts.map((t) => {
@@ -125,6 +126,27 @@ function parseDetectionRule(
       return fail(conditionNode.line, (err as Error).message);
     }
   });
+  return parsed.length === 1 ? (parsed[0] as ConditionNode) : { kind: 'or', items: parsed };
+}
+
+function parseSearches(section: YMap, reserved: readonly string[], ph: Placeholders) {
+  const searches: Record<string, SearchNode> = {};
+  for (const [k, v] of section.entries) {
+    if (!reserved.includes(k.text)) searches[k.text] = parseSearch(k.text, v, ph);
+  }
+  return searches;
+}
+
+function parseDetectionRule(
+  root: YMap,
+  path: string,
+  document: number,
+  ph: Placeholders,
+): SigmaDetectionRule {
+  const base = common(root, path, document);
+  const logsource = parseLogsource(root);
+  const detection = requireMap(get(root, 'detection'), 'detection', root.line);
+  const condition = parseSectionCondition(detection, 'detection', ['condition', 'timeframe']);
   const timeframe = get(detection, 'timeframe');
   if (timeframe !== undefined) {
     fail(
@@ -132,13 +154,7 @@ function parseDetectionRule(
       "'timeframe' belongs to the pre-v2 aggregations; write a correlation rule with a timespan instead",
     );
   }
-  const searches: Record<string, SearchNode> = {};
-  for (const [k, v] of detection.entries) {
-    if (k.text !== 'condition') searches[k.text] = parseSearch(k.text, v, ph);
-  }
-  // A list of conditions is ORed (each would be its own query).
-  const condition =
-    parsed.length === 1 ? (parsed[0] as ConditionNode) : { kind: 'or' as const, items: parsed };
+  const searches = parseSearches(detection, ['condition'], ph);
   return { kind: 'detection', ...base, logsource, searches, condition };
 }
 
