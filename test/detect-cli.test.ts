@@ -128,6 +128,40 @@ describe('stele detect', () => {
     );
   });
 
+  it('applies a filter file found among the rules, and names one it cannot apply', async () => {
+    const notScanner = `title: Not the scanner
+logsource: { product: linux }
+filter:
+  rules: [11111111-1111-4111-8111-111111111111, 99999999-9999-4999-8999-999999999999]
+  scanner:
+    source.ip: 10.0.0.7
+  condition: not scanner
+`;
+    const { rules } = setUp({
+      'brute.yml': BRUTE_FORCE,
+      'failed.yml': FAILED_LOGIN,
+      'mf_scanner.yml': notScanner,
+    });
+    const events = failures(['10.0.0.7', '10.0.0.7', '10.0.0.7', '10.0.0.9']);
+    const { stdout, stderr, code } = await stele(['detect', '--rules', rules], events);
+    expect(code).toBe(0);
+    expect(stderr.trim()).toMatch(
+      /^stele: rule 'Not the scanner' \(.*mf_scanner.yml\): filter not applied to '99999999-9999-4999-8999-999999999999': no such rule$/,
+    );
+    expect(alerts(stdout)).toEqual([
+      { rule: expect.objectContaining({ title: 'Failed SSH login' }), event_index: 3 },
+    ]);
+  });
+
+  it('says so when only filters load: a filter never alerts on its own', async () => {
+    const { rules } = setUp({
+      'mf_only.yml': `title: f\nlogsource: { product: linux }\nfilter:\n  rules: any\n  s: { a: 1 }\n  condition: not s\n`,
+    });
+    const { stderr, code } = await stele(['detect', '--rules', rules], '');
+    expect(code).not.toBe(0);
+    expect(stderr.trim()).toBe('stele: no rule loaded (only filters, which never alert on their own)');
+  });
+
   it('exits non-zero with a one-line reason when no rule loads', async () => {
     const dir = tempDir();
     const { stderr, code } = await stele(['detect', '--rules', path.join(dir, 'missing')], '');

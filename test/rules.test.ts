@@ -1,7 +1,9 @@
 // The built-in rule pack (rules/) on real records: each rule fires on the fixture that shows the
 // behaviour it describes, and stays quiet on benign data from the same sources.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { memorySeenSet } from '../src/detect/derived.js';
@@ -74,6 +76,39 @@ describe('SSH rules on loghub OpenSSH_2k', () => {
     expect(ips.has('173.234.31.186')).toBe(false); // 2 failures
     // a group that fires starts afresh: 286 failures give at most 28 alerts, not 277
     expect(brute.filter((a) => a.group?.['source.ip'] === '183.62.140.253').length).toBeLessThanOrEqual(28);
+  });
+
+  it("a filter file beside the pack (docs/detection.md's example) takes a source out of brute force", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stele-filter-'));
+    try {
+      const filter = join(dir, 'mf_not_the_scanner.yml');
+      writeFileSync(
+        filter,
+        `title: Not the vulnerability scanner
+logsource:
+    product: linux
+filter:
+    rules:
+        - stele_ssh_login_failed
+    selection:
+        source.ip|cidr: 183.62.140.0/24
+    condition: not selection
+`,
+      );
+      const tuned = loadDetectionRules([builtinRulesDir(), filter]);
+      expect(tuned.errors).toEqual([]);
+      expect(tuned.rules.length).toBe(pack.rules.length);
+      const pipeline = createDetectionPipeline({ rules: tuned.rules, seen: memorySeenSet() });
+      const brute = only(
+        sshEvents.flatMap((e, i) => pipeline.process(e, i)),
+        'SSH brute force from one source IP',
+      );
+      const ips = new Set(brute.map((a) => a.group?.['source.ip']));
+      expect(ips.has('183.62.140.253')).toBe(false);
+      expect(ips.has('187.141.143.180')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fires password spraying for an IP trying many account names', () => {

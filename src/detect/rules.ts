@@ -26,5 +26,5 @@ export function loadDetectionRules(paths: readonly string[], options: LoadOption
     .filter((p) => !existsSync(p))
     .map((path) => ({ path, reason: 'no such file or directory' }));
   const loaded = loadRuleFiles(present, options);
-  return { rules: loaded.rules, errors: [...missing, ...loaded.errors] };
+  return { ...loaded, errors: [...missing, ...loaded.errors] };
 }

@@ -58,12 +58,15 @@ export function registerDetect(program: Command): void {
     )
     .action(async (flags: DetectFlags) => {
       const placeholders = flags.placeholders ? readPlaceholders(flags.placeholders) : {};
-      const { rules, errors } = loadDetectionRules(flags.rules, { placeholders });
+      const { rules, filters, errors } = loadDetectionRules(flags.rules, { placeholders });
       for (const e of errors) {
         const name = e.title ? ` '${e.title}'` : '';
         process.stderr.write(`stele: rule${name} (${e.path}): ${e.reason}\n`);
       }
-      if (rules.length === 0) throw new SteleError('validation', 'no rule loaded');
+      if (rules.length === 0) {
+        const only = filters.length > 0 ? ' (only filters, which never alert on their own)' : '';
+        throw new SteleError('validation', `no rule loaded${only}`);
+      }
       const pipeline = createDetectionPipeline({ rules, timezone: flags.timezone });
       let out = '';
       let index = 0;

@@ -24,6 +24,7 @@ export type {
   RuleLoadError,
   SigmaCorrelationRule,
   SigmaDetectionRule,
+  SigmaFilter,
   SigmaRule,
   ValueSpec,
 } from './types.js';

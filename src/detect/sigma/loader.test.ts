@@ -107,7 +107,7 @@ describe('rule validation', () => {
       'YAML: Map keys must be unique',
     ],
     ['title: t\nlogsource: [\n', 'YAML'],
-    ['title: t\nfilter:\n    rules: [x]', "Sigma filters ('filter:' documents"],
+    ['title: t\nlogsource: {product: x}\nfilter:\n    rules: [x]', "line 4: 'filter.condition' is missing"],
   ])('%#: %s', (text, reason) => {
     const r = load(text);
     expect(r.rules).toEqual([]);

@@ -1,13 +1,15 @@
 // Loads Sigma rule files: multi-document YAML with the v1 collection actions (`action: global`,
-// `reset`, `repeat`), detection rules (sigma-rules-specification.md) and correlation rules
-// (sigma-correlation-rules-specification.md) referring to rules by id or name across files. Every
-// rule is fully validated here; a bad one is reported with its file, id, title and the reason.
+// `reset`, `repeat`), detection rules (sigma-rules-specification.md), correlation rules
+// (sigma-correlation-rules-specification.md) and filters (sigma-filters-specification.md, applied
+// by filters.ts) referring to rules by id or name across files. Every rule is fully validated here;
+// a bad one is reported with its file, id, title and the reason.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
 import { parseCondition } from './condition.js';
 import { parseSearch } from './detection.js';
+import { applyFilters } from './filters.js';
 import {
   CORRELATION_TYPES,
   LEVELS,
@@ -22,6 +24,7 @@ import {
   type SearchNode,
   type SigmaCorrelationRule,
   type SigmaDetectionRule,
+  type SigmaFilter,
   type SigmaRule,
 } from './types.js';
 import {
@@ -98,24 +101,33 @@ function common(root: YMap, path: string, document: number) {
   return out;
 }
 
-function parseDetectionRule(
-  root: YMap,
-  path: string,
-  document: number,
-  ph: Placeholders,
-): SigmaDetectionRule {
-  const base = common(root, path, document);
+function parseLogsource(root: YMap): LogSource {
   const ls = requireMap(get(root, 'logsource'), 'logsource', root.line);
   const logsource: LogSource = {};
   for (const key of ['product', 'service', 'category'] as const) {
     const v = scalarText(get(ls, key), `logsource.${key}`);
     if (v !== undefined) logsource[key] = v.toLowerCase();
   }
-  const detection = requireMap(get(root, 'detection'), 'detection', root.line);
-  const conditionNode = get(detection, 'condition');
+  return logsource;
+}
+
+/**
+ * The condition of a `detection` (or a filter's `filter`) section, over its search identifiers: every
+ * key but `reserved`. A list of conditions is ORed (each would be its own query), unless `single`
+ * says the section takes exactly one.
+ */
+function parseSectionCondition(
+  section: YMap,
+  what: string,
+  reserved: readonly string[],
+  single = false,
+): ConditionNode {
+  const conditionNode = get(section, 'condition');
   if (conditionNode === undefined || isNull(conditionNode))
-    fail(detection.line, "'detection.condition' is missing");
-  const names = detection.entries.map(([k]) => k.text).filter((k) => k !== 'condition' && k !== 'timeframe');
+    fail(section.line, `'${what}.condition' is missing`);
+  if (single && conditionNode.kind !== 'scalar')
+    fail(conditionNode.line, `'${what}.condition' must be one condition, not a list`);
+  const names = section.entries.map(([k]) => k.text).filter((k) => !reserved.includes(k));
   const texts = stringList(conditionNode, 'condition');
   if (texts.length === 0) fail(conditionNode.line, 'empty condition');
   const parsed = texts.map((t) => {
@@ -125,6 +137,27 @@ function parseDetectionRule(
       return fail(conditionNode.line, (err as Error).message);
     }
   });
+  return parsed.length === 1 ? (parsed[0] as ConditionNode) : { kind: 'or', items: parsed };
+}
+
+function parseSearches(section: YMap, reserved: readonly string[], ph: Placeholders) {
+  const searches: Record<string, SearchNode> = {};
+  for (const [k, v] of section.entries) {
+    if (!reserved.includes(k.text)) searches[k.text] = parseSearch(k.text, v, ph);
+  }
+  return searches;
+}
+
+function parseDetectionRule(
+  root: YMap,
+  path: string,
+  document: number,
+  ph: Placeholders,
+): SigmaDetectionRule {
+  const base = common(root, path, document);
+  const logsource = parseLogsource(root);
+  const detection = requireMap(get(root, 'detection'), 'detection', root.line);
+  const condition = parseSectionCondition(detection, 'detection', ['condition', 'timeframe']);
   const timeframe = get(detection, 'timeframe');
   if (timeframe !== undefined) {
     fail(
@@ -132,14 +165,37 @@ function parseDetectionRule(
       "'timeframe' belongs to the pre-v2 aggregations; write a correlation rule with a timespan instead",
     );
   }
-  const searches: Record<string, SearchNode> = {};
-  for (const [k, v] of detection.entries) {
-    if (k.text !== 'condition') searches[k.text] = parseSearch(k.text, v, ph);
-  }
-  // A list of conditions is ORed (each would be its own query).
-  const condition =
-    parsed.length === 1 ? (parsed[0] as ConditionNode) : { kind: 'or' as const, items: parsed };
+  const searches = parseSearches(detection, ['condition'], ph);
   return { kind: 'detection', ...base, logsource, searches, condition };
+}
+
+/** sigma-filters-specification.md "Global Filter": `rules`, the filter's selections, one `condition`. */
+function parseFilter(root: YMap, path: string, document: number, ph: Placeholders): SigmaFilter {
+  for (const key of ['detection', 'correlation'])
+    if (get(root, key) !== undefined)
+      fail(root.line, `'filter' and '${key}' in one document: a filter document has no '${key}'`);
+  // The spec gives a filter no level or status: it never alerts on its own.
+  const { level: _level, status: _status, ...base } = common(root, path, document);
+  const logsource = parseLogsource(root);
+  const section = requireMap(get(root, 'filter'), 'filter', root.line);
+  const rulesNode = get(section, 'rules');
+  const listed = stringList(rulesNode, 'filter.rules');
+  if (rulesNode === undefined || listed.length === 0)
+    fail(
+      rulesNode?.line ?? section.line,
+      "'filter.rules' is missing: name the rules (ids or names), or 'any' for every rule of the logsource",
+    );
+  // pySigma: a single `any` or `all` applies the filter to every rule its logsource covers.
+  const any = rulesNode.kind === 'scalar' && ['any', 'all'].includes(rulesNode.text.toLowerCase());
+  const reserved = ['condition', 'rules'];
+  return {
+    kind: 'filter',
+    ...base,
+    logsource,
+    rules: any ? 'any' : listed,
+    condition: parseSectionCondition(section, 'filter', reserved, true),
+    searches: parseSearches(section, reserved, ph),
+  };
 }
 
 const TIMESPAN_UNITS: Record<string, number> = {
@@ -273,11 +329,6 @@ function parseCorrelationRule(root: YMap, path: string, document: number): Sigma
 
 function parseRule(root: YMap, path: string, document: number, ph: Placeholders): SigmaRule {
   if (get(root, 'correlation') !== undefined) return parseCorrelationRule(root, path, document);
-  if (get(root, 'filter') !== undefined)
-    fail(
-      root.line,
-      "Sigma filters ('filter:' documents, sigma-filters-specification.md) are not supported: the rules it names load without its exclusion; write it into their conditions instead",
-    );
   return parseDetectionRule(root, path, document, ph);
 }
 
@@ -298,6 +349,7 @@ export function loadRules(
 ): LoadResult {
   const ph = options.placeholders ?? {};
   const rules: SigmaRule[] = [];
+  const filters: SigmaFilter[] = [];
   const errors: RuleLoadError[] = [];
   const failedKeys = new Set<string>();
   for (const { path, text } of sources) {
@@ -322,6 +374,13 @@ export function loadRules(
           global = null;
           continue;
         }
+        if (action === undefined && get(body, 'filter') !== undefined) {
+          // A filter stands alone, as in pySigma: a global document is a rule template, and
+          // `repeat` repeats the previous rule.
+          root = body;
+          filters.push(parseFilter(body, path, doc.index, ph));
+          continue;
+        }
         if (action === 'repeat') {
           if (previous === null) fail(doc.root.line, "'action: repeat' with no previous rule");
           root = deepMerge(previous, body);
@@ -337,7 +396,7 @@ export function loadRules(
       }
     }
   }
-  return resolveReferences(rules, errors, failedKeys);
+  return resolveReferences(rules, filters, errors, failedKeys);
 }
 
 function describe(rule: SigmaRule): RuleLoadError {
@@ -346,9 +405,13 @@ function describe(rule: SigmaRule): RuleLoadError {
   return out;
 }
 
-/** Unique ids and names; correlations must refer to loaded rules, without cycles. */
+/**
+ * Unique ids and names; correlations must refer to loaded rules, without cycles; then the filters
+ * are applied to the rules that remain.
+ */
 function resolveReferences(
   loaded: SigmaRule[],
+  filters: SigmaFilter[],
   errors: RuleLoadError[],
   failedKeys: Set<string>,
 ): LoadResult {
@@ -379,7 +442,9 @@ function resolveReferences(
           target === undefined
             ? failedKeys.has(ref)
               ? `references rule '${ref}', which failed to load`
-              : `references unknown rule '${ref}'`
+              : filters.some((f) => f.id === ref || f.name === ref)
+                ? `references filter '${ref}', which never matches on its own`
+                : `references unknown rule '${ref}'`
             : rejected.has(target)
               ? `references rule '${ref}', which failed to load`
               : undefined;
@@ -396,7 +461,17 @@ function resolveReferences(
       reject(rule, 'correlation references form a cycle');
     }
   }
-  return { rules: loaded.filter((r) => !rejected.has(r)), errors };
+  const lookup = (ref: string) => {
+    const rule = byKey.get(ref);
+    if (rule !== undefined) return rejected.has(rule) ? 'failed' : rule;
+    return failedKeys.has(ref) ? 'failed' : undefined;
+  };
+  const filtered = applyFilters(
+    loaded.filter((r) => !rejected.has(r)),
+    filters,
+    lookup,
+  );
+  return { rules: filtered.rules, filters: filtered.filters, errors: [...errors, ...filtered.errors] };
 }
 
 function reachesItself(start: SigmaCorrelationRule, byKey: Map<string, SigmaRule>): boolean {

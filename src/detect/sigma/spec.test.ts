@@ -332,12 +332,29 @@ correlation:
 });
 
 describe('filters (sigma-filters-specification.md)', () => {
-  it('a filter document is refused with a reason naming the feature', () => {
-    const filter = `title: not admins\nlogsource:\n    product: test\nfilter:\n    rules: [failed]\n    selection:\n        user|startswith: adm_\n    condition: selection\n`;
-    const loaded = loadRules([{ path: 'f.yml', text: `${filter}---\n${BASE}` }]);
-    expect(loaded.errors.map((e) => e.reason)).toEqual([
-      expect.stringMatching(/Sigma filters .* are not supported/),
-    ]);
-    expect(loaded.rules.map((r) => r.title)).toEqual(['failed', 'ok']);
+  // "refers to one or multiple Sigma rules where to add the filter"; the logsource, selection and
+  // condition as in a rule. pySigma adds it as `(rule condition) and (filter condition)`.
+  const filter = (rules: string, logsource = 'product: test') =>
+    `title: not admins\nlogsource:\n    ${logsource}\nfilter:\n    rules: ${rules}\n    selection:\n        user|startswith: adm_\n    condition: not selection\n`;
+  const outcomes = (text: string) => {
+    const loaded = loadRules([{ path: 'f.yml', text: `${text}---\n${BASE}` }]);
+    const detector = createDetector({ rules: loaded.rules });
+    const events = [
+      { outcome: 'failure', user: 'adm_x' },
+      { outcome: 'failure', user: 'bob' },
+      { outcome: 'success', user: 'adm_x' },
+    ];
+    return {
+      errors: loaded.errors,
+      alerts: events.map((e, i) => detector.process(e, i).map((a) => a.rule.title)),
+    };
+  };
+
+  it('ANDs its condition onto the rules it names, by id or name, where its logsource covers theirs', () => {
+    for (const rules of ['[11111111-2222-4333-8444-555555555555]', 'failed']) {
+      expect(outcomes(filter(rules))).toEqual({ errors: [], alerts: [[], ['failed'], ['ok']] });
+    }
+    const elsewhere = outcomes(filter('failed', 'product: other'));
+    expect(elsewhere.alerts).toEqual([['failed'], ['failed'], ['ok']]);
   });
 });

@@ -128,6 +128,25 @@ export interface SigmaCorrelationRule extends RuleCommon {
 
 export type SigmaRule = SigmaDetectionRule | SigmaCorrelationRule;
 
+/**
+ * A filter document (sigma-filters-specification.md): never alerts; at load its condition is ANDed
+ * onto the detection rules it names whose logsource lies within its own.
+ */
+export interface SigmaFilter {
+  kind: 'filter';
+  id?: string;
+  name?: string;
+  title: string;
+  author?: string;
+  path: string;
+  document: number;
+  logsource: LogSource;
+  /** Rule ids or names, or `any`: every detection rule whose logsource lies within the filter's. */
+  rules: string[] | 'any';
+  searches: Record<string, SearchNode>;
+  condition: ConditionNode;
+}
+
 export interface RuleLoadError {
   path: string;
   id?: string;
@@ -136,7 +155,10 @@ export interface RuleLoadError {
 }
 
 export interface LoadResult {
+  /** The rules to run, filters already applied. */
   rules: SigmaRule[];
+  /** The filters that loaded (a filter with a bad reference is still applied to its other rules). */
+  filters: SigmaFilter[];
   errors: RuleLoadError[];
 }
 
