@@ -30,13 +30,21 @@ export interface ServeProcess {
   token: string | undefined;
 }
 
-/** Starts `stele serve ARGS --listen 127.0.0.1:PORT` and waits until it listens. */
-export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+/**
+ * Starts `stele serve ARGS --listen 127.0.0.1:PORT` and waits until it listens; with `script`, that
+ * script (a variant of `stele serve` that prints the same lines) instead of `bin/stele serve`.
+ */
+export async function startServe(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  script?: string,
+): Promise<ServeProcess> {
   const port = await freePort();
+  const command = script ? [script] : [BIN, 'serve'];
   // The young-generation size `npm start` and bin/stele give the server (README, Performance).
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=64', BIN, 'serve', ...args, '--listen', `127.0.0.1:${port}`],
+    ['--max-semi-space-size=64', ...command, ...args, '--listen', `127.0.0.1:${port}`],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },

@@ -36,6 +36,11 @@ export interface IngestResults {
   inProcess: { events: number; rate: number };
   /** The same HTTP load (8 clients, batches of 100) against a server that only parses and replies. */
   ceiling: { events: number; rate: number };
+  /**
+   * What building the ledger's entries costs: HTTP ingest (8 clients, batches of 100) into fresh
+   * servers, in this order: ledger on, entries off (bench/serve-variant.ts), ledger on again.
+   */
+  ledger: { on: number[]; off: number };
   rawSqlite: { events: number; rate: number };
   plainFile: { events: number; rate: number };
   disk: { events: number; bytes: number; perEvent: number };
@@ -225,6 +230,23 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
+/** `stele serve` with a ledger that builds no entries (bench/serve-variant.ts, compiled beside this). */
+const NO_ENTRIES_SERVER = path.join(import.meta.dirname, 'serve-variant.js');
+
+/** HTTP ingest, 8 clients, batches of 100, into a server of its own on a fresh data directory. */
+async function freshServerRate(seconds: number, offset: number, withoutEntries: boolean): Promise<number> {
+  const dataDir = tmpDir(withoutEntries ? 'no-entries' : 'ledger');
+  const server = withoutEntries
+    ? await startServe(['--no-entries', '--data', dataDir], {}, NO_ENTRIES_SERVER)
+    : await startServe(['--data', dataDir]);
+  try {
+    return (await closedLoop(server.port, server.token!, 8, 100, seconds, offset)).rate;
+  } finally {
+    await stopServe(server.child);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function httpCeiling(seconds: number): Promise<{ events: number; rate: number }> {
   const child = spawn(process.execPath, ['-e', CEILING_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
@@ -259,6 +281,14 @@ export async function runIngestBench(options: {
   log(`HTTP ceiling baseline: 8 clients, batches of 100, ${seconds}s...`);
   const ceiling = await httpCeiling(seconds);
 
+  const ledger: IngestResults['ledger'] = { on: [], off: 0 };
+  log(
+    `ledger cost: HTTP ingest with the ledger on, entries off, on again (8 clients, batches of 100, ${seconds}s each)...`,
+  );
+  ledger.on.push(await freshServerRate(seconds, 0, false));
+  ledger.off = await freshServerRate(seconds, 0, true);
+  ledger.on.push(await freshServerRate(seconds, 0, false));
+
   const dataDir = tmpDir('http');
   const server = await startServe(['--data', dataDir]);
   const token = server.token!;
@@ -285,6 +315,7 @@ export async function runIngestBench(options: {
       steady,
       inProcess: { events: append.events, rate: append.rate },
       ceiling,
+      ledger,
       rawSqlite: raw,
       plainFile: file,
       disk,

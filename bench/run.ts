@@ -92,6 +92,7 @@ function renderIngest(r: IngestResults): string {
         `| Ack latency at a steady ${fmt(s.targetRate)} events/s${i > 0 ? ' (half the batch-100 rate above)' : ''} (open loop, batches of 10) | p50 **${s.p50.toFixed(1)} ms**, p99 **${s.p99.toFixed(1)} ms**, max ${s.max.toFixed(1)} ms (achieved ${fmt(s.achieved)} events/s) |`,
     ),
     `| In-process append (validate, ledger entry, leaf hash, tree, indexed insert; 1,000 per call) | **${fmt(r.inProcess.rate)} events/s** = ${ratio(r.inProcess.rate, r.rawSqlite.rate)} of the raw SQLite baseline |`,
+    `| Ledger on against entries off: HTTP ingest, 8 clients, batches of 100, each into a fresh server, run on, off, on (off: bench/serve-variant.ts, whose leaf hasher builds no entry; seeds, tree and checkpoints kept) | on ${r.ledger.on.map((v) => fmt(v)).join(' and ')}, off ${fmt(r.ledger.off)} events/s: on = **${ratio((r.ledger.on[0]! + r.ledger.on[1]!) / 2, r.ledger.off)}** of off (target ≥ 80 %) |`,
     `| Baseline: HTTP ceiling, 8 clients, batches of 100, against a server that only parses each batch and replies (no validation, ledger or storage) | ${fmt(r.ceiling.rate)} events/s (HTTP ingest above = ${ratio(r.http[0]!.rate, r.ceiling.rate)} of it) |`,
     `| Baseline: raw better-sqlite3 insert, same rows, no secondary index, 1,000 per transaction | ${fmt(r.rawSqlite.rate)} rows/s |`,
     `| Baseline: NDJSON append to a plain file, fdatasync every 1,000 lines | ${fmt(r.plainFile.rate)} lines/s |`,

@@ -12,7 +12,7 @@ import type { GapListener } from './ingest/producers.js';
 import { IngestMetrics } from './ingest/metrics.js';
 import { DEFAULT_PERSONAL_FIELDS } from './ledger/commitment.js';
 import { LedgerWriter } from './ledger/ledger.js';
-import { createWorkerHasher } from './ledger/hasher.js';
+import { createWorkerHasher, type LeafHasher } from './ledger/hasher.js';
 import { LedgerService } from './ledger/ledger-service.js';
 import { loadOrCreateSigner } from './ledger/signer-file.js';
 import { createWitnessPublisher } from './ledger/witness.js';
@@ -59,7 +59,20 @@ export interface LedgerContext {
 }
 
 /** Opens the store and the ledger for writing; only one process may hold a data dir this way. */
-export async function openLedger(config: Config, clock: Clock = systemClock): Promise<LedgerContext> {
+/**
+ * Parts a caller may replace when starting a server. Only the benchmarks do (bench/serve-variant.ts):
+ * a server started with another leaf hasher writes leaves that `stele verify` rejects.
+ */
+export interface ServerParts {
+  /** Makes the ledger's leaf hasher for the pinned personal-field list (default: worker threads). */
+  leafHasher?: (personalFields: readonly string[]) => LeafHasher;
+}
+
+export async function openLedger(
+  config: Config,
+  clock: Clock = systemClock,
+  parts: ServerParts = {},
+): Promise<LedgerContext> {
   const lock = acquireWriterLock(config);
   try {
     const store = await openStore(config, { writer: true, maxBatchEvents: config.limits.max_batch_events });
@@ -69,7 +82,7 @@ export async function openLedger(config: Config, clock: Clock = systemClock): Pr
     const writer = await LedgerWriter.open(
       store,
       { origin: signer.name, signer, personalFields, clock },
-      createWorkerHasher(personalFields),
+      (parts.leafHasher ?? createWorkerHasher)(personalFields),
     );
     const service = new LedgerService(store, personalFields);
     return { store, signer, writer, service, lock };
@@ -112,7 +125,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, clock: Clock = systemClock): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  clock: Clock = systemClock,
+  parts: ServerParts = {},
+): Promise<RunningServer> {
   const witnesses = createWitnessPublisher(config.ledger.witnesses ?? []);
   const metrics = new IngestMetrics();
   const onCheckpoint = (note: string) => {
@@ -139,7 +156,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
         onGap,
       })
     : undefined;
-  const ledger = cluster ? undefined : await openLedger(config, clock);
+  const ledger = cluster ? undefined : await openLedger(config, clock, parts);
   const store = cluster?.store ?? ledger!.store;
   const state = ledger ? await store.loadLedgerState() : { producers: [] };
   // Live detection (docs/detection.md): rules run after each commit; alerts go to the sinks.

@@ -1,8 +1,9 @@
 // `stele serve`: the API, the console and the configured sources, until SIGTERM or SIGINT.
 
 import type { Command } from 'commander';
-import { startServer } from '../../app.js';
-import { loadConfig } from '../../config/config.js';
+import { startServer, type ServerParts } from '../../app.js';
+import { loadConfig, type Config } from '../../config/config.js';
+import { systemClock } from '../../core/clock.js';
 
 export function registerServe(program: Command): void {
   program
@@ -18,28 +19,36 @@ export function registerServe(program: Command): void {
       if (flags.db) overrides.db = flags.db;
       if (flags.listen) overrides.listen = flags.listen;
       const config = loadConfig({ file: flags.config, env: process.env, overrides });
-      const running = await startServer(config);
-      const log = (msg: string) => process.stderr.write(`stele: ${msg}\n`);
-      if (running.bootstrapToken) {
-        log('created the first admin API key; it is shown only this once:');
-        process.stdout.write(`${running.bootstrapToken}\n`);
-      }
-      // Last, so whoever waits for this line (scripts, tests) has everything printed before it.
-      log(`listening on http://${running.address} (data: ${config.db ? 'PostgreSQL' : config.data})`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          log(`${signal}: finishing in-flight commits`);
-          running.close().then(
-            () => resolve(),
-            (err: unknown) => {
-              log(`shutdown failed: ${(err as Error).message}`);
-              process.exit(1);
-            },
-          );
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
-      log('stopped');
+      await serveUntilStopped(config);
     });
+}
+
+/**
+ * Starts the server, prints the first admin key if this start made one, then "listening on" (last,
+ * for whoever waits for it), and runs until SIGTERM or SIGINT has finished the in-flight commits.
+ */
+export async function serveUntilStopped(config: Config, parts: ServerParts = {}): Promise<void> {
+  const running = await startServer(config, systemClock, parts);
+  const log = (msg: string) => process.stderr.write(`stele: ${msg}\n`);
+  if (running.bootstrapToken) {
+    log('created the first admin API key; it is shown only this once:');
+    process.stdout.write(`${running.bootstrapToken}\n`);
+  }
+  // Last, so whoever waits for this line (scripts, tests) has everything printed before it.
+  log(`listening on http://${running.address} (data: ${config.db ? 'PostgreSQL' : config.data})`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log(`${signal}: finishing in-flight commits`);
+      running.close().then(
+        () => resolve(),
+        (err: unknown) => {
+          log(`shutdown failed: ${(err as Error).message}`);
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  log('stopped');
 }
