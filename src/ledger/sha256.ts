@@ -233,10 +233,10 @@ function finish(state: Int32Array, data: Uint8Array, length: number, prefixBlock
   compressLoaded(state);
 }
 
-/** Writes the eight words of a digest as its 32 bytes (big-endian) into `out`. */
-export function digestBytes(words: Int32Array, out: Uint8Array): Uint8Array {
+/** Writes the eight words of a digest (at `at` of `words`) as its 32 bytes (big-endian) into `out`. */
+export function digestBytes(words: Int32Array, out: Uint8Array, at = 0): Uint8Array {
   for (let i = 0; i < 8; i++) {
-    const w = words[i]!;
+    const w = words[at + i]!;
     out[i * 4] = w >>> 24;
     out[i * 4 + 1] = w >>> 16;
     out[i * 4 + 2] = w >>> 8;
