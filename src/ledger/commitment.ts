@@ -150,22 +150,32 @@ export function writeCommitment(out: CanonicalWriter, mac: Int32Array, at: numbe
   out.reserve(QUOTED_LENGTH);
   const bytes = out.bytes;
   let o = out.length;
-  bytes.set(QUOTED_PREFIX, o);
-  o += QUOTED_PREFIX.length;
-  digestBytes(mac, DIGEST, at);
-  // 32 bytes: ten groups of three, then two bytes and one padding character.
-  for (let i = 0; i < 30; i += 3) {
-    const group = (DIGEST[i]! << 16) | (DIGEST[i + 1]! << 8) | DIGEST[i + 2]!;
-    bytes[o++] = BASE64[group >> 18]!;
-    bytes[o++] = BASE64[(group >> 12) & 63]!;
-    bytes[o++] = BASE64[(group >> 6) & 63]!;
-    bytes[o++] = BASE64[group & 63]!;
+  for (let i = 0; i < QUOTED_PREFIX.length; i++) bytes[o++] = QUOTED_PREFIX[i]!;
+  // Three words are four groups of 24 bits, twice; the last two words are two groups and 16 bits.
+  for (let k = at; k < at + 6; k += 3) {
+    const a = mac[k]!;
+    const b = mac[k + 1]!;
+    const c = mac[k + 2]!;
+    o = writeGroup(bytes, o, a >>> 8);
+    o = writeGroup(bytes, o, ((a & 0xff) << 16) | (b >>> 16));
+    o = writeGroup(bytes, o, ((b & 0xffff) << 8) | (c >>> 24));
+    o = writeGroup(bytes, o, c & 0xffffff);
   }
-  const last = (DIGEST[30]! << 16) | (DIGEST[31]! << 8);
-  bytes[o++] = BASE64[last >> 18]!;
-  bytes[o++] = BASE64[(last >> 12) & 63]!;
-  bytes[o++] = BASE64[(last >> 6) & 63]!;
-  bytes[o++] = 0x3d; // =
+  const a = mac[at + 6]!;
+  const b = mac[at + 7]!;
+  o = writeGroup(bytes, o, a >>> 8);
+  o = writeGroup(bytes, o, ((a & 0xff) << 16) | (b >>> 16));
+  o = writeGroup(bytes, o, (b & 0xffff) << 8);
+  bytes[o - 1] = 0x3d; // = (the group's last character stands for no bits)
   bytes[o++] = 0x22; // "
   out.length = o;
+}
+
+/** The four base64 characters of 24 bits. */
+function writeGroup(bytes: Uint8Array, o: number, group: number): number {
+  bytes[o] = BASE64[group >>> 18]!;
+  bytes[o + 1] = BASE64[(group >>> 12) & 63]!;
+  bytes[o + 2] = BASE64[(group >>> 6) & 63]!;
+  bytes[o + 3] = BASE64[group & 63]!;
+  return o + 4;
 }

@@ -341,6 +341,15 @@ export class HmacSha256Key {
   /** Uses `key` from now on. */
   rekeyBytes(key: Uint8Array): this {
     this.key = key;
+    if (key.length === 32) {
+      // A salt or a seed: its words straight from its bytes.
+      for (let i = 0; i < 8; i++) {
+        const j = i * 4;
+        this.keyWords[i] = (key[j]! << 24) | (key[j + 1]! << 16) | (key[j + 2]! << 8) | key[j + 3]!;
+      }
+      absorbKey(this.keyWords, this.inner, this.outer);
+      return this;
+    }
     KEY_BYTES.fill(0);
     KEY_BYTES.set(key.length > BLOCK ? sha256(key) : key);
     load(KEY_BYTES, 0);
