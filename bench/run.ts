@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runConsoleBench } from './console.bench.js';
 import { runDetectBench } from './detect.bench.js';
+import { runEntryBench } from './entry.bench.js';
 import { runIngestBench, type IngestResults } from './ingest.bench.js';
 import { runLedgerBench } from './ledger.bench.js';
 import { runPostgresBench } from './postgres.bench.js';
@@ -31,6 +32,7 @@ const BENCHES: Bench[] = [
     run: async (quick, log) => renderIngest(await runIngestBench({ quick, log })),
   },
   { name: 'ledger', title: 'Ledger', run: (quick, log) => runLedgerBench({ quick, log }) },
+  { name: 'entry', title: 'Ledger entries', run: (quick, log) => runEntryBench({ quick, log }) },
   { name: 'syslog', title: 'Sources and parsers', run: (quick, log) => runSyslogBench({ quick, log }) },
   { name: 'detect', title: 'Detection', run: (quick, log) => runDetectBench({ quick, log }) },
   {
