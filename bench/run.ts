@@ -8,6 +8,7 @@ import path from 'node:path';
 import { runBudgetBench } from './budget.bench.js';
 import { runConsoleBench } from './console.bench.js';
 import { runDetectBench } from './detect.bench.js';
+import { runEntryBench } from './entry.bench.js';
 import { runIngestBench, type IngestResults } from './ingest.bench.js';
 import { runLedgerBench } from './ledger.bench.js';
 import { runPostgresBench } from './postgres.bench.js';
@@ -32,6 +33,7 @@ const BENCHES: Bench[] = [
     run: async (quick, log) => renderIngest(await runIngestBench({ quick, log })),
   },
   { name: 'ledger', title: 'Ledger', run: (quick, log) => runLedgerBench({ quick, log }) },
+  { name: 'entry', title: 'Ledger entries', run: (quick, log) => runEntryBench({ quick, log }) },
   { name: 'budget', title: 'CPU budget of an event', run: (quick, log) => runBudgetBench({ quick, log }) },
   { name: 'syslog', title: 'Sources and parsers', run: (quick, log) => runSyslogBench({ quick, log }) },
   { name: 'detect', title: 'Detection', run: (quick, log) => runDetectBench({ quick, log }) },

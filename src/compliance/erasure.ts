@@ -5,7 +5,8 @@
 
 import type { AuditEvent, StoredEvent } from '../core/event.js';
 import { IntegrityError, ValidationError } from '../core/errors.js';
-import { commitValue, deriveSalt, getPath, setPath } from '../ledger/commitment.js';
+import { commitValue, deriveSalt } from '../ledger/commitment.js';
+import { getPath, setPath } from '../ledger/field-path.js';
 import { ledgerLeaf } from '../ledger/entry.js';
 import { fieldValues, parseCidr, TEXT_FIELDS, type Predicate } from '../query/plan.js';
 import { encodeBody } from '../store/row-codec.js';

@@ -2,10 +2,12 @@
 // included) with every personal field replaced by its salted commitment. One function, used by
 // the writer, the proofs and the verifier, so all three hash exactly the same bytes.
 
+import { hash as digestOnce } from 'node:crypto';
 import type { StoredEvent } from '../core/event.js';
 import { IntegrityError } from '../core/errors.js';
-import { buildEntryText, commitValue, seededCommitter } from './commitment.js';
-import { hashLeafText } from './merkle.js';
+import { CanonicalWriter } from './canonical-writer.js';
+import { SeedCommitter, commitInto } from './commitment.js';
+import { writeEntry } from './entry-builder.js';
 
 /**
  * What replaces an event's seed once some of its personal values are erased: the commitments of
@@ -22,7 +24,8 @@ export function ledgerEntry(
   personalFields: readonly string[],
   erased: ErasureMaterial | null = null,
 ): Buffer {
-  return Buffer.from(ledgerEntryText(event, seed, personalFields, erased), 'utf8');
+  const out = writeLeafInput(event, seed, personalFields, erased);
+  return Buffer.from(out.bytes.subarray(1, out.length));
 }
 
 /** The RFC 9162 leaf hash of the event's ledger entry: hashLeaf(ledgerEntry(...)). */
@@ -32,24 +35,38 @@ export function ledgerLeaf(
   personalFields: readonly string[],
   erased: ErasureMaterial | null = null,
 ): Buffer {
-  return hashLeafText(ledgerEntryText(event, seed, personalFields, erased));
+  const out = writeLeafInput(event, seed, personalFields, erased);
+  return digestOnce('sha256', out.bytes.subarray(0, out.length), 'buffer');
 }
 
-function ledgerEntryText(
+/** Scratch for one leaf's hash input at a time: 0x00 (RFC 9162 2.1.1), then the entry. */
+const LEAF_INPUT = new CanonicalWriter(16 * 1024);
+
+function writeLeafInput(
   event: StoredEvent,
   seed: Buffer | null,
   personalFields: readonly string[],
   erased: ErasureMaterial | null,
-): string {
-  const commitSeeded = seed ? seededCommitter(seed) : undefined;
-  return buildEntryText(event, personalFields, (field, value) => {
+): CanonicalWriter {
+  const seeded = seed ? SEEDED.useSeed(seed) : undefined;
+  LEAF_INPUT.length = 0;
+  LEAF_INPUT.writeByte(0x00);
+  writeEntry(LEAF_INPUT, event, personalFields, (field, value, macs, at) => {
     const kept = erased?.commitments[field];
     if (kept !== undefined) return kept;
-    if (commitSeeded) return commitSeeded(field, value);
+    if (seeded) {
+      seeded.commitInto(field, value, macs, at);
+      return undefined;
+    }
     const salt = erased?.salts[field];
     if (salt === undefined) {
       throw new IntegrityError(`no salt for personal field ${field}: its seed is gone but it was not erased`);
     }
-    return commitValue(Buffer.from(salt, 'base64'), value);
+    commitInto(Buffer.from(salt, 'base64'), value, macs, at);
+    return undefined;
   });
+  return LEAF_INPUT;
 }
+
+/** The seed of one event at a time. */
+const SEEDED = new SeedCommitter();

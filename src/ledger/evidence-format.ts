@@ -2,7 +2,7 @@
 // bundles"). Shared by the writer (evidence.ts) and the offline checker (evidence-verify.ts).
 
 import { createHash } from 'node:crypto';
-import { getPath } from './commitment.js';
+import { getPath } from './field-path.js';
 
 export const BUNDLE_FORMAT = 'stele-evidence/1';
 

@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { IntegrityError, SteleError } from '../core/errors.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
-import { buildEntry, commitValue, getPath } from './commitment.js';
+import { commitValue } from './commitment.js';
+import { buildEntry } from './entry-builder.js';
+import { getPath } from './field-path.js';
 import {
   BUNDLE_FILES,
   BUNDLE_FORMAT,

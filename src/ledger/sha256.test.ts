@@ -18,6 +18,16 @@ describe('sha256', () => {
     );
   });
 
+  it('agrees with node:crypto for every length from 0 to 300 bytes', () => {
+    const data = randomBytes(300);
+    for (let n = 0; n <= 300; n++) {
+      const part = data.subarray(0, n);
+      expect(sha256(part).toString('hex'), `length ${n}`).toBe(
+        createHash('sha256').update(part).digest('hex'),
+      );
+    }
+  });
+
   it('agrees with node:crypto at every padding boundary', () => {
     for (const n of LENGTHS) {
       const data = randomBytes(n);
@@ -80,6 +90,23 @@ describe('HMAC-SHA256', () => {
         expect(reused.mac(data).toString('hex'), `key ${keyLength}, data ${n}`).toBe(expected);
         expect(rekeyed.mac(data).toString('hex'), `key ${keyLength}, data ${n}`).toBe(expected);
       }
+    }
+  });
+
+  it('agrees with node:crypto for messages of every length from 0 to 300 bytes, under bytes or words keys', () => {
+    const key = randomBytes(32);
+    const data = randomBytes(300);
+    const keyWords = new Int32Array(8);
+    for (let i = 0; i < 8; i++) keyWords[i] = key.readInt32BE(i * 4);
+    const byBytes = new HmacSha256Key(key);
+    const byWords = new HmacSha256Key(randomBytes(16)).rekey(keyWords);
+    const out = new Int32Array(8);
+    for (let n = 0; n <= 300; n++) {
+      const expected = createHmac('sha256', key).update(data.subarray(0, n)).digest('hex');
+      const viaBytes = Buffer.from(digestBytes(byBytes.macInto(data, n, out), new Uint8Array(32)));
+      expect(viaBytes.toString('hex'), `length ${n}`).toBe(expected);
+      const viaWords = Buffer.from(digestBytes(byWords.macInto(data, n, out), new Uint8Array(32)));
+      expect(viaWords.toString('hex'), `length ${n}, words key`).toBe(expected);
     }
   });
 
