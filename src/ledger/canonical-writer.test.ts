@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom, TRICKY_NUMBERS, TRICKY_STRINGS, trickyValue } from '../../test/helpers/tricky-json.js';
-import { canonicalize } from './canonical.js';
+import { serializeChecked as canonicalize } from './canonical.js';
 import { CanonicalWriter } from './canonical-writer.js';
 
 /** The writer's bytes for `value`, or undefined when it declines. */
@@ -9,7 +9,7 @@ function written(value: unknown, capacity = 16): Buffer | undefined {
   return out.writeValue(value, 0) ? Buffer.from(out.bytes.subarray(0, out.length)) : undefined;
 }
 
-/** canonicalize's UTF-8 bytes, or undefined when it rejects the value. */
+/** The checked serializer's UTF-8 bytes (canonicalize without this writer), or undefined when it rejects the value. */
 function reference(value: unknown): Buffer | undefined {
   try {
     return Buffer.from(canonicalize(value), 'utf8');

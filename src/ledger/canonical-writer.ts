@@ -1,12 +1,15 @@
 // RFC 8785 canonical JSON written straight into UTF-8 bytes, for the ledger's hot path: entries and
 // committed values are hashed as bytes, so building their text as a key-sorted copy, printing it
 // with JSON.stringify and encoding the string again inside the hash was work thrown away.
-// canonical.ts stays the checked way: whatever this writer does not vouch for (a lone surrogate, a
-// non-finite number, a non-JSON type, a non-plain object, nesting past MAX_CANONICAL_DEPTH) it
-// declines by returning false, and the caller asks canonicalize, which decides or names the bad value.
+// It is also canonicalize's fast way. canonical.ts keeps the checked serializer: whatever this
+// writer does not vouch for (a lone surrogate, a non-finite number, a non-JSON type, a non-plain
+// object, nesting past MAX_CANONICAL_DEPTH) it declines by returning false, and the caller asks
+// canonicalize, which decides or names the bad value.
 
 import { BACKSLASH, QUOTE } from '../core/json-chars.js';
-import { MAX_CANONICAL_DEPTH } from './canonical.js';
+
+/** Deepest nesting accepted. Events stop at 16 (core/event.ts); this bound only stops cycles. */
+export const MAX_CANONICAL_DEPTH = 64;
 
 /** The longest output of one UTF-16 code unit: the `\u001f` escape. */
 const MAX_BYTES_PER_UNIT = 6;

@@ -2,14 +2,11 @@
 // hashes. The engine's JSON.stringify already escapes strings and prints numbers the way JCS
 // requires (RFC 8785 3.2.2); this file adds the key order and the I-JSON checks.
 //
-// Two ways to the same text: a fast one (a copy with sorted keys, printed by JSON.stringify) for
-// the values it can vouch for, and the checked serializer, which decides everything else and names
-// the first bad value.
+// Two ways to the same text: the byte writer (canonical-writer.ts) for the values it can vouch
+// for, and the checked serializer here, which decides everything else and names the first bad value.
 
 import { ValidationError } from '../core/errors.js';
-
-/** Deepest nesting accepted. Events stop at 16 (core/event.ts); this bound only stops cycles. */
-export const MAX_CANONICAL_DEPTH = 64;
+import { CanonicalWriter, MAX_CANONICAL_DEPTH } from './canonical-writer.js';
 
 type Path = Array<string | number>;
 
@@ -18,90 +15,28 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /** RFC 8785 canonical JSON text of `value`; throws a ValidationError naming the first bad value. */
 export function canonicalize(value: unknown): string {
-  return printSorted(value) ?? serialize(value, [], 0);
+  return written(value)?.toString('utf8') ?? serializeChecked(value);
 }
 
 /** The UTF-8 bytes of `canonicalize(value)` (RFC 8785 3.2.4). */
 export function canonicalBytes(value: unknown): Buffer {
-  return Buffer.from(canonicalize(value), 'utf8');
+  return written(value) ?? Buffer.from(serializeChecked(value), 'utf8');
 }
 
-// ---------------------------------------------------------------------------------------------
-// The fast way: JSON.stringify prints an object's keys in insertion order, except that it prints
-// array-index keys ("0", "17") first, so a copy whose keys were inserted sorted prints as JCS.
-
-/** What sortedCopy returns for a value it does not vouch for: the checked serializer decides. */
-const UNSURE: unique symbol = Symbol('unsure');
-
-/** The canonical text, or undefined when the checked serializer must decide (or reject). */
-function printSorted(value: unknown): string | undefined {
-  const copy = sortedCopy(value, 0);
-  if (copy === UNSURE) return undefined;
-  const text = JSON.stringify(copy);
-  // JSON.stringify escapes a lone surrogate as \udXXX instead of rejecting it (RFC 7493 2.1). The
-  // text can also hold an escaped backslash before "ud": rare, and the checked way tells them apart.
-  return text.includes('\\ud') ? undefined : text;
+/** The writer's bytes for `value`, or undefined for a value it leaves to the checked serializer. */
+function written(value: unknown): Buffer | undefined {
+  const out = new CanonicalWriter(256);
+  return out.writeValue(value, 0)
+    ? Buffer.from(out.bytes.buffer, out.bytes.byteOffset, out.length)
+    : undefined;
 }
 
 /**
- * `value` with every object's keys in RFC 8785 3.2.3 order (objects already in order are shared,
- * not copied), or UNSURE for anything else than plain JSON data the copy prints right: a key that
- * starts with a digit or is "__proto__", a non-finite number, a non-JSON type, too deep a nesting.
+ * canonicalize by the checked serializer alone: the reference the byte writer is tested against,
+ * and what decides, or names the first bad value, where the writer declines.
  */
-function sortedCopy(value: unknown, depth: number): unknown {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? value : UNSURE;
-    case 'object':
-      if (value === null) return value;
-      if (depth >= MAX_CANONICAL_DEPTH) return UNSURE;
-      return Array.isArray(value) ? sortedArray(value, depth + 1) : sortedObject(value, depth + 1);
-    default:
-      return UNSURE;
-  }
-}
-
-function sortedArray(array: readonly unknown[], depth: number): unknown {
-  let copy: unknown[] | undefined;
-  for (let i = 0; i < array.length; i++) {
-    const item = array[i];
-    const sorted = sortedCopy(item, depth);
-    if (sorted === UNSURE) return UNSURE;
-    if (sorted !== item) copy ??= array.slice(0, i);
-    copy?.push(sorted);
-  }
-  return copy ?? array;
-}
-
-function sortedObject(object: object, depth: number): unknown {
-  const proto: unknown = Object.getPrototypeOf(object);
-  if (proto !== Object.prototype && proto !== null) return UNSURE;
-  const record = object as Record<string, unknown>;
-  const keys = Object.keys(record);
-  let inOrder = true;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const first = key.charCodeAt(0);
-    if ((first >= 0x30 && first <= 0x39) || key === '__proto__') return UNSURE;
-    if (i > 0 && key < keys[i - 1]!) inOrder = false;
-  }
-  if (!inOrder) keys.sort();
-  let copy: Record<string, unknown> | undefined = inOrder ? undefined : {};
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const item = record[key];
-    const sorted = sortedCopy(item, depth);
-    if (sorted === UNSURE) return UNSURE;
-    if (sorted !== item && copy === undefined) {
-      copy = {};
-      for (let j = 0; j < i; j++) copy[keys[j]!] = record[keys[j]!];
-    }
-    if (copy) copy[key] = sorted;
-  }
-  return copy ?? record;
+export function serializeChecked(value: unknown): string {
+  return serialize(value, [], 0);
 }
 
 function serialize(value: unknown, path: Path, depth: number): string {

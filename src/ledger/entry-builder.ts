@@ -5,8 +5,8 @@
 // for is built the straightforward way (buildEntryCopied), which decides, or names what is wrong.
 
 import { ValidationError } from '../core/errors.js';
-import { canonicalize, MAX_CANONICAL_DEPTH } from './canonical.js';
-import { CanonicalWriter, sortedKeys } from './canonical-writer.js';
+import { canonicalize } from './canonical.js';
+import { CanonicalWriter, MAX_CANONICAL_DEPTH, sortedKeys } from './canonical-writer.js';
 import { commitmentText, writeCommitment } from './commitment.js';
 import { isPlainObject, splitPath, walk } from './field-path.js';
 
