@@ -7,29 +7,25 @@
 // its personal-data commitments, validation), and each is timed in isolation, without the
 // hand-offs between threads, so the sums are lower bounds on what the full paths can cost.
 
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openLedger } from '../src/app.js';
-import { loadConfig } from '../src/config/config.js';
-import { systemClock } from '../src/core/clock.js';
+import type { StoredEvent } from '../src/core/event.js';
 import { validateEvent } from '../src/core/validate.js';
-import { Admitter, type Candidate } from '../src/ingest/admitter.js';
-import { IngestMetrics } from '../src/ingest/metrics.js';
 import { DEFAULT_PERSONAL_FIELDS, seededCommitter } from '../src/ledger/commitment.js';
 import { ledgerLeaf } from '../src/ledger/entry.js';
-import { sha256 } from '../src/ledger/sha256.js';
+import { getPath } from '../src/ledger/field-path.js';
 import { checkRange } from '../src/ledger/verify-recompute.js';
 import { configureConnection, INDEX_TEXT_SQL } from '../src/store/sqlite/sqlite-writer.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { rowToEvent } from '../src/store/store.js';
 import { benchEvent } from './events.js';
 import { tmpDir } from './harness.js';
+import { inProcessAppend } from './ingest.bench.js';
 import { fmt } from './stats.js';
 
-/** Rows per transaction: a request of 1,000 events written alone. */
+/** Rows per transaction: a request of 1,000 events written alone, as inProcessAppend admits them. */
 const TX_ROWS = 1000;
 /** The most the writer puts in one transaction (limits.max_batch_events), cheapest per row. */
 const MOST_TX_ROWS = 10_000;
@@ -44,30 +40,6 @@ function cpuPerItem(items: number, runs: number, work: () => void): number {
     best = Math.min(best, (used.user + used.system) / items);
   }
   return best;
-}
-
-/** A data dir holding `n` bench events admitted the normal way (validation, ledger, writer). */
-async function admittedStore(n: number): Promise<string> {
-  const dataDir = tmpDir('budget');
-  const config = loadConfig({ overrides: { data: dataDir } });
-  const ledger = await openLedger(config);
-  const admitter = new Admitter(
-    { store: ledger.store, ledger: ledger.writer, clock: systemClock, metrics: new IngestMetrics() },
-    [],
-  );
-  for (let from = 0; from < n; from += TX_ROWS) {
-    const batch: Candidate[] = [];
-    for (let i = from; i < Math.min(n, from + TX_ROWS); i++) {
-      const v = validateEvent(benchEvent(i));
-      if (!v.ok) throw new Error(v.message);
-      batch.push({ index: i - from, event: v.event, ts: Date.parse(v.event['@timestamp']) });
-    }
-    await admitter.submit(batch, 'bench');
-  }
-  await admitter.close();
-  await ledger.store.close();
-  ledger.lock.release();
-  return dataDir;
 }
 
 interface Schema {
@@ -158,18 +130,22 @@ function validationCost(n: number, runs: number): number {
   });
 }
 
+/** A stored event as the hasher gets it: the event and its commitment seed. */
+interface SeededEvent {
+  event: StoredEvent;
+  seed: Buffer;
+}
+
+async function storedEvents(store: SqliteStore, n: number): Promise<SeededEvent[]> {
+  const rows = await store.scanEvents(0, n);
+  return rows.map((row) => ({ event: rowToEvent(row)!, seed: Buffer.from(row.seed!) }));
+}
+
 /** CPU per event of building its ledger entry and leaf hash from the event (the hasher's work on ingest). */
-async function entryCost(dataDir: string, n: number, runs: number): Promise<number> {
-  const store = new SqliteStore(dataDir, { readonly: true });
-  try {
-    const rows = await store.scanEvents(0, n);
-    const events = rows.map((row) => ({ event: rowToEvent(row)!, seed: Buffer.from(row.seed!) }));
-    return cpuPerItem(events.length, runs, () => {
-      for (const { event, seed } of events) ledgerLeaf(event, seed, DEFAULT_PERSONAL_FIELDS);
-    });
-  } finally {
-    await store.close();
-  }
+function entryCost(events: readonly SeededEvent[], runs: number): number {
+  return cpuPerItem(events.length, runs, () => {
+    for (const { event, seed } of events) ledgerLeaf(event, seed, DEFAULT_PERSONAL_FIELDS);
+  });
 }
 
 /**
@@ -177,69 +153,34 @@ async function entryCost(dataDir: string, n: number, runs: number): Promise<numb
  * event's seed, and one for the value): the cryptographic part of the entry, which any
  * implementation of the ledger format must compute. Also the count of values committed.
  */
-async function commitmentCost(
-  dataDir: string,
-  n: number,
-  runs: number,
-): Promise<{ cpu: number; values: number }> {
-  const store = new SqliteStore(dataDir, { readonly: true });
-  try {
-    const rows = await store.scanEvents(0, n);
-    const jobs = rows.map((row) => {
-      const event = rowToEvent(row)! as unknown as Record<string, unknown>;
-      const values: Array<[string, unknown]> = [];
-      for (const field of DEFAULT_PERSONAL_FIELDS) {
-        let v: unknown = event;
-        for (const key of field.split('.')) v = (v as Record<string, unknown> | undefined)?.[key];
-        if (v !== undefined) values.push([field, v]);
-      }
-      return { seed: Buffer.from(row.seed!), values };
-    });
-    const cpu = cpuPerItem(jobs.length, runs, () => {
-      for (const { seed, values } of jobs) {
-        const commit = seededCommitter(seed);
-        for (const [field, value] of values) commit(field, value);
-      }
-    });
-    return { cpu, values: jobs.reduce((sum, j) => sum + j.values.length, 0) / jobs.length };
-  } finally {
-    await store.close();
-  }
+function commitmentCost(events: readonly SeededEvent[], runs: number): { cpu: number; values: number } {
+  const jobs = events.map(({ event, seed }) => ({
+    seed,
+    values: DEFAULT_PERSONAL_FIELDS.map((field) => [field, getPath(event, field)] as const).filter(
+      ([, value]) => value !== undefined,
+    ),
+  }));
+  const cpu = cpuPerItem(jobs.length, runs, () => {
+    for (const { seed, values } of jobs) {
+      const commit = seededCommitter(seed);
+      for (const [field, value] of values) commit(field, value);
+    }
+  });
+  return { cpu, values: jobs.reduce((sum, j) => sum + j.values.length, 0) / jobs.length };
 }
 
 /** CPU per entry of reading every stored row and recomputing its leaf hash (stele verify's work). */
-async function recomputeCost(dataDir: string, n: number, runs: number): Promise<number> {
-  const store = new SqliteStore(dataDir, { readonly: true });
-  try {
-    let best = Infinity;
-    for (let r = 0; r < runs; r++) {
-      const before = process.cpuUsage();
-      const checked = await checkRange(store, DEFAULT_PERSONAL_FIELDS, 0, n);
-      const used = process.cpuUsage(before);
-      if (checked.some((c) => c.recomputed.kind !== 'leaf' || !c.recomputed.leaf.equals(c.leafHash)))
-        throw new Error('a recomputed leaf differs from the stored one');
-      best = Math.min(best, (used.user + used.system) / checked.length);
-    }
-    return best;
-  } finally {
-    await store.close();
+async function recomputeCost(store: SqliteStore, n: number, runs: number): Promise<number> {
+  let best = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const before = process.cpuUsage();
+    const checked = await checkRange(store, DEFAULT_PERSONAL_FIELDS, 0, n);
+    const used = process.cpuUsage(before);
+    if (checked.some((c) => c.recomputed.kind !== 'leaf' || !c.recomputed.leaf.equals(c.leafHash)))
+      throw new Error('a recomputed leaf differs from the stored one');
+    best = Math.min(best, (used.user + used.system) / checked.length);
   }
-}
-
-/** CPU per 64-byte block of node:crypto SHA-256 over long input: the hash's own cost, no call overhead. */
-function sha256BlockCost(runs: number): number {
-  const data = Buffer.alloc(64 * 16_384, 7);
-  return cpuPerItem(16_384 * 20, runs, () => {
-    for (let i = 0; i < 20; i++) createHash('sha256').update(data).digest();
-  });
-}
-
-/** CPU of Stele's JavaScript SHA-256 of 55 bytes: one block compressed (what an HMAC step costs). */
-function jsBlockCost(runs: number): number {
-  const data = Buffer.alloc(55, 7);
-  return cpuPerItem(1_000_000, runs, () => {
-    for (let i = 0; i < 1_000_000; i++) sha256(data);
-  });
+  return best;
 }
 
 export async function runBudgetBench(options: { quick: boolean; log: (s: string) => void }): Promise<string> {
@@ -247,18 +188,18 @@ export async function runBudgetBench(options: { quick: boolean; log: (s: string)
   const runs = options.quick ? 2 : 3;
   const cores = os.availableParallelism();
   options.log(`budget: admitting ${fmt(n)} events...`);
-  const dataDir = await admittedStore(n);
+  const { dataDir } = await inProcessAppend(n);
+  const store = new SqliteStore(dataDir, { readonly: true });
   try {
     const schema = readSchema(dataDir);
     options.log('budget: inserts...');
     const insert = insertCost(schema, runs);
-    options.log('budget: validation, ledger entries, SHA-256...');
+    options.log('budget: validation and ledger entries...');
     const validate = validationCost(n, runs);
-    const entry = await entryCost(dataDir, n, runs);
-    const commitments = await commitmentCost(dataDir, n, runs);
-    const recompute = await recomputeCost(dataDir, n, runs);
-    const block = sha256BlockCost(runs);
-    const jsBlock = jsBlockCost(runs);
+    const events = await storedEvents(store, n);
+    const entry = entryCost(events, runs);
+    const commitments = commitmentCost(events, runs);
+    const recompute = await recomputeCost(store, n, runs);
     // The bounds below take the cheaper of the two transaction sizes: the most favourable case.
     const writer = Math.min(insert.full, insert.fullLarge);
     const ingest = validate + entry + writer;
@@ -280,7 +221,6 @@ export async function runBudgetBench(options: { quick: boolean; log: (s: string)
       `| build the ledger entry of an event and its leaf hash (the hasher's work) | ${us(entry)} | ${perSecond(entry)} /s |`,
       `| of which the personal-data commitments alone (${commitments.values.toFixed(1)} values an event, two HMAC-SHA256 each) | ${us(commitments.cpu)} | ${perSecond(commitments.cpu)} /s |`,
       `| read a stored row, rebuild its event and ledger entry, hash it (stele verify's work per entry) | ${us(recompute)} | ${perSecond(recompute)} /s |`,
-      `| SHA-256 of one 64-byte block: node:crypto over long input; Stele's JavaScript for one short input | ${(block * 1000).toFixed(0)} ns; ${(jsBlock * 1000).toFixed(0)} ns | |`,
       '',
       `- **One SQLite writer** (SQLite has one at a time) can insert at most **${perSecond(writer)} events/s** with the`,
       `  required indexes. The table alone, already more columns than the raw baseline's three, takes`,
@@ -291,6 +231,7 @@ export async function runBudgetBench(options: { quick: boolean; log: (s: string)
       `  (target ≥ 300,000).`,
     ].join('\n');
   } finally {
+    await store.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -129,7 +129,8 @@ async function steadyRate(port: number, token: string, rate: number, seconds: nu
   };
 }
 
-async function inProcessAppend(n: number): Promise<{ events: number; rate: number; dataDir: string }> {
+/** `n` bench events admitted in batches of 1,000 into a fresh data dir, timed; the dir is kept. */
+export async function inProcessAppend(n: number): Promise<{ events: number; rate: number; dataDir: string }> {
   const dataDir = tmpDir('append');
   const config = loadConfig({ overrides: { data: dataDir } });
   const ledger = await openLedger(config);

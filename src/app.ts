@@ -58,7 +58,6 @@ export interface LedgerContext {
   lock: WriterLock;
 }
 
-/** Opens the store and the ledger for writing; only one process may hold a data dir this way. */
 /**
  * Parts a caller may replace when starting a server. Only the benchmarks do (bench/serve-variant.ts):
  * a server started with another leaf hasher writes leaves that `stele verify` rejects.
@@ -68,6 +67,7 @@ export interface ServerParts {
   leafHasher?: (personalFields: readonly string[]) => LeafHasher;
 }
 
+/** Opens the store and the ledger for writing; only one process may hold a data dir this way. */
 export async function openLedger(
   config: Config,
   clock: Clock = systemClock,
