@@ -1,6 +1,7 @@
 // The only place that wires modules together: store, ledger, admission, search and the HTTP server.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Config } from './config/config.js';
@@ -190,7 +191,10 @@ export async function startServer(
     config,
     store,
     admitter,
-    search: new SearchService(store, clock),
+    search: new SearchService(store, clock, {
+      count: config.search?.export_readers ?? Math.min(4, os.availableParallelism()),
+      target: { data: config.data, db: config.db, db_schema: config.db_schema },
+    }),
     ledger: cluster?.ledger ?? ledger!.service,
     metrics,
     shuttingDown: () => shuttingDown,
@@ -362,6 +366,7 @@ export async function startServer(
       await dispatcher?.close();
       await verification?.close();
       await witnesses.close();
+      await deps.search.close();
       await closeBackend();
     },
   };

@@ -7,6 +7,9 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendKind, TestBackend } from './helpers/backends.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { systemClock } from '../src/core/clock.js';
+import { exportWorkerScript } from '../src/query/export-readers.js';
+import { SearchService, type ExportFormat } from '../src/query/search.js';
 
 const T0 = Date.UTC(2026, 10, 20, 8);
 
@@ -218,6 +221,57 @@ export function runSearchApiSuite(kind: BackendKind): void {
         expect(doc.paths[p], p).toBeDefined();
       }
     });
+  });
+
+  describe('export through export readers', () => {
+    it('writes byte for byte what one thread writes, over a snapshot, for any query and format', async () => {
+      expect(exportWorkerScript(), 'the export worker is built (npm run build)').toBeDefined();
+      const backend = await kind.create();
+      const server = await startTestServer({ ...backend.target });
+      const store = await backend.openStore({ readonly: true });
+      const alone = new SearchService(store, systemClock, { count: 0, target: backend.target });
+      const readers = new SearchService(store, systemClock, { count: 2, target: backend.target });
+      try {
+        // Timestamps repeat (ties ordered by seq) and go back and forth, as late events do.
+        const n = 2600;
+        const all = Array.from({ length: n }, (_, i) =>
+          event(i, { '@timestamp': new Date(T0 + ((i * 7919) % 1300) * 1000).toISOString() }),
+        );
+        for (let start = 0; start < n; start += 1000) {
+          expect((await server.post(JSON.stringify(all.slice(start, start + 1000)))).status).toBe(200);
+        }
+        const maxSeq = (await store.loadLedgerState()).size - 1;
+        // Arriving after the snapshot: in neither export.
+        expect((await server.post(JSON.stringify([event(9999)]))).status).toBe(200);
+        const text = async (search: SearchService, q: string, format: ExportFormat) => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of search.export(search.prepare(q), format, { maxSeq, pageSize: 100 })) {
+            chunks.push(chunk.data);
+          }
+          return Buffer.concat(chunks).toString('utf8');
+        };
+        for (const [q, format] of [
+          ['', 'ndjson'],
+          ['user:alice OR source.ip:10.0.1.0/24', 'ndjson'],
+          ['NOT outcome:failure', 'csv'],
+          ['event', 'ndjson'],
+        ] as const) {
+          const one = await text(alone, q, format);
+          const lines = one.trim().split('\n').length;
+          // Long enough to leave the serving thread after its first pages.
+          expect(lines, q).toBeGreaterThan(300);
+          expect(await text(readers, q, format), `${q} as ${format}`).toBe(one);
+        }
+        expect(await text(alone, '', 'ndjson')).not.toContain('event 9999 ');
+        // The readers did write those pages (started on first use by a long export).
+        expect((readers as unknown as { startedReaders?: unknown }).startedReaders).toBeDefined();
+      } finally {
+        await readers.close();
+        await store.close();
+        await server.close();
+        await backend.dispose();
+      }
+    }, 120_000);
   });
 
   describe('export of a large result', () => {

@@ -168,6 +168,16 @@ export const ConfigSchema = Type.Object(
         ),
       ),
     ),
+    /** Search and export (docs/search.md). */
+    search: Type.Optional(
+      Type.Object(
+        {
+          /** Worker threads writing the pages of long exports; default: the cores, at most 4. */
+          export_readers: Type.Optional(Type.Integer({ minimum: 0, maximum: 64 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     limits: Type.Object(
       {
         max_body_bytes: Type.Integer({ minimum: 1024 }),

@@ -92,11 +92,13 @@ export class Utf8Builder {
 
   /**
    * The bytes written, copied into a buffer of their own; the builder starts over empty and keeps
-   * its buffer (a fresh buffer for every page showed up as system time in page faults).
+   * its buffer (a fresh buffer for every page showed up as system time in page faults). `owned`:
+   * the copy has an ArrayBuffer of its own, never a slice of Node's shared pool, so it can be
+   * transferred to another thread.
    */
-  take(): Buffer {
+  take(owned = false): Buffer {
     if (this.spliced !== undefined) throw new Error('take during a splice');
-    const out = Buffer.allocUnsafe(this.length);
+    const out = owned ? Buffer.allocUnsafeSlow(this.length) : Buffer.allocUnsafe(this.length);
     this.bytes.copy(out, 0, 0, this.length);
     this.length = 0;
     return out;

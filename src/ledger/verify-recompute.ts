@@ -5,7 +5,7 @@
 // calling thread then only compares hashes and extends the tree.
 
 import { builtScript, createWorkerClient } from '../core/worker-rpc.js';
-import { openStore, type StoreTarget } from '../store/open.js';
+import type { StoreTarget } from '../store/open.js';
 import { rowToEvent, type EventRow, type Store } from '../store/store.js';
 import { ledgerLeaf } from './entry.js';
 
@@ -181,9 +181,4 @@ export function createRowChecker(
       await Promise.all(clients.map((client) => client.close()));
     },
   };
-}
-
-/** Opens the read-only store a worker reads from. */
-export function openWorkerStore(target: StoreTarget): Promise<Store> {
-  return openStore(target, { readonly: true });
 }

@@ -6,20 +6,27 @@ import type { StoredEvent } from '../core/event.js';
 import { SteleError } from '../core/errors.js';
 import { Utf8Builder } from '../core/utf8-builder.js';
 import { countedAggregate } from '../store/aggregate-sql.js';
-import type { AggregateRequest, EventContent, SqlFilter, Store } from '../store/store.js';
+import type { AggregateRequest, EventContent, SearchRequest, SqlFilter, Store } from '../store/store.js';
 import { rowToEvent } from '../store/store.js';
-import { appendEventJson, decodeRow } from '../store/row-codec.js';
-import { csvEvent, csvHeader } from './investigate-output.js';
+import { csvHeader } from './investigate-output.js';
+import { writeExportPage, type ExportFormat } from './export-page.js';
+import { createExportReaders, type ExportReaders, type ExportReadersOptions } from './export-readers.js';
 import { parseQuery } from './parser.js';
 import { planQuery, type Predicate } from './plan.js';
 import { resolveTime } from './time.js';
 
-export type ExportFormat = 'ndjson' | 'csv';
+export type { ExportFormat };
 
 /** Most events per export page: the per-query cost spread thin. */
 const EXPORT_PAGE = 1000;
 /** Bytes of output a page aims at: pages of large events get fewer of them, so memory stays flat. */
 const EXPORT_PAGE_BYTES = 2 * 1024 * 1024;
+/** Pages an export reads itself before handing the rest to the export readers. */
+const INLINE_PAGES = 2;
+/** Page ends asked for at once. */
+const ENDS_PER_CALL = 16;
+/** Pages in the readers' hands per reader: one being written, one waiting. */
+const PAGES_PER_READER = 2;
 
 export interface PreparedSearch {
   text: string;
@@ -30,9 +37,13 @@ export interface PreparedSearch {
 }
 
 export class SearchService {
+  private startedReaders: ExportReaders | undefined;
+
+  /** `readers`: worker threads that write the pages of long exports (export-readers.ts). */
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly readers?: ExportReadersOptions,
   ) {}
 
   prepare(q: string, from?: string | null, to?: string | null): PreparedSearch {
@@ -62,9 +73,12 @@ export class SearchService {
   /**
    * Every matching event as NDJSON or CSV (UTF-8), newest first, one chunk per page (keyset paging
    * over the snapshot `maxSeq`): the caller writes a chunk and waits for it to drain before asking
-   * for the next, so memory stays at about a page whatever the result size. NDJSON lines are the
-   * stored JSON with the column values spliced in (row-codec.ts eventJson), never re-serialized;
-   * each page is written into one reused buffer and copied out.
+   * for the next, so memory stays at a few pages whatever the result size. Each page is written
+   * into one reused buffer and copied out (export-page.ts).
+   *
+   * The first pages are read here. An export longer than that, over a snapshot, with export
+   * readers configured, goes on through them: its pages' bounds are read ahead (Store.pageEnds)
+   * and the readers write pages side by side, handed back here in order.
    */
   async *export(
     search: PreparedSearch,
@@ -75,41 +89,56 @@ export class SearchService {
     let limit = most;
     if (format === 'csv') yield { data: Buffer.from(csvHeader()), events: 0 };
     const out = new Utf8Builder(EXPORT_PAGE_BYTES);
+    const request = (after: { ts: number; seq: number } | undefined): SearchRequest => ({
+      where: search.filter,
+      from: search.from,
+      to: search.to,
+      limit,
+      after,
+      maxSeq: options.maxSeq,
+    });
     const read = (after: { ts: number; seq: number } | undefined): Promise<EventContent[]> => {
-      const rows = this.store.searchContent({
-        where: search.filter,
-        from: search.from,
-        to: search.to,
-        limit,
-        after,
-        maxSeq: options.maxSeq,
-      });
+      const rows = this.store.searchContent(request(after));
       // Awaited below, unless the consumer stops first: then its failure is of no interest.
       rows.catch(() => undefined);
       return rows;
     };
     let next = read(undefined);
-    for (;;) {
+    for (let pages = 1; ; pages++) {
       const rows = await next;
       const last = rows.at(-1);
       // A page shorter than asked for may still be followed by more: expired rows are left out.
       if (last === undefined) return;
+      const after = { ts: last.ts, seq: last.seq };
+      const readers =
+        pages === INLINE_PAGES && options.maxSeq !== undefined ? this.exportReaders() : undefined;
       // The next page is asked for before this one is written: a store that answers
       // asynchronously (PostgreSQL) reads it meanwhile.
-      next = read({ ts: last.ts, seq: last.seq });
-      for (const row of rows) {
-        if (format === 'csv') {
-          out.push(csvEvent(decodeRow(row)));
-        } else {
-          appendEventJson(row, out);
-          out.push('\n');
-        }
-      }
+      if (!readers) next = read(after);
+      writeExportPage(rows, format, out);
       const data = out.take();
       yield { data, events: rows.length };
       // The page after next sized from this one's events, between 10 and `most`.
       limit = Math.max(10, Math.min(most, Math.floor((EXPORT_PAGE_BYTES * rows.length) / data.length)));
+      if (readers) {
+        yield* exportThrough(readers, { ...request(after), limit }, format);
+        return;
+      }
     }
+  }
+
+  /** The export readers, started on first use; undefined when there are none. */
+  private exportReaders(): ExportReaders | undefined {
+    if (!this.readers || this.readers.count < 1) return undefined;
+    this.startedReaders ??= createExportReaders(this.readers);
+    return this.startedReaders;
+  }
+
+  /** Stops the export readers, if any were started. */
+  async close(): Promise<void> {
+    const readers = this.startedReaders;
+    this.startedReaders = undefined;
+    await readers?.close();
   }
 
   /**
@@ -131,6 +160,47 @@ export class SearchService {
   async get(seq: number): Promise<StoredEvent | undefined> {
     const row = await this.store.getEvent(seq);
     return row && rowToEvent(row);
+  }
+}
+
+/**
+ * The rest of an export, after `start.after`, through the readers: page bounds are read ahead a
+ * few calls at a time, each page goes to a reader with both its bounds, and pages are handed on in
+ * order. At most PAGES_PER_READER pages per reader are out at once, and they are taken in order:
+ * memory stays at a few pages. Bounded pages stay exact under a snapshot: no event can join one
+ * after its bounds were read.
+ */
+async function* exportThrough(
+  readers: ExportReaders,
+  start: SearchRequest,
+  format: ExportFormat,
+): AsyncGenerator<{ data: Buffer; events: number }> {
+  const quiet = <T>(p: Promise<T>): Promise<T> => {
+    // Awaited in turn, unless the consumer stops first: then a failure is of no interest.
+    p.catch(() => undefined);
+    return p;
+  };
+  const endsAfter = (after: SearchRequest['after']) =>
+    quiet(readers.pageEnds({ ...start, after }, ENDS_PER_CALL));
+  let after = start.after;
+  let ends: Array<{ ts: number; seq: number }> = [];
+  let nextEnds: Promise<Array<{ ts: number; seq: number }>> | undefined = endsAfter(after);
+  const pages: Array<Promise<{ data: Buffer; events: number }>> = [];
+  for (;;) {
+    while (pages.length < PAGES_PER_READER * readers.size) {
+      if (ends.length === 0) {
+        if (!nextEnds) break;
+        ends = await nextEnds;
+        nextEnds = ends.length === ENDS_PER_CALL ? endsAfter(ends.at(-1)) : undefined;
+        if (ends.length === 0) break;
+      }
+      const through = ends.shift()!;
+      pages.push(quiet(readers.page({ ...start, after, through }, format)));
+      after = through;
+    }
+    const page = pages.shift();
+    if (!page) return;
+    yield await page;
   }
 }
 

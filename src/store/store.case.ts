@@ -489,6 +489,38 @@ export function runStoreSuite(
         );
       });
 
+      it('splits a search into pages bounded on both sides that read back the whole result', async () => {
+        for (const q of ['', 'NOT outcome:unknown', 'source.ip:10.0.0.0/8 OR user:alice']) {
+          const where = store.compileFilter(planQuery(parseQuery(q), { now: NOW }));
+          for (const order of ['desc', 'asc'] as const) {
+            const whole = await store.search({ where, limit: 1000, order, maxSeq: ALL.length - 2 });
+            expect(whole.length).toBeGreaterThan(3);
+            for (const size of [1, 2, 3, 7, 1000]) {
+              const base = { where, order, maxSeq: ALL.length - 2, limit: size };
+              // Ends asked two pages at a time, each call going on after the last end it gave.
+              const ends: Array<{ ts: number; seq: number }> = [];
+              for (;;) {
+                const after = ends.at(-1);
+                const next = await store.pageEnds(after ? { ...base, after } : base, 2);
+                ends.push(...next);
+                if (next.length < 2) break;
+              }
+              expect(ends.length).toBe(Math.ceil(whole.length / size));
+              const read: number[] = [];
+              for (let i = 0; i < ends.length; i++) {
+                const bounded = { ...base, limit: 10 * size, through: ends[i]! };
+                const page = await store.searchContent(
+                  i === 0 ? bounded : { ...bounded, after: ends[i - 1]! },
+                );
+                expect(page.length).toBeLessThanOrEqual(size);
+                read.push(...page.map((r) => r.seq));
+              }
+              expect(read, `${q || '(all)'} ${order} by ${size}`).toEqual(whole.map((r) => r.seq));
+            }
+          }
+        }
+      });
+
       it('the corpus exercises both outcomes of the tricky queries', () => {
         // A query matching nothing (or everything) would not test the SQL; these must split the corpus.
         for (const q of [

@@ -111,6 +111,11 @@ export interface SearchRequest {
   limit: number;
   /** Continue after this position (newest first: events older than it). */
   after?: { ts: number; seq: number };
+  /**
+   * Stop at this position, inclusive (newest first: no event older than it): with `after`, a page
+   * bounded on both sides, which a parallel export reads beside the others (store.pageEnds).
+   */
+  through?: { ts: number; seq: number };
   /** Only events with seq <= this (a snapshot that stays stable while events arrive). */
   maxSeq?: number;
   /** `desc` (default): newest first, `after` = older than it; `asc`: oldest first, `after` = newer. */
@@ -370,6 +375,13 @@ export interface Store {
   search(request: SearchRequest): Promise<EventRow[]>;
   /** Like search, reading only the content of events that still have one (exports). */
   searchContent(request: SearchRequest): Promise<EventContent[]>;
+  /**
+   * Where the next pages of a search end: the position of the `request.limit`-th match after
+   * `request.after`, of the `2 * limit`-th, and so on for at most `pages` pages, the last match
+   * closing a partial last page. Reads positions only, so an export can hand whole pages, bounded
+   * on both sides (SearchRequest.through), to readers working side by side.
+   */
+  pageEnds(request: SearchRequest, pages: number): Promise<Array<{ ts: number; seq: number }>>;
   count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number>;
   /** Exact group counts; also the totals of the matching events. */
   aggregate(

@@ -422,6 +422,23 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
     return out;
   }
 
+  async pageEnds(request: SearchRequest, pages: number): Promise<Array<{ ts: number; seq: number }>> {
+    const w = pageWhere(request, await this.hasExpired());
+    const order = pageOrder(request, '');
+    const most = w.param(request.limit * pages);
+    const every = w.param(request.limit);
+    // Numbered in the keys' own order (already sorted: no second sort), every `limit`-th kept,
+    // and the last one.
+    const rows = await this.query<{ ts: number; seq: number }>(
+      `SELECT ts, seq FROM (
+         SELECT ts, seq, row_number() OVER (ORDER BY ${order}) AS n, count(*) OVER () AS total
+           FROM (SELECT ts, seq FROM events ${w.sql()} ORDER BY ${order} LIMIT ${most}) AS k
+       ) AS numbered WHERE n % ${every} = 0 OR n = total ORDER BY n`,
+      w.params,
+    );
+    return rows.map((r) => ({ ts: Number(r.ts), seq: Number(r.seq) }));
+  }
+
   async count(where: SqlFilter | undefined, from?: number, to?: number): Promise<number> {
     const w = new Where(where, from, to, await this.hasExpired());
     const rows = await this.query<{ n: number }>(`SELECT COUNT(*) AS n FROM events ${w.sql()}`, w.params);
@@ -887,6 +904,11 @@ function pageWhere(request: SearchRequest, liveOnly: boolean): Where {
     // made every page of an export scan from the newest event: about 2 s a page 300,000 events
     // deep into 10M, and growing.
     w.add((p) => `(ts, seq) ${op} (${p(after.ts)}, ${p(after.seq)})`);
+  }
+  const through = request.through;
+  if (through) {
+    const op = request.order === 'asc' ? '<=' : '>=';
+    w.add((p) => `(ts, seq) ${op} (${p(through.ts)}, ${p(through.seq)})`);
   }
   return w;
 }

@@ -556,6 +556,31 @@ export class SqliteStore implements Store, RetentionStore {
     return out;
   }
 
+  async pageEnds(request: SearchRequest, pages: number): Promise<Array<{ ts: number; seq: number }>> {
+    const params: unknown[] = [];
+    const filter = request.where?.orderedSql
+      ? { ...request.where, sql: request.where.orderedSql }
+      : request.where;
+    const order = request.order === 'asc' ? 'ts ASC, seq ASC' : 'ts DESC, seq DESC';
+    const where = this.pageWhere(request, filter, params);
+    params.push(request.limit * pages);
+    return this.run(() => {
+      const keys = this.db
+        .prepare(`SELECT ts, seq FROM events ${where} ORDER BY ${order} LIMIT ?`)
+        .raw()
+        .iterate(...params) as IterableIterator<[number, number]>;
+      const ends: Array<{ ts: number; seq: number }> = [];
+      let n = 0;
+      let last: [number, number] | undefined;
+      for (const key of keys) {
+        last = key;
+        if (++n % request.limit === 0) ends.push({ ts: key[0], seq: key[1] });
+      }
+      if (last && n % request.limit !== 0) ends.push({ ts: last[0], seq: last[1] });
+      return ends;
+    });
+  }
+
   private searchRows<T>(request: SearchRequest, columns: string): T[] {
     const read = (): T[] => {
       const seqs = this.newestPage(request);
@@ -588,7 +613,7 @@ export class SqliteStore implements Store, RetentionStore {
    */
   private newestPage(request: SearchRequest): number[] | undefined {
     const newest = request.where?.newest;
-    if (!newest || request.after || request.order === 'asc') return undefined;
+    if (!newest || request.after || request.through || request.order === 'asc') return undefined;
     const reads = this.fullTextPlans();
     const want = Math.max(NEWEST_SAMPLE, 4 * request.limit);
     const candidates = reads.newest.all(newest.match, want) as number[];
@@ -695,6 +720,12 @@ export class SqliteStore implements Store, RetentionStore {
         request.order === 'asc' ? 'ts >= ? AND (ts > ? OR seq > ?)' : 'ts <= ? AND (ts < ? OR seq < ?)',
       );
       params.push(request.after.ts, request.after.ts, request.after.seq);
+    }
+    if (request.through) {
+      clauses.push(
+        request.order === 'asc' ? 'ts <= ? AND (ts < ? OR seq <= ?)' : 'ts >= ? AND (ts > ? OR seq >= ?)',
+      );
+      params.push(request.through.ts, request.through.ts, request.through.seq);
     }
     out.push(...params);
     return clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
