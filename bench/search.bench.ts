@@ -268,7 +268,11 @@ export async function runSearchBench(options: {
       `search: detection caught up with the history in ${catchUpSeconds.toFixed(0)} s; feed of 10,000 events/s...`,
     );
     const feeder = feed(server.port, feedToken ?? server.token!, 10_000);
-    const search = new SearchService(store, systemClock);
+    // As `stele serve` builds it: export readers on the same data, as many as it starts by default.
+    const search = new SearchService(store, systemClock, {
+      count: Math.min(4, os.availableParallelism()),
+      target: pg ? { data: dataDir, db: pg } : { data: dataDir },
+    });
     const aggregates = new AggregateService(store, search, systemClock);
     const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'];
     const hosts = ['web-00', 'api-00', 'db-00', 'cache-00', 'bastion-00', 'web-01', 'api-01', 'build-00'].map(
@@ -359,8 +363,10 @@ export async function runSearchBench(options: {
       const sink = fs.createWriteStream('/dev/null');
       const t = performance.now();
       let exported = 0;
-      // The export route's own loop (SearchService.export), writing to /dev/null instead of a socket.
-      for await (const chunk of search.export(search.prepare(''), 'ndjson')) {
+      // The export route's own loop (SearchService.export), over a snapshot of the ledger as the
+      // route takes it, writing to /dev/null instead of a socket.
+      const maxSeq = (await store.loadLedgerState()).size - 1;
+      for await (const chunk of search.export(search.prepare(''), 'ndjson', { maxSeq })) {
         if (!sink.write(chunk.data)) await new Promise<void>((r) => sink.once('drain', () => r()));
         exported += chunk.events;
         if (exported >= exportN) break;
@@ -370,6 +376,7 @@ export async function runSearchBench(options: {
       const fed = feeder.stop();
       if (fed.acked === 0)
         throw new Error('the ingest feed had no event acknowledged: the queries ran without it');
+      await search.close();
       await store.close();
       server.child.kill('SIGTERM');
       await new Promise((r) => server.child.once('exit', r));
