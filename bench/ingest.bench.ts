@@ -129,8 +129,14 @@ async function steadyRate(port: number, token: string, rate: number, seconds: nu
   };
 }
 
-/** `n` bench events admitted in batches of 1,000 into a fresh data dir, timed; the dir is kept. */
-export async function inProcessAppend(n: number): Promise<{ events: number; rate: number; dataDir: string }> {
+/**
+ * `n` events, `eventAt(0)` to `eventAt(n - 1)` (the bench events unless told), admitted in batches of
+ * 1,000 into a fresh data dir, timed; the dir is kept.
+ */
+export async function inProcessAppend(
+  n: number,
+  eventAt: (i: number) => Record<string, unknown> = benchEvent,
+): Promise<{ events: number; rate: number; dataDir: string }> {
   const dataDir = tmpDir('append');
   const config = loadConfig({ overrides: { data: dataDir } });
   const ledger = await openLedger(config);
@@ -142,7 +148,7 @@ export async function inProcessAppend(n: number): Promise<{ events: number; rate
   for (let b = 0; b < n / 1000; b++) {
     batches.push(
       Array.from({ length: 1000 }, (_, i) => {
-        const v = validateEvent(benchEvent(b * 1000 + i));
+        const v = validateEvent(eventAt(b * 1000 + i));
         if (!v.ok) throw new Error(v.message);
         return { index: i, event: v.event, ts: Date.parse(v.event['@timestamp']) };
       }),
