@@ -129,10 +129,23 @@ async function steadyRate(port: number, token: string, rate: number, seconds: nu
   };
 }
 
-/** `n` bench events admitted in batches of 1,000 into a fresh data dir, timed; the dir is kept. */
-export async function inProcessAppend(n: number): Promise<{ events: number; rate: number; dataDir: string }> {
+/** Started right before the first batch is submitted, stopped once the last one is committed. */
+export interface AppendMeter {
+  start(): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
+/**
+ * `n` bench events admitted in batches of 1,000 into a fresh data dir, timed; the dir is kept.
+ * With `db` (a postgres:// URL), into that database as `stele ingest --db` writes, the data dir
+ * holding only the ledger key.
+ */
+export async function inProcessAppend(
+  n: number,
+  options: { db?: string; meter?: AppendMeter } = {},
+): Promise<{ events: number; rate: number; dataDir: string }> {
   const dataDir = tmpDir('append');
-  const config = loadConfig({ overrides: { data: dataDir } });
+  const config = loadConfig({ overrides: { data: dataDir, ...(options.db ? { db: options.db } : {}) } });
   const ledger = await openLedger(config);
   const admitter = new Admitter(
     { store: ledger.store, ledger: ledger.writer, clock: systemClock, metrics: new IngestMetrics() },
@@ -148,9 +161,11 @@ export async function inProcessAppend(n: number): Promise<{ events: number; rate
       }),
     );
   }
+  await options.meter?.start();
   const t = performance.now();
   for (const batch of batches) await admitter.submit(batch, 'bench');
   const seconds = (performance.now() - t) / 1000;
+  await options.meter?.stop();
   await admitter.close();
   await ledger.store.close();
   ledger.lock.release();
