@@ -232,7 +232,7 @@ async function measureSource(source: EventSource, runs: number, log: (s: string)
   const n = source.lines.length;
   const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   log(`budget: ${source.label}: admitting ${fmt(n)} events...`);
-  const { dataDir } = await inProcessAppend(n, source.eventAt);
+  const { dataDir } = await inProcessAppend(n, { eventAt: source.eventAt });
   const store = new SqliteStore(dataDir, { readonly: true });
   try {
     const schema = readSchema(dataDir);

@@ -129,16 +129,23 @@ async function steadyRate(port: number, token: string, rate: number, seconds: nu
   };
 }
 
+/** Started right before the first batch is submitted, stopped once the last one is committed. */
+export interface AppendMeter {
+  start(): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
 /**
- * `n` events, `eventAt(0)` to `eventAt(n - 1)` (the bench events unless told), admitted in batches of
- * 1,000 into a fresh data dir, timed; the dir is kept.
+ * `n` events, `eventAt(0)` to `eventAt(n - 1)` (the bench events unless told), admitted in batches
+ * of 1,000 into a fresh data dir, timed; the dir is kept. With `db` (a postgres:// URL), into that
+ * database as `stele ingest --db` writes, the data dir holding only the ledger key.
  */
 export async function inProcessAppend(
   n: number,
-  eventAt: (i: number) => Record<string, unknown> = benchEvent,
+  options: { eventAt?: (i: number) => Record<string, unknown>; db?: string; meter?: AppendMeter } = {},
 ): Promise<{ events: number; rate: number; dataDir: string }> {
   const dataDir = tmpDir('append');
-  const config = loadConfig({ overrides: { data: dataDir } });
+  const config = loadConfig({ overrides: { data: dataDir, ...(options.db ? { db: options.db } : {}) } });
   const ledger = await openLedger(config);
   const admitter = new Admitter(
     { store: ledger.store, ledger: ledger.writer, clock: systemClock, metrics: new IngestMetrics() },
@@ -148,15 +155,17 @@ export async function inProcessAppend(
   for (let b = 0; b < n / 1000; b++) {
     batches.push(
       Array.from({ length: 1000 }, (_, i) => {
-        const v = validateEvent(eventAt(b * 1000 + i));
+        const v = validateEvent((options.eventAt ?? benchEvent)(b * 1000 + i));
         if (!v.ok) throw new Error(v.message);
         return { index: i, event: v.event, ts: Date.parse(v.event['@timestamp']) };
       }),
     );
   }
+  await options.meter?.start();
   const t = performance.now();
   for (const batch of batches) await admitter.submit(batch, 'bench');
   const seconds = (performance.now() - t) / 1000;
+  await options.meter?.stop();
   await admitter.close();
   await ledger.store.close();
   ledger.lock.release();
