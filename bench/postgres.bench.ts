@@ -8,7 +8,6 @@
 // process on this machine (/proc) and of Stele read before and after; from them, the most events/s
 // PostgreSQL's work leaves possible on these cores, and on one serial sequencer connection.
 
-import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { benchEvent } from './events.js';
 import { fmt, percentile } from './stats.js';
+import { processCpuMicros } from './proc-cpu.js';
 import { postEvents, startServe, stopServe, type ServeProcess } from './harness.js';
 import { inProcessAppend } from './ingest.bench.js';
 
@@ -163,18 +163,10 @@ function dropSchema(schema: string): Promise<void> {
   });
 }
 
-/** CPU time of one PostgreSQL process in clock ticks, and its title (`postgres: 15/main: walwriter`). */
+/** CPU time of one PostgreSQL process in µs, and its title (`postgres: 15/main: walwriter`). */
 interface PgProcess {
-  ticks: number;
+  micros: number;
   title: string;
-}
-
-function clockTicks(): number {
-  try {
-    return Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-  } catch {
-    return 100;
-  }
 }
 
 /** Every process on this machine whose name starts with `postgres`, by pid (none without /proc). */
@@ -185,11 +177,9 @@ function postgresProcesses(): Map<number, PgProcess> {
     if (!/^\d+$/.test(pid)) continue;
     try {
       if (!fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) continue;
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // The fields after "pid (comm) ", from the 3rd on: utime and stime are the 14th and 15th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const micros = processCpuMicros(Number(pid));
       const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      found.set(Number(pid), { ticks: Number(fields[11]) + Number(fields[12]), title });
+      if (micros !== undefined) found.set(Number(pid), { micros, title });
     } catch {
       // exited meanwhile
     }
@@ -247,11 +237,10 @@ async function appendCost(events: number): Promise<AppendCost | undefined> {
   try {
     const r = await inProcessAppend(events, { db: url.toString(), meter });
     fs.rmSync(r.dataDir, { recursive: true, force: true });
-    const perTick = 1e6 / clockTicks() / events;
     const processes = [...after]
       .map(([pid, p]) => ({
         role: processRole(p.title, ours.has(pid)),
-        micros: (p.ticks - (before.get(pid)?.ticks ?? 0)) * perTick,
+        micros: (p.micros - (before.get(pid)?.micros ?? 0)) / events,
       }))
       .filter((p) => p.micros > 0)
       .sort((a, b) => b.micros - a.micros);

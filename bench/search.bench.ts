@@ -24,6 +24,7 @@ import type { Store } from '../src/store/store.js';
 import { EventGenerator } from './gen.js';
 import { fmt, percentile } from './stats.js';
 import { BIN, startServe } from './harness.js';
+import { processCpuMicros } from './proc-cpu.js';
 
 const DAY = 86_400_000;
 
@@ -269,8 +270,9 @@ export async function runSearchBench(options: {
     );
     const feeder = feed(server.port, feedToken ?? server.token!, 10_000);
     // As `stele serve` builds it: export readers on the same data, as many as it starts by default.
+    const readers = Math.min(4, os.availableParallelism());
     const search = new SearchService(store, systemClock, {
-      count: Math.min(4, os.availableParallelism()),
+      count: readers,
       target: pg ? { data: dataDir, db: pg } : { data: dataDir },
     });
     const aggregates = new AggregateService(store, search, systemClock);
@@ -360,22 +362,42 @@ export async function runSearchBench(options: {
       );
       log('search: export to NDJSON...');
       const exportN = Math.min(n, options.quick ? 200_000 : 1_000_000);
-      const sink = fs.createWriteStream('/dev/null');
-      const t = performance.now();
-      let exported = 0;
       // The export route's own loop (SearchService.export), over a snapshot of the ledger as the
-      // route takes it, writing to /dev/null instead of a socket.
+      // route takes it, writing to /dev/null instead of a socket. The CPU this process (export and
+      // feed) and the server used meanwhile says how the two cores were shared.
       const maxSeq = (await store.loadLedgerState()).size - 1;
-      for await (const chunk of search.export(search.prepare(''), 'ndjson', { maxSeq })) {
-        if (!sink.write(chunk.data)) await new Promise<void>((r) => sink.once('drain', () => r()));
-        exported += chunk.events;
-        if (exported >= exportN) break;
-      }
-      sink.end();
-      const exportRate = exported / ((performance.now() - t) / 1000);
+      const exportAll = async () => {
+        const sink = fs.createWriteStream('/dev/null');
+        const serverCpu = processCpuMicros(server.child.pid!);
+        const ownCpu = process.cpuUsage();
+        const t = performance.now();
+        let events = 0;
+        for await (const chunk of search.export(search.prepare(''), 'ndjson', { maxSeq })) {
+          if (!sink.write(chunk.data)) await new Promise<void>((r) => sink.once('drain', () => r()));
+          events += chunk.events;
+          if (events >= exportN) break;
+        }
+        sink.end();
+        const seconds = (performance.now() - t) / 1000;
+        const own = process.cpuUsage(ownCpu);
+        const server2 = processCpuMicros(server.child.pid!);
+        return {
+          events,
+          rate: events / seconds,
+          /** Cores used on average by this process and by the server. */
+          ownCores: (own.user + own.system) / 1e6 / seconds,
+          serverCores:
+            serverCpu === undefined || server2 === undefined
+              ? undefined
+              : (server2 - serverCpu) / 1e6 / seconds,
+        };
+      };
+      const exported = await exportAll();
       const fed = feeder.stop();
       if (fed.acked === 0)
         throw new Error('the ingest feed had no event acknowledged: the queries ran without it');
+      log('search: export to NDJSON again, the feed stopped...');
+      const quiet = await exportAll();
       await search.close();
       await store.close();
       server.child.kill('SIGTERM');
@@ -397,10 +419,15 @@ export async function runSearchBench(options: {
           (r) =>
             `| ${r.name} (${r.runs} runs) | ${r.target} | ${ms(r.p50)} ms | **${ms(r.p95)} ms** | ${r.ok ? 'yes' : 'no'} |`,
         ),
-        `| Export to NDJSON (${fmt(exported)} events, SearchService.export) | ≥ 200,000 events/s | | **${fmt(exportRate)} events/s** | ${exportRate >= 200_000 ? 'yes' : 'no'} |`,
+        `| Export to NDJSON (${fmt(exported.events)} events, SearchService.export) | ≥ 200,000 events/s | | **${fmt(exported.rate)} events/s** | ${exported.rate >= 200_000 ? 'yes' : 'no'} |`,
+        `| The same export once the feed has stopped (no ingest running) | | | ${fmt(quiet.rate)} events/s | |`,
         diskBytes === undefined
           ? '| Database size | | | see docs/postgresql.md (bytes per event in the PostgreSQL bench) | |'
           : `| Database file after load | | | ${fmt(diskBytes / n)} bytes/event (${fmt(diskBytes / 2 ** 20)} MiB) | |`,
+        '',
+        `CPU during the export beside the feed: this process (the export, its ${readers} export readers, and the feed's`,
+        `client) ${exported.ownCores.toFixed(2)} cores on average, the server ${exported.serverCores?.toFixed(2) ?? '(not measurable)'} cores; once the feed had stopped,`,
+        `${quiet.ownCores.toFixed(2)} and ${quiet.serverCores?.toFixed(2) ?? '(not measurable)'}. ${os.availableParallelism()} cores.`,
       ].join('\n');
     } finally {
       feeder.stop();
