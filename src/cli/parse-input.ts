@@ -21,6 +21,8 @@ export interface ParsedItem {
   file: string;
   line: number;
   event?: AuditEvent;
+  /** Set when the parser validated the event: its `@timestamp` in epoch ms (ParseResult). */
+  ts?: number;
   error?: string;
   bytesRead: number;
 }
@@ -43,7 +45,7 @@ export async function* parseInputs(
   const emit = function* (results: ReturnType<InputOrder['add']>, name: string) {
     for (const r of results) {
       yield 'event' in r
-        ? { file: name, line: r.line, event: r.event, bytesRead }
+        ? { file: name, line: r.line, event: r.event, ts: r.ts, bytesRead }
         : { file: name, line: r.line, error: r.error, bytesRead };
     }
   };

@@ -298,7 +298,7 @@ describe('cloudtrail: identities and failures from the documented formats', () =
     // `auto` knows such a document for CloudTrail too.
     const auto = createParser('auto', OPTIONS);
     const parsed = [...auto.push(JSON.stringify(wrapper), 1), ...auto.end()];
-    expect(parsed).toEqual([{ line: 1, event: events[0] }]);
+    expect(parsed).toEqual([{ line: 1, event: events[0], ts: Date.parse(events[0]!['@timestamp']) }]);
   });
 
   // Insights events (eventType AwsCloudTrailInsight) and digest files sit beside the log files but

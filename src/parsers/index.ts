@@ -58,7 +58,7 @@ export function createNormalizedParser(): RecordParser {
       return values.map((value) => {
         const v = validateEvent(value);
         return v.ok
-          ? { line: r.line, event: v.event }
+          ? { line: r.line, event: v.event, ts: v.ts }
           : { line: r.line, error: `${v.field ? `${v.field}: ` : ''}${v.message}` };
       });
     });

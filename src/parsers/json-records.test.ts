@@ -92,10 +92,12 @@ describe('event helpers', () => {
     expect(finishEvent(structuredClone(draft), 'raw', 7, { now: 0 })).toEqual({
       line: 7,
       event: { '@timestamp': '2024-01-01T00:00:00.000Z', event: { action: 'x', original: 'raw' } },
+      ts: Date.UTC(2024, 0, 1),
     });
     expect(finishEvent(structuredClone(draft), 'raw', 7, { now: 0, keepOriginal: false })).toEqual({
       line: 7,
       event: { '@timestamp': '2024-01-01T00:00:00.000Z', event: { action: 'x' } },
+      ts: Date.UTC(2024, 0, 1),
     });
     expect(finishEvent({ '@timestamp': 'yesterday' }, 'raw', 3, { now: 0 })).toEqual({
       line: 3,

@@ -289,7 +289,7 @@ export function finishEvent(
   const shaped = compact(draft, '');
   const checked = validateEvent(shaped);
   if (!checked.ok) return { line, error: `invalid event: ${checked.field || 'event'}: ${checked.message}` };
-  return { line, event: checked.event as AuditEvent };
+  return { line, event: checked.event as AuditEvent, ts: checked.ts };
 }
 
 /** Epoch milliseconds to the RFC 3339 form Stele writes, or undefined for an impossible date. */

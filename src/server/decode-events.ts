@@ -4,7 +4,8 @@
 
 import { SteleError } from '../core/errors.js';
 
-export type DecodedItem = { ok: true; value: unknown } | { ok: false; message: string };
+/** A decoded item; `ts` when a parser already validated it (ParseResult), its `@timestamp` in ms. */
+export type DecodedItem = { ok: true; value: unknown; ts?: number } | { ok: false; message: string };
 
 export function decodeEvents(body: string, maxItems: number): DecodedItem[] {
   const start = body.search(/\S/);

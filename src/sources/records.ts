@@ -72,6 +72,11 @@ export function collectCandidates(
       counters.rejected('parse');
       continue;
     }
+    if (tag === undefined && r.ts !== undefined) {
+      // Validated by the parser already.
+      into.push({ index: into.length, event: r.event, ts: r.ts });
+      continue;
+    }
     const event = tag === undefined ? r.event : { ...r.event, tags: [...(r.event.tags ?? []), tag] };
     const v = validateEvent(event);
     if (!v.ok) {

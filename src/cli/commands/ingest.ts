@@ -126,8 +126,12 @@ export function registerIngest(program: Command): void {
             tally.rejected++;
             process.stderr.write(`${item.file}:${item.line}: ${item.error}\n`);
           } else {
-            // Parsers emit schema-valid events; validation also normalizes the timestamp.
-            const v = validateEvent(item.event);
+            // An event the parser validated comes with its time; a line parser's is validated here,
+            // which also normalizes its timestamp.
+            const v =
+              item.ts !== undefined
+                ? ({ ok: true, event: item.event, ts: item.ts } as const)
+                : validateEvent(item.event);
             if (!v.ok) {
               tally.rejected++;
               process.stderr.write(

@@ -1,6 +1,7 @@
 // /v1/events: durable ingest and reading.
 
 import { SteleError } from '../../core/errors.js';
+import type { AuditEvent } from '../../core/event.js';
 import { validateEvent } from '../../core/validate.js';
 import type { Candidate } from '../../ingest/admitter.js';
 import { readBody } from '../body.js';
@@ -48,7 +49,7 @@ function parseRaw(body: string, format: string, deps: ServerDeps): Array<Decoded
   results.push(...parser.end());
   return results.map((r) =>
     'event' in r
-      ? { index: r.line - 1, ok: true, value: r.event }
+      ? { index: r.line - 1, ok: true, value: r.event, ts: r.ts }
       : { index: r.line - 1, ok: false, message: r.error },
   );
 }
@@ -66,6 +67,11 @@ export async function admitAndReply(
     const index = item.index ?? position;
     if (!item.ok) {
       rejected.push({ index, field: '', message: item.message });
+      return;
+    }
+    // An event a parser validated is not validated twice.
+    if (item.ts !== undefined) {
+      candidates.push({ index, event: item.value as AuditEvent, ts: item.ts });
       return;
     }
     const v = validateEvent(item.value);

@@ -16,7 +16,7 @@ export function registerK8sAuditRoute(router: Router, deps: ServerDeps): void {
     const results = [...parser.push(body.replace(/\r?\n/g, ' '), 1), ...parser.end()];
     const items = results.map((r, index) =>
       'event' in r
-        ? { index, ok: true as const, value: r.event }
+        ? { index, ok: true as const, value: r.event, ts: r.ts }
         : { index, ok: false as const, message: r.error },
     );
     await admitAndReply(ctx, deps, items, `k8s-audit:${ctx.principal?.name ?? 'anonymous'}`);
