@@ -1,6 +1,7 @@
 // The shared store suite on PostgreSQL, in a fresh schema per test, dropped afterwards. Skips with a
 // printed reason when PostgreSQL is unreachable, unless STELE_REQUIRE_PG=1.
 
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { dropSchema, PG_URL, pgUnavailableReason, uniqueSchema } from '../../../test/helpers/pg.js';
 import { runStoreSuite } from '../store.case.js';
@@ -47,6 +48,36 @@ if (unavailable) {
           Array.from({ length: 200 }, (_, i) => i),
         );
       } finally {
+        await store.close();
+        await dropSchema(s);
+      }
+    });
+
+    it('vacuums without the statement timeout every other statement has', async () => {
+      const s = uniqueSchema();
+      const store = await PostgresStore.open({
+        url: PG_URL,
+        schema: s,
+        poolSize: 2,
+        statementTimeoutMs: 1000,
+      });
+      const blocker = new pg.Client({ connectionString: PG_URL });
+      await blocker.connect();
+      try {
+        await store.append({ events: [recordFor(CORPUS[0]!, 0)], nodes: [], frontier: '{}', producers: [] });
+        // VACUUM waits for this lock for longer than the statement timeout.
+        await blocker.query('BEGIN');
+        await blocker.query(`LOCK TABLE "${s}".events IN SHARE UPDATE EXCLUSIVE MODE`);
+        const analyzed = store.analyze();
+        await new Promise((r) => setTimeout(r, 1500));
+        await blocker.query('COMMIT');
+        await analyzed;
+        // The other statements still have theirs, on every pooled connection.
+        for (let i = 0; i < 2; i++) {
+          await expect(store.query('SELECT pg_sleep(1.5)')).rejects.toThrow(/timeout|cancel/i);
+        }
+      } finally {
+        await blocker.end();
         await store.close();
         await dropSchema(s);
       }
