@@ -12,11 +12,25 @@ export function registerExportRoutes(router: Router, deps: ServerDeps): void {
   router.on('GET', '/v1/export', 'read', (ctx) => exportEvents(ctx, deps));
 }
 
-/** Resolves false when the client went away. */
-async function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
+/**
+ * Resolves false when the client went away. The listeners of the wait are removed once it is
+ * over: left behind, each wait added a 'close' and an 'error' listener to the response, and a
+ * long export to a slow client piled them up.
+ */
+export async function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
   if (res.destroyed) return false;
   if (res.write(chunk)) return true;
-  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  const over = new AbortController();
+  try {
+    await Promise.race([
+      once(res, 'drain', { signal: over.signal }),
+      once(res, 'close', { signal: over.signal }),
+    ]);
+  } catch {
+    // An error on the response: it is destroyed, which the caller is told below.
+  } finally {
+    over.abort();
+  }
   return !res.destroyed;
 }
 
