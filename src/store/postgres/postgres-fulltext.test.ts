@@ -146,6 +146,61 @@ describe.skipIf(unavailable !== undefined)('fullTextOf = stele_fulltext', () => 
     }
   });
 
+  it('reads a term too rare for the newest hours from the newest month partition, with the same results', async () => {
+    const other = uniqueSchema();
+    const windowed = await PostgresStore.open({ url: PG_URL, schema: other, poolSize: 2 });
+    try {
+      // 2,000 events a minute apart across a month's end: 12 hours of December, 21 of January.
+      const start = Date.UTC(2025, 11, 31, 12);
+      const january = Date.UTC(2026, 0, 1);
+      const events = Array.from(
+        { length: 2000 },
+        (_, i): AuditEvent =>
+          ({
+            '@timestamp': new Date(start + i * 60_000).toISOString(),
+            event: { action: 'ssh.login' },
+            message: `${i % 50 === 3 ? 'medium' : 'plain'} ${i % 400 === 9 ? 'scarce' : ''} ${i}`,
+          }) as AuditEvent,
+      );
+      await windowed.append({ events: events.map(recordFor), nodes: [], frontier: '{}', producers: [] });
+      const statements: Array<{ sql: string; params: unknown[] }> = [];
+      const query = windowed.query.bind(windowed);
+      windowed.query = ((sql: string, params: unknown[] = []) => {
+        statements.push({ sql, params });
+        return query(sql, params);
+      }) as typeof windowed.query;
+      const plan = (q: string) => planQuery(parseQuery(q), { now: Date.now() });
+      // `medium`: about 10 in the newest 8 hours, 25 in January; `scarce`: 5 in all, 3 in January.
+      for (const [q, limit, fromMonth] of [
+        ['medium', 20, true],
+        ['medium', 30, false],
+        ['scarce', 3, true], // 3 in January
+        ['scarce', 4, false],
+      ] as const) {
+        const where = windowed.compileFilter(plan(q));
+        const expected = events
+          .map((e, seq) => ({ e, seq }))
+          .filter(({ e }) => matchesPredicate(plan(q), e))
+          .reverse()
+          .map((x) => x.seq)
+          .slice(0, limit);
+        statements.length = 0;
+        const page = await windowed.search({ where, limit });
+        expect(
+          page.map((r) => r.seq),
+          `${q} ${limit}`,
+        ).toEqual(expected);
+        // The statement whose rows made the page: the last one run, and whether it began at January.
+        const last = statements.at(-1)!;
+        expect(last.sql.includes("(events.fulltext || '') LIKE"), `${q} ${limit}`).toBe(false);
+        expect(last.params.includes(january), `${q} ${limit}`).toBe(fromMonth);
+      }
+    } finally {
+      await windowed.close();
+      await dropSchema(other);
+    }
+  });
+
   it('is filled for old rows by the migration, and follows a body an update rewrites', async () => {
     const other = uniqueSchema();
     let old = await PostgresStore.open({ url: PG_URL, schema: other, poolSize: 2 });

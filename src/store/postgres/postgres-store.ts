@@ -64,7 +64,7 @@ import { fullTextOf } from './postgres-fulltext.js';
 import { PgParams } from './postgres-params.js';
 import { FULL_TEXT_INDEX, fullTextIndexSql, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { checkpointMismatch, MAX_PAGE_VALUES, NODE_LEVELS_MIGRATION, seqMismatch } from '../store.js';
-import { PartitionManager } from './postgres-partitions.js';
+import { PartitionManager, partitionOf } from './postgres-partitions.js';
 import { toKey, type RawKeyRow } from '../rows.js';
 
 export interface PostgresStoreOptions {
@@ -405,8 +405,10 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
    * trigram index gives, sorted: a term in a fifth of 1.4M events hit the statement timeout, and
    * `systemctl` (2 %) took 2 s. So a page newest first of such a condition is first looked for in
    * the newest hour, then the newest 8 hours, walking the time index and testing the text without
-   * the trigram index; only then in all time with it. Rows found in a window that fill the page are
-   * the page: every row left out is older than all of them.
+   * the trigram index; then, with the index, from the start of the newest event's month partition,
+   * which reads only that partition's matches (a term in 0.09 % of 10M events: 1,943 matches in
+   * 68 ms, against all 8,589 in 335 ms); only then in all time. Rows found in a window that fill
+   * the page are the page: every row left out is older than all of them.
    */
   private async pageRows(request: SearchRequest, columns: string): Promise<RawEventRow[]> {
     const live = await this.hasExpired();
@@ -427,10 +429,16 @@ export class PostgresStore implements Store, AlertStore, RetentionStore {
         ? request.after.ts + 1
         : (await this.query<{ ts: number | null }>('SELECT max(ts) AS ts FROM events'))[0]?.ts);
     if (newest === undefined || newest === null) return read(request);
+    let from = newest;
     for (const hours of TEXT_WINDOWS_HOURS) {
-      const from = newest - hours * 3_600_000;
-      if (request.from !== undefined && from <= request.from) break;
+      from = newest - hours * 3_600_000;
+      if (request.from !== undefined && from <= request.from) return read(request);
       const rows = await read({ ...request, where: walk, from });
+      if (rows.length >= request.limit) return rows;
+    }
+    const month = partitionOf(newest - 1)?.from;
+    if (month !== undefined && month < from && (request.from === undefined || month > request.from)) {
+      const rows = await read({ ...request, from: month });
       if (rows.length >= request.limit) return rows;
     }
     return read(request);
