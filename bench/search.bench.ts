@@ -16,6 +16,7 @@ import { validateEvent } from '../src/core/validate.js';
 import { Admitter, type Candidate } from '../src/ingest/admitter.js';
 import { IngestMetrics } from '../src/ingest/metrics.js';
 import { AggregateService } from '../src/query/aggregate.js';
+import { defaultExportReaders } from '../src/query/export-readers.js';
 import { SearchService } from '../src/query/search.js';
 import { CURSOR_KEY } from '../src/detect/service.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
@@ -270,7 +271,7 @@ export async function runSearchBench(options: {
     );
     const feeder = feed(server.port, feedToken ?? server.token!, 10_000);
     // As `stele serve` builds it: export readers on the same data, as many as it starts by default.
-    const readers = Math.min(4, os.availableParallelism());
+    const readers = defaultExportReaders();
     const search = new SearchService(store, systemClock, {
       count: readers,
       target: pg ? { data: dataDir, db: pg } : { data: dataDir },

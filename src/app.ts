@@ -1,7 +1,6 @@
 // The only place that wires modules together: store, ledger, admission, search and the HTTP server.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Config } from './config/config.js';
@@ -21,6 +20,7 @@ import { startVerificationSchedule } from './ledger/verify-schedule.js';
 import type { VerifyReport } from './ledger/verify.js';
 import { parseDuration } from './server/routes/alerts.js';
 import type { SignerKey } from './ledger/note.js';
+import { defaultExportReaders } from './query/export-readers.js';
 import { SearchService } from './query/search.js';
 import { createHttpServer, Router } from './server/http.js';
 import { registerEventRoutes } from './server/routes/events.js';
@@ -192,7 +192,7 @@ export async function startServer(
     store,
     admitter,
     search: new SearchService(store, clock, {
-      count: config.search?.export_readers ?? Math.min(4, os.availableParallelism()),
+      count: config.search?.export_readers ?? defaultExportReaders(),
       target: { data: config.data, db: config.db, db_schema: config.db_schema },
     }),
     ledger: cluster?.ledger ?? ledger!.service,

@@ -164,6 +164,14 @@ export function validateEvent(input: unknown): Validated {
   return { ok: true, event: { ...(input as AuditEvent), '@timestamp': normalized }, ts: read.ms };
 }
 
+/**
+ * validateEvent, unless `ts` says it was done already: an event a parser validated comes with its
+ * `@timestamp` in epoch ms (ParseResult.ts) and is taken as it is, so no event is validated twice.
+ */
+export function validateOnce(event: unknown, ts: number | undefined): Validated {
+  return ts === undefined ? validateEvent(event) : { ok: true, event: event as AuditEvent, ts };
+}
+
 function describe(message: string, value: unknown): string {
   const got = value === undefined ? 'missing' : Array.isArray(value) ? 'array' : typeof value;
   return `${message.toLowerCase()} (got ${got})`;

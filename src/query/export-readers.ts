@@ -4,6 +4,7 @@
 // SQLite, the rest writing the JSON); the pages of one export are independent once their bounds
 // are known (Store.pageEnds), so they can be written side by side.
 
+import os from 'node:os';
 import { builtScript, createWorkerClient, type WorkerClient } from '../core/worker-rpc.js';
 import type { StoreTarget } from '../store/open.js';
 import type { SearchRequest } from '../store/store.js';
@@ -22,6 +23,11 @@ export interface ExportReaders {
   /** The page's events written in `format`, and how many there are. */
   page(request: SearchRequest, format: ExportFormat): Promise<{ data: Buffer; events: number }>;
   close(): Promise<void>;
+}
+
+/** How many readers `stele serve` starts unless `search.export_readers` says: the cores, at most 4. */
+export function defaultExportReaders(): number {
+  return Math.min(4, os.availableParallelism());
 }
 
 /** The compiled worker script, if the sources have been built. */

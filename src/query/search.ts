@@ -97,12 +97,8 @@ export class SearchService {
       after,
       maxSeq: options.maxSeq,
     });
-    const read = (after: { ts: number; seq: number } | undefined): Promise<EventContent[]> => {
-      const rows = this.store.searchContent(request(after));
-      // Awaited below, unless the consumer stops first: then its failure is of no interest.
-      rows.catch(() => undefined);
-      return rows;
-    };
+    const read = (after: { ts: number; seq: number } | undefined): Promise<EventContent[]> =>
+      quiet(this.store.searchContent(request(after)));
     let next = read(undefined);
     for (let pages = 1; ; pages++) {
       const rows = await next;
@@ -129,7 +125,7 @@ export class SearchService {
 
   /** The export readers, started on first use; undefined when there are none. */
   private exportReaders(): ExportReaders | undefined {
-    if (!this.readers || this.readers.count < 1) return undefined;
+    if (!this.readers) return undefined;
     this.startedReaders ??= createExportReaders(this.readers);
     return this.startedReaders;
   }
@@ -175,11 +171,6 @@ async function* exportThrough(
   start: SearchRequest,
   format: ExportFormat,
 ): AsyncGenerator<{ data: Buffer; events: number }> {
-  const quiet = <T>(p: Promise<T>): Promise<T> => {
-    // Awaited in turn, unless the consumer stops first: then a failure is of no interest.
-    p.catch(() => undefined);
-    return p;
-  };
   const endsAfter = (after: SearchRequest['after']) =>
     quiet(readers.pageEnds({ ...start, after }, ENDS_PER_CALL));
   let after = start.after;
@@ -202,6 +193,15 @@ async function* exportThrough(
     if (!page) return;
     yield await page;
   }
+}
+
+/**
+ * `p`, read ahead of its turn: it is awaited when its turn comes, unless the consumer stops first,
+ * and then its failure is of no interest (and must not be an unhandled rejection).
+ */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 function timeParam(name: string, value: string, now: number): number {

@@ -2,7 +2,7 @@
 // is renewed now and then (its reference time decides the year of year-less timestamps), byte
 // decoding that survives invalid UTF-8, and validation with counted rejections.
 
-import { validateEvent } from '../core/validate.js';
+import { validateEvent, validateOnce } from '../core/validate.js';
 import type { Clock } from '../core/clock.js';
 import type { Candidate } from '../ingest/admitter.js';
 import { createParser, type ParseResult, type RecordParser } from '../parsers/index.js';
@@ -72,13 +72,11 @@ export function collectCandidates(
       counters.rejected('parse');
       continue;
     }
-    if (tag === undefined && r.ts !== undefined) {
-      // Validated by the parser already.
-      into.push({ index: into.length, event: r.event, ts: r.ts });
-      continue;
-    }
-    const event = tag === undefined ? r.event : { ...r.event, tags: [...(r.event.tags ?? []), tag] };
-    const v = validateEvent(event);
+    // A tag changes the event: it is validated again then.
+    const v =
+      tag === undefined
+        ? validateOnce(r.event, r.ts)
+        : validateEvent({ ...r.event, tags: [...(r.event.tags ?? []), tag] });
     if (!v.ok) {
       counters.rejected('invalid');
       continue;

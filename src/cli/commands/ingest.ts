@@ -9,7 +9,7 @@ import { openLedger } from '../../app.js';
 import { systemClock } from '../../core/clock.js';
 import type { AuditEvent } from '../../core/event.js';
 import { SteleError } from '../../core/errors.js';
-import { validateEvent } from '../../core/validate.js';
+import { validateOnce } from '../../core/validate.js';
 import { Admitter, type AdmitResult, type Candidate } from '../../ingest/admitter.js';
 import { IngestMetrics } from '../../ingest/metrics.js';
 import { Progress } from '../progress.js';
@@ -126,12 +126,8 @@ export function registerIngest(program: Command): void {
             tally.rejected++;
             process.stderr.write(`${item.file}:${item.line}: ${item.error}\n`);
           } else {
-            // An event the parser validated comes with its time; a line parser's is validated here,
-            // which also normalizes its timestamp.
-            const v =
-              item.ts !== undefined
-                ? ({ ok: true, event: item.event, ts: item.ts } as const)
-                : validateEvent(item.event);
+            // A line parser's event is validated here, which also normalizes its timestamp.
+            const v = validateOnce(item.event, item.ts);
             if (!v.ok) {
               tally.rejected++;
               process.stderr.write(

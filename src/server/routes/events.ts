@@ -1,8 +1,7 @@
 // /v1/events: durable ingest and reading.
 
 import { SteleError } from '../../core/errors.js';
-import type { AuditEvent } from '../../core/event.js';
-import { validateEvent } from '../../core/validate.js';
+import { validateOnce } from '../../core/validate.js';
 import type { Candidate } from '../../ingest/admitter.js';
 import { readBody } from '../body.js';
 import { decodeEvents, type DecodedItem } from '../decode-events.js';
@@ -69,12 +68,7 @@ export async function admitAndReply(
       rejected.push({ index, field: '', message: item.message });
       return;
     }
-    // An event a parser validated is not validated twice.
-    if (item.ts !== undefined) {
-      candidates.push({ index, event: item.value as AuditEvent, ts: item.ts });
-      return;
-    }
-    const v = validateEvent(item.value);
+    const v = validateOnce(item.value, item.ts);
     if (v.ok) candidates.push({ index, event: v.event, ts: v.ts });
     else rejected.push({ index, field: v.field, message: v.message });
   });
